@@ -1,0 +1,66 @@
+// swift-tools-version: 6.0
+//
+// sevhost: a host-side launcher and orchestrator for AMD SEV, SEV-ES and SEV-SNP guests.
+// Layers (see DESIGN.md): every target imports only the ones below it.
+//
+//   sevhost (CLI)
+//     SEVHostKit (orchestration)
+//       QMP · Launch
+//         SEVPlatform (host I/O) ─ CSEVPlatform (cpuid, <linux/psp-sev.h>)
+//           SEVKit (pure formats and cryptography)
+import PackageDescription
+
+let package = Package(
+    name: "sevhost",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sevhost", targets: ["sevhost"]),
+        .library(name: "SEVKit", targets: ["SEVKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.70.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        .target(
+            name: "SEVKit",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        .target(name: "CSEVPlatform"),
+        .target(name: "SEVPlatform", dependencies: ["SEVKit", "CSEVPlatform"]),
+        .target(name: "Launch", dependencies: ["SEVKit", .product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "QMP",
+            dependencies: [
+                "SEVKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .target(name: "SEVHostKit", dependencies: ["SEVKit", "SEVPlatform", "Launch", "QMP"]),
+        .executableTarget(
+            name: "sevhost",
+            dependencies: [
+                "SEVKit", "SEVPlatform", "Launch", "QMP", "SEVHostKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Shared test plumbing: locating ../shared/testdata, the peers, running processes.
+        .target(name: "SEVTestSupport", path: "Tests/SEVTestSupport"),
+        .testTarget(name: "SEVKitTests", dependencies: ["SEVKit", "SEVTestSupport"]),
+        .testTarget(name: "SEVPlatformTests", dependencies: ["SEVPlatform", "SEVTestSupport"]),
+        .testTarget(name: "LaunchTests", dependencies: ["Launch", "SEVTestSupport"]),
+        .testTarget(name: "QMPTests", dependencies: ["QMP", "SEVTestSupport"]),
+        .testTarget(name: "SEVHostKitTests", dependencies: ["SEVHostKit", "SEVTestSupport"]),
+        .testTarget(name: "sevhostTests", dependencies: ["SEVKit", "SEVPlatform", "SEVTestSupport"]),
+    ]
+)

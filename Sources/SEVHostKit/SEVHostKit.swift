@@ -1,0 +1,2 @@
+/// Orchestration shared by the CLI and the daemon.
+import SEVKit

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct SEVHost: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sevhost",
+        abstract: "Launch and manage AMD SEV, SEV-ES and SEV-SNP confidential VMs.",
+        version: "0.1.0",
+        subcommands: []
+    )
+}
