@@ -12,4 +12,9 @@ typedef struct {
 /// where the registers are zeroed (the probe then reports that CPUID is unavailable).
 int csev_cpuid(uint32_t leaf, uint32_t subleaf, csev_cpuid_regs *out);
 
+
+
+/// KVM_GET_API_VERSION on an open /dev/kvm descriptor: the API version (12 on every kernel
+/// since 2.6.22), or -1 with errno set. A shim because Swift cannot call variadic ioctl(2).
+int csev_kvm_api_version(int fd);
 #endif

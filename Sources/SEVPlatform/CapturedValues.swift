@@ -1,0 +1,140 @@
+import Foundation
+
+/// The JSON files of a captured host (DESIGN.md, "Captured hosts").
+///
+/// Each value is recorded either as what the live host answered or as the error it gave at
+/// capture time, so that probing a capture reproduces the live result message for message.
+/// Numbers that are bit fields are written as hex strings (`"0x8000001f"`), as in the specs.
+public enum CapturedFile {
+    public static let cpuid = "cpuid.json"
+    public static let msr = "msr.json"
+    public static let devices = "dev.json"
+    public static let firmware = "firmware.json"
+    public static let tools = "tools.json"
+}
+
+/// `cpuid.json`: the leaves the probe reads.
+public struct CapturedCPUID: Codable, Sendable, Equatable {
+    public struct Leaf: Codable, Sendable, Equatable {
+        public var leaf: HexNumber<UInt32>
+        public var subleaf: HexNumber<UInt32>
+        public var eax: HexNumber<UInt32>
+        public var ebx: HexNumber<UInt32>
+        public var ecx: HexNumber<UInt32>
+        public var edx: HexNumber<UInt32>
+    }
+    public var leaves: [Leaf]
+}
+
+/// `msr.json`: model-specific registers of CPU 0, or why they could not be read.
+public struct CapturedMSRs: Codable, Sendable, Equatable {
+    /// Register number (hex) to value (hex).
+    public var registers: [String: HexNumber<UInt64>]?
+    /// Set when `/dev/cpu/0/msr` could not be read at capture time.
+    public var unavailable: String?
+}
+
+/// `dev.json`: device nodes, whether the capturing user could open them, and KVM's API version.
+public struct CapturedDevices: Codable, Sendable, Equatable {
+    public struct Node: Codable, Sendable, Equatable {
+        /// `ok`, or the OS error opening the node for reading.
+        public var read: String
+        /// `ok`, or the OS error opening the node for writing.
+        public var write: String
+        /// `crw-rw----` style mode, owner and group, for the report a user attaches.
+        public var mode: String?
+        public var owner: String?
+        public var group: String?
+        /// For `/dev/kvm`: the answer of KVM_GET_API_VERSION.
+        public var apiVersion: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case read, write, mode, owner, group
+            case apiVersion = "api-version"
+        }
+    }
+    public var nodes: [String: Node]
+}
+
+/// `tools.json`: what the host has installed that cannot be read as a file.
+public struct CapturedTools: Codable, Sendable, Equatable {
+    public struct QEMU: Codable, Sendable, Equatable {
+        public var path: String?
+        public var version: String?
+        public var error: String?
+    }
+    public var qemu: QEMU
+}
+
+/// A number written in JSON as a hex string (`"0x1f"`) or a plain integer.
+public struct HexNumber<Value: FixedWidthInteger & UnsignedInteger & Sendable & Codable>: Codable, Sendable, Equatable {
+    public var value: Value
+    public init(_ value: Value) { self.value = value }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let text = try? container.decode(String.self) {
+            let digits = text.hasPrefix("0x") || text.hasPrefix("0X") ? String(text.dropFirst(2)) : ""
+            guard !digits.isEmpty, let parsed = Value(digits, radix: 16) else {
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "expected a hex number like \"0x1f\", found \"\(text)\"")
+            }
+            value = parsed
+        } else if let number = try? container.decode(Value.self) {
+            value = number
+        } else {
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "expected a hex string like \"0x1f\" or an unsigned integer")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode("0x" + String(value, radix: 16))
+    }
+}
+
+extension HostRoot {
+    /// Decodes one of a capture's JSON files; nil when the file is absent. Malformed content is
+    /// an error naming the file and the JSON path of the bad field.
+    func decodeCaptured<T: Decodable>(_ type: T.Type, _ file: String) throws(HostProbeError) -> T? {
+        guard exists(file) else { return nil }
+        let bytes: [UInt8]
+        switch readBytes(file) {
+        case .success(let b): bytes = b
+        case .failure(let failure): throw HostProbeError(file: path(file), reason: failure.description)
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw HostProbeError(file: path(file), reason: Self.describe(error))
+        } catch {
+            throw HostProbeError(file: path(file), reason: "\(error)")
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func location(_ path: [any CodingKey]) -> String {
+            if path.isEmpty { return "top level" }
+            return path.map { key in
+                key.intValue.map { "[\($0)]" } ?? ".\(key.stringValue)"
+            }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let parent = context.codingPath.isEmpty ? "" : " in \(location(context.codingPath))"
+            return "missing field \"\(key.stringValue)\"\(parent)"
+        case .typeMismatch(let type, let context):
+            return "\(location(context.codingPath)): expected \(type)"
+        case .valueNotFound(let type, let context):
+            return "\(location(context.codingPath)): expected \(type), found null"
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty {
+                return "not valid JSON"
+            }
+            return "\(location(context.codingPath)): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}
