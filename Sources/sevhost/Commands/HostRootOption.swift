@@ -1,0 +1,25 @@
+import ArgumentParser
+import SEVPlatform
+
+/// `--host-root DIR`: probe a captured host instead of this machine.
+struct HostRootOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Probe the captured host in DIR (see `sevhost capture`) instead of this machine.", valueName: "DIR"))
+    var hostRoot: String?
+
+    /// The probe for the selected host; a malformed capture is a one-line error naming the file.
+    func probe() throws -> HostProbe {
+        do {
+            let root = try hostRoot.map { path throws(HostProbeError) in try HostRoot(captured: path) } ?? .live
+            return try HostProbe(root: root)
+        } catch {
+            throw CaptureFailure(error: error)
+        }
+    }
+}
+
+/// A captured host could not be used: printed as `Error: captured host: FILE: reason`.
+struct CaptureFailure: Error, CustomStringConvertible {
+    var error: HostProbeError
+    var description: String { "captured host: \(error)" }
+}
