@@ -86,7 +86,9 @@ public struct CPUSignature: Sendable, Equatable {
         let extendedFamily = (eax >> 20) & 0xff
         let extendedModel = (eax >> 16) & 0xf
         family = baseFamily == 0xf ? baseFamily + extendedFamily : baseFamily
-        model = baseFamily == 0xf ? (extendedModel << 4) | baseModel : baseModel
+        // AMD folds in the extended model for family 0Fh only; Intel also for family 06h.
+        // No AMD part with base family 06h has a non-zero extended model, so one rule serves.
+        model = baseFamily == 0xf || baseFamily == 0x6 ? (extendedModel << 4) | baseModel : baseModel
         stepping = eax & 0xf
     }
 }

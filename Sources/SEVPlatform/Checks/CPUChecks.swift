@@ -31,7 +31,7 @@ extension HostChecks {
             hint: "SME needs EPYC 7001 (Naples) or later; a hypervisor may hide CPUID 0x8000001F",
             children: [smeEnabled]
         ) { context in
-            .check(context.memoryEncryption.eax & 1 != 0)
+            context.memoryEncryption.eax & 1 != 0 ? .pass() : .fail(hint: context.guestHint)
         }
     }
 
@@ -67,7 +67,7 @@ extension HostChecks {
                 devSEVReadable, devSEVWritable,
             ]
         ) { context in
-            .check(context.memoryEncryption.eax & (1 << 1) != 0)
+            context.memoryEncryption.eax & (1 << 1) != 0 ? .pass() : .fail(hint: context.guestHint)
         }
     }
 

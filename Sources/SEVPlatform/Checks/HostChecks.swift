@@ -39,6 +39,12 @@ extension CheckContext {
         }
     }
 
+    /// Inside a virtual machine the CPU's SEV leaf is hidden or virtual: the fix is to look at
+    /// the host, whatever else failed.
+    var guestHint: String? {
+        probe.runsUnderHypervisor ? HostChecks.bareMetal.hint : nil
+    }
+
     /// The kernel command line's parameters (up to `--`, after which they belong to init).
     var kernelParameters: [String] {
         guard case .success(let line) = probe.text("proc/cmdline") else { return [] }

@@ -57,22 +57,18 @@ extension HostChecks {
             hint: "Remove the parameter from the boot loader's kernel command line (e.g. GRUB_CMDLINE_LINUX) and reboot"
         ) { context in
             let relevant = context.kernelParameters.filter { $0.hasPrefix("mem_encrypt=") || $0.hasPrefix("kvm_amd.") }
-            var disabling = [String]()
+            var disabled = [String]()
             for parameter in relevant {
                 let parts = parameter.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2 else { continue }
-                let off = ["0", "n", "N", "off", "false"].contains(parts[1])
+                guard parts.count == 2, ["0", "n", "N", "off", "false"].contains(parts[1]) else { continue }
                 switch parts[0] {
-                case "kvm_amd.sev" where off: disabling.append(parameter)
-                case "kvm_amd.sev_es" where off && context.generation >= .es: disabling.append(parameter)
-                case "kvm_amd.sev_snp" where off && context.generation >= .snp: disabling.append(parameter)
+                case "kvm_amd.sev": disabled.append("\(parameter) disables SEV")
+                case "kvm_amd.sev_es" where context.generation >= .es: disabled.append("\(parameter) disables SEV-ES")
+                case "kvm_amd.sev_snp" where context.generation >= .snp: disabled.append("\(parameter) disables SEV-SNP")
                 default: break
                 }
             }
-            if !disabling.isEmpty {
-                return .fail(disabling.joined(separator: " ") + " disables " +
-                    (disabling.count == 1 ? "a generation checked here" : "generations checked here"))
-            }
+            if !disabled.isEmpty { return .fail(disabled.joined(separator: "; ")) }
             return .pass(relevant.isEmpty ? "no memory-encryption parameters (module defaults apply)" : relevant.joined(separator: " "))
         }
     }

@@ -40,7 +40,8 @@ public enum JSONRenderer {
         var category: CheckCategory
         var description: String
         var hint: String?
-        var children: [Check]
+        /// Absent for a leaf check.
+        var children: [Check]?
 
         init(_ result: CheckResult) {
             id = result.id
@@ -50,7 +51,7 @@ public enum JSONRenderer {
             category = result.category
             description = result.description
             hint = result.hint
-            children = result.children.map(Check.init)
+            children = result.children.isEmpty ? nil : result.children.map(Check.init)
         }
     }
 

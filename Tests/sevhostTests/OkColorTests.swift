@@ -1,0 +1,45 @@
+import Foundation
+import SEVTestSupport
+import XCTest
+
+/// Colour goes to terminals only, and never with NO_COLOR.
+final class OkColorTests: XCTestCase {
+    let milan = PackageRoot.url.appendingPathComponent("Tests/Fixtures/hosts/milan-snp").path
+    let escape = "\u{1B}["
+
+    /// Runs sevhost on a pseudo-terminal through util-linux's `script`.
+    func onTerminal(noColor: String?) throws -> String {
+        let script = try Peers.executable("/usr/bin/script")
+        let command = "\(Peers.sevhost.path) ok --host-root \(milan)"
+        var environment = ProcessInfo.processInfo.environment
+        environment["NO_COLOR"] = noColor
+        let process = Process()
+        process.executableURL = script
+        process.arguments = ["-q", "-e", "-c", command, "/dev/null"]
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func testColourOnATerminal() throws {
+        let text = try onTerminal(noColor: nil)
+        XCTAssertTrue(text.contains("[ \(escape)32mPASS\(escape)0m ] - AMD CPU"), text)
+    }
+
+    func testNoColourWithNoColor() throws {
+        let text = try onTerminal(noColor: "1")
+        XCTAssertFalse(text.contains(escape), text)
+        XCTAssertTrue(text.contains("[ PASS ] - AMD CPU"), text)
+    }
+
+    func testNoColourInAPipe() throws {
+        let result = try Subprocess.run(Peers.sevhost, ["ok", "--host-root", milan], environment: ["NO_COLOR": ""])
+        XCTAssertFalse(result.stdout.contains(escape))
+        XCTAssertTrue(result.stdout.hasPrefix("[ PASS ] - AMD CPU\n"))
+    }
+}
