@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+import Launch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `sevhost launch SPEC`: checks a VM spec and prints its QEMU command line, libvirt domain or
+/// resolved JSON, or replaces itself with QEMU.
+struct LaunchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "launch",
+        abstract: "Launch a confidential VM from a spec, or print its QEMU argv / libvirt XML / JSON.",
+        discussion: """
+            The spec format is documented in sevhost-spec(5). The C-bit position and \
+            reduced-phys-bits come from --cbitpos/--reduced-phys-bits; QEMU needs both.
+            """)
+
+    enum Output: String, ExpressibleByArgument, CaseIterable {
+        case qemu, libvirt, json
+    }
+
+    @Argument(help: "The VM spec (YAML or JSON).")
+    var spec: String
+
+    @Option(name: .long, help: "Print instead of launching: qemu, libvirt or json.")
+    var print: Output?
+
+    @Option(name: .customLong("cbitpos"), help: "C-bit position (CPUID 0x8000001F EBX[5:0]).")
+    var cbitPosition: Int?
+
+    @Option(name: .customLong("reduced-phys-bits"), help: "Reduced physical address bits (CPUID 0x8000001F EBX[11:6]).")
+    var reducedPhysBits: Int?
+
+    @Option(name: .long, help: "The QEMU binary to run (default: qemu-system-x86_64 from PATH).")
+    var qemu: String = "qemu-system-x86_64"
+
+    @Option(name: .long, help: "Directory holding libvirt/domain.xml (default: the templates/ shipped with sevhost).")
+    var templates: String?
+
+    func validate() throws {
+        if (cbitPosition == nil) != (reducedPhysBits == nil) {
+            throw ValidationError("--cbitpos and --reduced-phys-bits go together")
+        }
+        if let cbitPosition, !(1...63).contains(cbitPosition) {
+            throw ValidationError("--cbitpos \(cbitPosition) is not a bit position in 1...63")
+        }
+        if let reducedPhysBits, !(0...63).contains(reducedPhysBits) {
+            throw ValidationError("--reduced-phys-bits \(reducedPhysBits) is not in 0...63")
+        }
+    }
+
+    func run() throws {
+        let spec: VMSpec
+        do {
+            spec = try SpecLoader.load(path: self.spec)
+        } catch {
+            StderrReporter.report(error.description)
+            throw ExitCode.failure
+        }
+        var host: HostSEVParameters?
+        if let cbitPosition, let reducedPhysBits {
+            host = HostSEVParameters(cbitPosition: cbitPosition, reducedPhysBits: reducedPhysBits)
+        }
+        // Firmware facts need SEVKit's OVMF reader; until it is wired, say that the firmware
+        // checks did not run instead of pretending they passed.
+        let firmware: FirmwareFacts? = nil
+        StderrReporter.warn("firmware checks skipped: \(spec.firmware.path) was not inspected (ES capability, hash table)")
+
+        let plan: LaunchPlan
+        do {
+            plan = try LaunchPlan.resolve(spec, host: host, firmware: firmware)
+        } catch {
+            StderrReporter.report("\(self.spec): \(error.description)")
+            throw ExitCode.failure
+        }
+
+        switch print {
+        case .json:
+            Swift.print(plan.json(), terminator: "")
+        case .libvirt:
+            do {
+                let renderer = try LibvirtDomainRenderer(templatesDirectory: templatesDirectory())
+                Swift.print(try renderer.render(plan), terminator: "")
+            } catch {
+                StderrReporter.report(error.description)
+                throw ExitCode.failure
+            }
+        case .qemu:
+            let arguments = try qemuArguments(plan)
+            Swift.print(ShellQuoting.commandLine([qemu] + arguments))
+        case nil:
+            let arguments = try qemuArguments(plan)
+            if plan.preAttestation, let qmp = plan.spec.qmp {
+                StderrReporter.warn("starting paused for pre-attestation; QMP socket: \(qmp)")
+            }
+            try exec(qemu, arguments)
+        }
+    }
+
+    private func qemuArguments(_ plan: LaunchPlan) throws -> [String] {
+        do {
+            return try QEMUCommandBuilder().arguments(for: plan)
+        } catch {
+            StderrReporter.report("\(spec): \(error.description)")
+            throw ExitCode.failure
+        }
+    }
+
+    /// `--templates`, else `SEVHOST_TEMPLATES`, else the `templates/` of the checkout the binary
+    /// was built in (`.build/<config>/sevhost` → `../../templates`), else `/usr/share/sevhost/templates`.
+    private func templatesDirectory() -> URL {
+        if let templates { return URL(fileURLWithPath: templates) }
+        if let env = ProcessInfo.processInfo.environment["SEVHOST_TEMPLATES"], !env.isEmpty {
+            return URL(fileURLWithPath: env)
+        }
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var dir = executable.deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("templates")
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent(LibvirtDomainRenderer.templateFileName).path) {
+                return candidate
+            }
+            dir.deleteLastPathComponent()
+        }
+        return URL(fileURLWithPath: "/usr/share/sevhost/templates")
+    }
+
+    /// Replaces this process with QEMU, so signals and the exit status are QEMU's own.
+    private func exec(_ program: String, _ arguments: [String]) throws -> Never {
+        let argv = ([program] + arguments).map { strdup($0) } + [nil]
+        execvp(program, argv)
+        let reason = String(cString: strerror(errno))
+        StderrReporter.report("cannot run \(program): \(reason)")
+        throw ExitCode.failure
+    }
+}
+
+/// POSIX-shell quoting for printing a command a user can paste.
+enum ShellQuoting {
+    static func quote(_ word: String) -> String {
+        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=,:@+%")
+        if !word.isEmpty, word.allSatisfy(safe.contains) { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// One option per line, continued with backslashes.
+    static func commandLine(_ words: [String]) -> String {
+        var out = ""
+        for (index, word) in words.enumerated() {
+            if index > 0 { out += word.hasPrefix("-") ? " \\\n    " : " " }
+            out += quote(word)
+        }
+        return out
+    }
+}
