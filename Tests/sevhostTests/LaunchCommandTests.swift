@@ -60,14 +60,58 @@ final class LaunchCommandTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("\"policy\" : \"0x1\""), result.stdout)
     }
 
+    var fixtures: URL { PackageRoot.url.appendingPathComponent("Tests/Fixtures/hosts") }
+
+    /// Without flags the C-bit comes from the host's CPUID 0x8000001F (here a captured Genoa:
+    /// EBX 0x4073, C-bit 51, one reduced bit).
+    func testHostValuesComeFromTheProbe() throws {
+        let result = try Subprocess.sevhost([
+            "launch", templates.appendingPathComponent("snp.yaml").path, "--print", "qemu",
+            "--host-root", fixtures.appendingPathComponent("genoa-snp").path,
+        ])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains(
+            "    -object sev-snp-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0x30000,vcek-disabled=off \\\n"),
+            result.stdout)
+    }
+
     func testQEMUWithoutHostParametersFails() throws {
         let spec = templates.appendingPathComponent("snp.yaml").path
-        let result = try Subprocess.sevhost(["launch", spec, "--print", "qemu"])
+        let result = try Subprocess.sevhost([
+            "launch", spec, "--print", "qemu", "--host-root", fixtures.appendingPathComponent("guest-vm").path,
+        ])
         XCTAssertEqual(result.status, 1)
         XCTAssertEqual(result.stdout, "")
-        XCTAssertTrue(result.stderr.hasSuffix(
-            "sevhost: \(spec): the host's C-bit position and reduced-phys-bits are unknown: pass --cbitpos and --reduced-phys-bits (the host probe found no SEV)\n"),
-            result.stderr)
+        XCTAssertEqual(
+            result.stderr,
+            "sevhost: \(spec): the host's C-bit position and reduced-phys-bits are unknown: pass --cbitpos and --reduced-phys-bits (host probe: this CPU does not report SEV (CPUID 0x8000001F EAX bit 1 is clear); it is a virtual machine: ask the bare-metal host)\n")
+    }
+
+    /// Debian's 4 MiB OVMF has no SEV metadata: an SNP launch with it is refused before QEMU runs.
+    func testFirmwareIsInspected() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sevhost-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = dir.appendingPathComponent("snp4m.yaml")
+        try Data("""
+            name: g
+            vcpus: 1
+            memory: 1G
+            firmware:
+              path: /usr/share/OVMF/OVMF_CODE_4M.fd
+              mode: bios
+            confidential:
+              type: sev-snp
+
+            """.utf8).write(to: spec)
+        guard FileManager.default.fileExists(atPath: "/usr/share/OVMF/OVMF_CODE_4M.fd") else {
+            try Peers.missing("/usr/share/OVMF/OVMF_CODE_4M.fd")
+        }
+        let result = try Subprocess.sevhost(["launch", spec.path, "--print", "qemu", "--cbitpos", "51", "--reduced-phys-bits", "1"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(
+            result.stderr,
+            "sevhost: \(spec.path): firmware.path: /usr/share/OVMF/OVMF_CODE_4M.fd has no SEV metadata, which SEV-SNP needs\n")
     }
 
     func testBadSpecNamesFileFieldAndLine() throws {

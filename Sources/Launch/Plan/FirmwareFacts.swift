@@ -1,7 +1,10 @@
+import Foundation
+import SEVKit
+
 /// What the launch checks need to know about the OVMF image, and nothing else.
 ///
-/// Kept as four booleans so that the checks do not depend on how the image is parsed: the
-/// CLI fills them from SEVKit's `OVMFImage` (see `init(ovmf:)` when available); tests state them.
+/// Kept as four booleans so that the checks do not depend on how the image is parsed: callers
+/// read them from SEVKit's `OVMFImage` (`init(ovmf:)`, `init(firmwareAt:)`); tests state them.
 ///
 /// Mapping from `OVMFImage`:
 /// - `hasSEVMetadata`    ← `OVMFImage.hasSEVMetadata` (an SEV metadata section: required by SNP)
@@ -19,5 +22,30 @@ public struct FirmwareFacts: Equatable, Hashable, Sendable {
         self.supportsSEVES = supportsSEVES
         self.hasSEVHashTable = hasSEVHashTable
         self.hasSNPKernelHashes = hasSNPKernelHashes
+    }
+}
+
+extension FirmwareFacts {
+    public init(ovmf: OVMFImage) {
+        self.init(
+            hasSEVMetadata: ovmf.hasSEVMetadata,
+            supportsSEVES: ovmf.supportsSEVES,
+            hasSEVHashTable: ovmf.sevHashTableLocation != nil,
+            hasSNPKernelHashes: ovmf.hasSNPKernelHashes)
+    }
+
+    /// Reads and parses the image at `path` (the spec's `firmware.path`).
+    public init(firmwareAt path: String) throws(LaunchError) {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw .unreadableFile(field: "firmware.path", path: path, reason: LaunchPlan.reasonText(error))
+        }
+        do {
+            self.init(ovmf: try OVMFImage(bytes: [UInt8](data)))
+        } catch {
+            throw .invalidField(field: "firmware.path", problem: "\(path): \(error.description)")
+        }
     }
 }

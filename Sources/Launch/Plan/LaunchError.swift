@@ -61,7 +61,7 @@ public enum LaunchError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unreadableFile(let field, let path, let reason):
             "\(field): cannot read \(path): \(reason)"
         case .hostParametersUnknown:
-            "the host's C-bit position and reduced-phys-bits are unknown: pass --cbitpos and --reduced-phys-bits (the host probe found no SEV)"
+            "the host's C-bit position and reduced-phys-bits are unknown: pass --cbitpos and --reduced-phys-bits"
         }
     }
 }

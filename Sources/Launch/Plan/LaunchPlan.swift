@@ -214,7 +214,7 @@ public struct LaunchPlan: Equatable, Sendable {
         return text.filter { $0 != "\n" && $0 != "\r" }
     }
 
-    private static func reasonText(_ error: any Error) -> String {
+    static func reasonText(_ error: any Error) -> String {
         let ns = error as NSError
         if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,
            let message = strerror(Int32(underlying.code)) {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Launch
+import SEVPlatform
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,7 +14,9 @@ struct LaunchCommand: ParsableCommand {
         abstract: "Launch a confidential VM from a spec, or print its QEMU argv / libvirt XML / JSON.",
         discussion: """
             The spec format is documented in sevhost-spec(5). The C-bit position and \
-            reduced-phys-bits come from --cbitpos/--reduced-phys-bits; QEMU needs both.
+            reduced-phys-bits come from --cbitpos/--reduced-phys-bits, else from the host's \
+            CPUID (or the captured host given with --host-root). The firmware named by the spec \
+            is inspected for SEV metadata, SEV-ES support and kernel hash tables.
             """)
 
     enum Output: String, ExpressibleByArgument, CaseIterable {
@@ -31,6 +34,8 @@ struct LaunchCommand: ParsableCommand {
 
     @Option(name: .customLong("reduced-phys-bits"), help: "Reduced physical address bits (CPUID 0x8000001F EBX[11:6]).")
     var reducedPhysBits: Int?
+
+    @OptionGroup var host: HostRootOption
 
     @Option(name: .long, help: "The QEMU binary to run (default: qemu-system-x86_64 from PATH).")
     var qemu: String = "qemu-system-x86_64"
@@ -58,18 +63,12 @@ struct LaunchCommand: ParsableCommand {
             StderrReporter.report(error.description)
             throw ExitCode.failure
         }
-        var host: HostSEVParameters?
-        if let cbitPosition, let reducedPhysBits {
-            host = HostSEVParameters(cbitPosition: cbitPosition, reducedPhysBits: reducedPhysBits)
-        }
-        // Firmware facts need SEVKit's OVMF reader; until it is wired, say that the firmware
-        // checks did not run instead of pretending they passed.
-        let firmware: FirmwareFacts? = nil
-        StderrReporter.warn("firmware checks skipped: \(spec.firmware.path) was not inspected (ES capability, hash table)")
+        let (hostValues, probeFailure) = try hostParameters()
+        let firmware = try firmwareFacts(spec)
 
         let plan: LaunchPlan
         do {
-            plan = try LaunchPlan.resolve(spec, host: host, firmware: firmware)
+            plan = try LaunchPlan.resolve(spec, host: hostValues, firmware: firmware)
         } catch {
             StderrReporter.report("\(self.spec): \(error.description)")
             throw ExitCode.failure
@@ -87,10 +86,10 @@ struct LaunchCommand: ParsableCommand {
                 throw ExitCode.failure
             }
         case .qemu:
-            let arguments = try qemuArguments(plan)
+            let arguments = try qemuArguments(plan, probeFailure: probeFailure)
             Swift.print(ShellQuoting.commandLine([qemu] + arguments))
         case nil:
-            let arguments = try qemuArguments(plan)
+            let arguments = try qemuArguments(plan, probeFailure: probeFailure)
             if plan.preAttestation, let qmp = plan.spec.qmp {
                 StderrReporter.warn("starting paused for pre-attestation; QMP socket: \(qmp)")
             }
@@ -98,11 +97,50 @@ struct LaunchCommand: ParsableCommand {
         }
     }
 
-    private func qemuArguments(_ plan: LaunchPlan) throws -> [String] {
+    private func qemuArguments(_ plan: LaunchPlan, probeFailure: String?) throws -> [String] {
         do {
             return try QEMUCommandBuilder().arguments(for: plan)
         } catch {
-            StderrReporter.report("\(spec): \(error.description)")
+            var message = "\(spec): \(error.description)"
+            if error == .hostParametersUnknown, let probeFailure { message += " (host probe: \(probeFailure))" }
+            StderrReporter.report(message)
+            throw ExitCode.failure
+        }
+    }
+
+    /// Explicit flags win; otherwise the host's CPUID (live or captured). A host without SEV is
+    /// not an error yet: libvirt and JSON output do not need the values, QEMU output reports it.
+    private func hostParameters() throws -> (HostSEVParameters?, String?) {
+        if let cbitPosition, let reducedPhysBits {
+            return (HostSEVParameters(cbitPosition: cbitPosition, reducedPhysBits: reducedPhysBits), nil)
+        }
+        let probe: HostProbe
+        do {
+            probe = try host.probe()
+        } catch {
+            StderrReporter.report("\(error)")
+            throw ExitCode.failure
+        }
+        do {
+            let info = try MemoryEncryptionInfo(probe: probe)
+            return (HostSEVParameters(cbitPosition: info.cbitPosition, reducedPhysBits: info.reducedPhysBits), nil)
+        } catch {
+            return (nil, error.description)
+        }
+    }
+
+    /// Facts about the spec's firmware. An image that cannot be parsed is an error; one that
+    /// cannot be read is an error when launching, and only a warning when printing (the output
+    /// may be meant for another host), so the checks that need it are reported as skipped.
+    private func firmwareFacts(_ spec: VMSpec) throws -> FirmwareFacts? {
+        do {
+            return try FirmwareFacts(firmwareAt: spec.firmware.path)
+        } catch {
+            if case .unreadableFile = error, print != nil {
+                StderrReporter.warn("firmware checks skipped: \(error.description)")
+                return nil
+            }
+            StderrReporter.report("\(self.spec): \(error.description)")
             throw ExitCode.failure
         }
     }
