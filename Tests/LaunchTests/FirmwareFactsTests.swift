@@ -17,11 +17,12 @@ final class FirmwareFactsTests: XCTestCase {
         XCTAssertEqual(try facts("/usr/share/ovmf/OVMF.fd"), expected)
     }
 
-    /// Debian's 4 MiB OVMF carries no SEV support at all.
+    /// Debian's 4 MiB OVMF has the SEV-ES reset block in its footer but no SEV metadata, so it
+    /// cannot start an SNP guest.
     func testDebian4MiBOVMF() throws {
         XCTAssertEqual(
             try facts("/usr/share/OVMF/OVMF_CODE_4M.fd"),
-            FirmwareFacts(hasSEVMetadata: false, supportsSEVES: false, hasSEVHashTable: false, hasSNPKernelHashes: false))
+            FirmwareFacts(hasSEVMetadata: false, supportsSEVES: true, hasSEVHashTable: false, hasSNPKernelHashes: false))
     }
 
     /// The last 4 KiB of an OvmfPkg/AmdSev build, where the footer table lives.

@@ -114,7 +114,8 @@ final class SpecLoaderTests: XCTestCase {
             let again = try SpecLoader.load(text: plan.json(), file: "\(name).json")
             XCTAssertEqual(again, plan.resolvedSpec, name)
             let replanned = try LaunchPlan.resolve(again, host: Samples.host, firmware: Samples.capableFirmware, readFile: Samples.files)
-            XCTAssertEqual(replanned, plan, name)
+            XCTAssertEqual(replanned.resolvedSpec, plan.resolvedSpec, name)
+            XCTAssertEqual(try QEMUCommandBuilder().arguments(for: replanned), try QEMUCommandBuilder().arguments(for: plan), name)
         }
     }
 

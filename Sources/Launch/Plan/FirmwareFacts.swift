@@ -40,7 +40,7 @@ extension FirmwareFacts {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw .unreadableFile(field: "firmware.path", path: path, reason: LaunchPlan.reasonText(error))
+            throw .unreadableFile(field: "firmware.path", path: path, reason: FileErrorText.reason(error))
         }
         do {
             self.init(ovmf: try OVMFImage(bytes: [UInt8](data)))

@@ -203,7 +203,7 @@ public struct LaunchPlan: Equatable, Sendable {
         do {
             data = try readFile(path)
         } catch {
-            throw .unreadableFile(field: field, path: path, reason: reasonText(error))
+            throw .unreadableFile(field: field, path: path, reason: FileErrorText.reason(error))
         }
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty, Data(base64Encoded: text, options: .ignoreUnknownCharacters) != nil,
@@ -212,15 +212,5 @@ public struct LaunchPlan: Equatable, Sendable {
             throw .invalidField(field: field, problem: "\(path) does not hold base64 text")
         }
         return text.filter { $0 != "\n" && $0 != "\r" }
-    }
-
-    static func reasonText(_ error: any Error) -> String {
-        let ns = error as NSError
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,
-           let message = strerror(Int32(underlying.code)) {
-            return String(cString: message)
-        }
-        if ns.domain == NSCocoaErrorDomain, ns.code == NSFileReadNoSuchFileError { return "No such file or directory" }
-        return ns.localizedDescription
     }
 }

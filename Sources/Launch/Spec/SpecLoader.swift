@@ -39,21 +39,12 @@ public enum SpecLoader {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw SpecError(file: path, field: "", problem: "cannot read the spec file: \(Self.reason(error))")
+            throw SpecError(file: path, field: "", problem: "cannot read the spec file: \(FileErrorText.reason(error))")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw SpecError(file: path, field: "", problem: "the spec file is not UTF-8 text")
         }
         return try load(text: text, file: path)
-    }
-
-    private static func reason(_ error: any Error) -> String {
-        let ns = error as NSError
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,
-           let message = strerror(Int32(underlying.code)) {
-            return String(cString: message)
-        }
-        return ns.localizedDescription
     }
 
     private static func syntaxError(_ error: YamlError, file: String) -> SpecError {
