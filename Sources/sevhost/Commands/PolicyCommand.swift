@@ -27,8 +27,8 @@ struct PolicyCommand: ParsableCommand {
         func run() throws {
             let lines: [String]
             switch type {
-            case .sev: lines = try parse { () throws(PolicyParseError) in try SEVGuestPolicy(parsing: policy) }.explanation
-            case .snp: lines = try parse { () throws(PolicyParseError) in try SNPGuestPolicy(parsing: policy) }.explanation
+            case .sev: lines = try readPolicy { () throws(PolicyParseError) in try SEVGuestPolicy(parsing: policy) }.explanation
+            case .snp: lines = try readPolicy { () throws(PolicyParseError) in try SNPGuestPolicy(parsing: policy) }.explanation
             }
             print(lines.joined(separator: "\n"))
         }
@@ -51,15 +51,15 @@ struct PolicyCommand: ParsableCommand {
 
         func run() throws {
             switch type {
-            case .sev: print(try parse { () throws(PolicyParseError) in try SEVGuestPolicy(parsing: flags) }.hex)
-            case .snp: print(try parse { () throws(PolicyParseError) in try SNPGuestPolicy(parsing: flags) }.hex)
+            case .sev: print(try readPolicy { () throws(PolicyParseError) in try SEVGuestPolicy(parsing: flags) }.hex)
+            case .snp: print(try readPolicy { () throws(PolicyParseError) in try SNPGuestPolicy(parsing: flags) }.hex)
             }
         }
     }
 }
 
 /// Runs a policy parse, turning its error into one stderr line and exit status 1.
-private func parse<T>(_ body: () throws(PolicyParseError) -> T) throws -> T {
+private func readPolicy<T>(_ body: () throws(PolicyParseError) -> T) throws -> T {
     do {
         return try body()
     } catch {
