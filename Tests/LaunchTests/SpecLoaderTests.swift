@@ -57,7 +57,7 @@ final class SpecLoaderTests: XCTestCase {
     func testUnknownKeyNamesFieldAndLine() {
         assertSpecError(
             minimal.replacingOccurrences(of: "  policy: 0x30000", with: "  policy: 0x30000\n  kernel-hash: true"),
-            "g.yaml:9: confidential.kernel-hash: unknown key (expected one of: type, policy, kernel-hashes, pre-attestation, dh-cert-file, session-file, handle, id-block, id-auth, author-key-enabled, host-data, guest-visible-workarounds, vcek-disabled)")
+            "g.yaml:9: confidential.kernel-hash: unknown key (expected one of: type, policy, kernel-hashes, pre-attestation, dh-cert-file, session-file, id-block, id-auth, author-key-enabled, host-data, guest-visible-workarounds, vcek-disabled)")
     }
 
     func testWrongTypeNamesFieldAndLine() {
@@ -157,5 +157,20 @@ final class SpecLoaderTests: XCTestCase {
             }
 
             """)
+    }
+
+    /// Refusals found after decoding are located through the field's line.
+    func testFieldLines() throws {
+        let (spec, lines) = try SpecLoader.loadWithLines(
+            text: minimal + "disks:\n  - path: /a.img\n  - path: /b.img\n    format: raw\n", file: "g.yaml")
+        XCTAssertEqual(lines.line(of: "confidential.policy"), 8)
+        XCTAssertEqual(lines.line(of: "disks[1].format"), 12)
+        XCTAssertEqual(lines.line(of: "confidential.id-block"), 6, "falls back to the enclosing confidential:")
+        XCTAssertNil(lines.line(of: "kernel"))
+        var bad = spec
+        bad.confidential.policy = "0x10000"
+        XCTAssertThrowsError(try LaunchPlan.resolve(bad, host: nil, firmware: nil)) { error in
+            XCTAssertEqual((error as? LaunchError)?.field, "confidential.policy")
+        }
     }
 }

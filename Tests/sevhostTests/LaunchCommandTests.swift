@@ -111,7 +111,7 @@ final class LaunchCommandTests: XCTestCase {
         XCTAssertEqual(result.status, 1)
         XCTAssertEqual(
             result.stderr,
-            "sevhost: \(spec.path): firmware.path: /usr/share/OVMF/OVMF_CODE_4M.fd has no SEV metadata, which SEV-SNP needs\n")
+            "sevhost: \(spec.path):5: firmware.path: /usr/share/OVMF/OVMF_CODE_4M.fd has no SEV metadata, which SEV-SNP needs\n")
     }
 
     func testBadSpecNamesFileFieldAndLine() throws {
@@ -125,7 +125,7 @@ final class LaunchCommandTests: XCTestCase {
         XCTAssertEqual(result.status, 1)
         XCTAssertEqual(result.stdout, "")
         XCTAssertTrue(result.stderr.hasSuffix(
-            "sevhost: \(spec.path): confidential.policy: cannot read 'smt,debugg': unknown policy flag 'debugg' (expected a hex value or names from: smt, migrate-ma, debug, single-socket, cxl-allow, mem-aes-256-xts, rapl-dis, ciphertext-hiding, page-swap-disable, abi=MAJOR.MINOR)\n"),
+            "sevhost: \(spec.path):8: confidential.policy: cannot read 'smt,debugg': unknown policy flag 'debugg' (expected a hex value or names from: smt, migrate-ma, debug, single-socket, cxl-allow, mem-aes-256-xts, rapl-dis, ciphertext-hiding, page-swap-disable, abi=MAJOR.MINOR)\n"),
             result.stderr)
 
         try Data("name: g\nvcpus: 1\nmemory: 1G\nfirmware:\n  path: /fw\n  mod: bios\n".utf8).write(to: spec)

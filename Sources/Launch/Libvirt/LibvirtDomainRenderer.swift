@@ -87,7 +87,6 @@ public struct LibvirtDomainRenderer: Sendable {
         case .snp(let policy):
             context["policy"] = .text("0x" + leftPadded(String(policy.rawValue, radix: 16), to: 8))
         }
-        if let handle = c.handle { context["handle"] = .text(String(handle)) }
         if let dhCert = plan.dhCert { context["dh-cert"] = .text(dhCert) }
         if let session = plan.session { context["session"] = .text(session) }
         if let author = c.authorKeyEnabled { context["author-key"] = .text(author ? "yes" : "no") }

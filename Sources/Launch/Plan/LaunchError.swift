@@ -65,3 +65,24 @@ public enum LaunchError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension LaunchError {
+    /// The spec field the refusal is about (dotted path, as in the message), for locating it in
+    /// the file; nil for refusals that are not about one field.
+    public var field: String? {
+        switch self {
+        case .invalidField(let field, _): field
+        case .invalidPolicy, .snpPolicyWithoutReservedBit, .policyReservedBits, .typePolicyMismatch, .debugOnProduction:
+            "confidential.policy"
+        case .snpWithPflash(let reason): reason.hasPrefix("firmware.vars") ? "firmware.vars" : "firmware.mode"
+        case .firmwareNotESCapable, .firmwareWithoutSEVMetadata: "firmware.path"
+        case .firmwareWithoutHashTable, .kernelHashesWithoutKernel: "confidential.kernel-hashes"
+        case .fieldNotForType(let field, _), .invalidBase64(let field), .wrongLength(let field, _, _):
+            "confidential.\(field)"
+        case .idBlockPolicyMismatch: "confidential.id-block"
+        case .preAttestationWithoutQMP: "confidential.pre-attestation"
+        case .unreadableFile(let field, _, _): field
+        case .hostParametersUnknown: nil
+        }
+    }
+}

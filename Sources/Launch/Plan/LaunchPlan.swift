@@ -128,7 +128,7 @@ public struct LaunchPlan: Equatable, Sendable {
             ("guest-visible-workarounds", c.guestVisibleWorkarounds != nil), ("vcek-disabled", c.vcekDisabled != nil),
         ]
         let sevOnly: [(String, Bool)] = [
-            ("dh-cert-file", c.dhCertFile != nil), ("session-file", c.sessionFile != nil), ("handle", c.handle != nil),
+            ("dh-cert-file", c.dhCertFile != nil), ("session-file", c.sessionFile != nil),
         ]
         let misplaced = c.type == .sevSNP ? sevOnly : snpOnly
         if let (field, _) = misplaced.first(where: \.1) { throw .fieldNotForType(field: field, type: c.type) }

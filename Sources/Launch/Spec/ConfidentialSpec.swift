@@ -17,8 +17,6 @@ public struct ConfidentialSpec: Codable, Equatable, Sendable {
     public var dhCertFile: String?
     /// Guest owner's launch session blob (base64 text file).
     public var sessionFile: String?
-    /// Firmware handle of a guest to share keys with (libvirt only; needs policy DOMAIN/noks clear).
-    public var handle: UInt32?
 
     // SEV-SNP launch inputs.
     /// ID block, base64 of 96 bytes.
@@ -35,7 +33,7 @@ public struct ConfidentialSpec: Codable, Equatable, Sendable {
 
     public init(
         type: ConfidentialType, policy: String? = nil, kernelHashes: Bool? = nil, preAttestation: Bool? = nil,
-        dhCertFile: String? = nil, sessionFile: String? = nil, handle: UInt32? = nil,
+        dhCertFile: String? = nil, sessionFile: String? = nil,
         idBlock: String? = nil, idAuth: String? = nil, authorKeyEnabled: Bool? = nil,
         hostData: String? = nil, guestVisibleWorkarounds: String? = nil, vcekDisabled: Bool? = nil
     ) {
@@ -45,7 +43,6 @@ public struct ConfidentialSpec: Codable, Equatable, Sendable {
         self.preAttestation = preAttestation
         self.dhCertFile = dhCertFile
         self.sessionFile = sessionFile
-        self.handle = handle
         self.idBlock = idBlock
         self.idAuth = idAuth
         self.authorKeyEnabled = authorKeyEnabled
@@ -60,7 +57,6 @@ public struct ConfidentialSpec: Codable, Equatable, Sendable {
         case preAttestation = "pre-attestation"
         case dhCertFile = "dh-cert-file"
         case sessionFile = "session-file"
-        case handle
         case idBlock = "id-block"
         case idAuth = "id-auth"
         case authorKeyEnabled = "author-key-enabled"

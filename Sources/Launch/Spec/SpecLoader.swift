@@ -10,6 +10,11 @@ import Yams
 public enum SpecLoader {
     /// Decodes a spec from `text`; `file` names it in errors.
     public static func load(text: String, file: String = "<spec>") throws(SpecError) -> VMSpec {
+        try loadWithLines(text: text, file: file).spec
+    }
+
+    /// Decodes a spec and also returns where each of its fields is in the text.
+    public static func loadWithLines(text: String, file: String = "<spec>") throws(SpecError) -> (spec: VMSpec, lines: SpecLines) {
         let node: Node
         do {
             guard let composed = try Yams.compose(yaml: text) else {
@@ -25,7 +30,7 @@ public enum SpecLoader {
         }
         try SpecSchema.checkKeys(node, file: file)
         do {
-            return try YAMLDecoder().decode(VMSpec.self, from: node)
+            return (try YAMLDecoder().decode(VMSpec.self, from: node), SpecLines(root: node))
         } catch let error as DecodingError {
             throw decodingError(error, root: node, file: file)
         } catch {
@@ -35,6 +40,11 @@ public enum SpecLoader {
 
     /// Reads and decodes the spec at `path`.
     public static func load(path: String) throws(SpecError) -> VMSpec {
+        try loadWithLines(path: path).spec
+    }
+
+    /// Reads and decodes the spec at `path`, with the line of each field.
+    public static func loadWithLines(path: String) throws(SpecError) -> (spec: VMSpec, lines: SpecLines) {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -44,7 +54,7 @@ public enum SpecLoader {
         guard let text = String(data: data, encoding: .utf8) else {
             throw SpecError(file: path, field: "", problem: "the spec file is not UTF-8 text")
         }
-        return try load(text: text, file: path)
+        return try loadWithLines(text: text, file: path)
     }
 
     private static func syntaxError(_ error: YamlError, file: String) -> SpecError {

@@ -57,20 +57,21 @@ struct LaunchCommand: ParsableCommand {
 
     func run() throws {
         let spec: VMSpec
+        let lines: SpecLines
         do {
-            spec = try SpecLoader.load(path: self.spec)
+            (spec, lines) = try SpecLoader.loadWithLines(path: self.spec)
         } catch {
             StderrReporter.report(error.description)
             throw ExitCode.failure
         }
         let (hostValues, probeFailure) = try hostParameters()
-        let firmware = try firmwareFacts(spec)
+        let firmware = try firmwareFacts(spec, lines: lines)
 
         let plan: LaunchPlan
         do {
             plan = try LaunchPlan.resolve(spec, host: hostValues, firmware: firmware)
         } catch {
-            StderrReporter.report("\(self.spec): \(error.description)")
+            StderrReporter.report("\(located(error.field, in: lines)): \(error.description)")
             throw ExitCode.failure
         }
 
@@ -132,7 +133,7 @@ struct LaunchCommand: ParsableCommand {
     /// Facts about the spec's firmware. An image that cannot be parsed is an error; one that
     /// cannot be read is an error when launching, and only a warning when printing (the output
     /// may be meant for another host), so the checks that need it are reported as skipped.
-    private func firmwareFacts(_ spec: VMSpec) throws -> FirmwareFacts? {
+    private func firmwareFacts(_ spec: VMSpec, lines: SpecLines) throws -> FirmwareFacts? {
         do {
             return try FirmwareFacts(firmwareAt: spec.firmware.path)
         } catch {
@@ -140,9 +141,15 @@ struct LaunchCommand: ParsableCommand {
                 StderrReporter.warn("firmware checks skipped: \(error.description)")
                 return nil
             }
-            StderrReporter.report("\(self.spec): \(error.description)")
+            StderrReporter.report("\(located(error.field, in: lines)): \(error.description)")
             throw ExitCode.failure
         }
+    }
+
+    /// `SPEC:LINE` for a field the file has, else `SPEC`.
+    private func located(_ field: String?, in lines: SpecLines) -> String {
+        guard let field, let line = lines.line(of: field) else { return spec }
+        return "\(spec):\(line)"
     }
 
     /// `--templates`, else `SEVHOST_TEMPLATES`, else the `templates/` of the checkout the binary
