@@ -148,4 +148,27 @@ final class QEMUAcceptanceTests: XCTestCase {
         let result = try Subprocess.run(qemu, arguments)
         XCTAssertEqual(errors(result), ["qemu-system-x86_64: SEV: guest firmware hashes table area is invalid (base=0x0 size=0x0)"])
     }
+
+    /// The stage checks above stop before QEMU realizes devices, so the disk and NIC options are
+    /// also run on their own: the same vector without the confidential-guest object, paused,
+    /// with QMP on stdin to quit. Every device must realize (this caught virtio
+    /// `iommu_platform=on` without `disable-legacy=on`, which q35 refuses).
+    func testDevicesRealizeWithoutTheConfidentialGuest() throws {
+        let qemu = try Peers.qemu10()
+        for sample in Samples.names {
+            var arguments = try underTCG(QEMUCommandBuilder().arguments(for: runnable(sample)))
+            let object = try XCTUnwrap(arguments.firstIndex { $0.hasPrefix("sev-guest,") || $0.hasPrefix("sev-snp-guest,") })
+            arguments.removeSubrange(object - 1...object)
+            let machine = try XCTUnwrap(arguments.firstIndex(of: "-machine")) + 1
+            arguments[machine] = arguments[machine].replacingOccurrences(of: ",confidential-guest-support=sev0", with: "")
+            if let qmp = arguments.firstIndex(of: "-qmp") { arguments.removeSubrange(qmp...qmp + 1) }
+            arguments.removeAll { $0 == "-S" }
+            arguments += ["-S", "-qmp", "stdio"]
+            let quit = Data("{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n".utf8)
+            let result = try Subprocess.run(qemu, arguments, stdin: quit)
+            XCTAssertEqual(result.status, 0, "\(sample): \(result.stderr)")
+            XCTAssertEqual(errors(result), [], sample)
+            XCTAssertTrue(result.stdout.contains("\"reason\": \"host-qmp-quit\""), "\(sample): \(result.stdout)")
+        }
+    }
 }

@@ -24,9 +24,9 @@ final class LaunchCommandTests: XCTestCase {
                 -object sev-snp-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0x30000,vcek-disabled=off \\
                 -bios /usr/share/ovmf/OVMF.fd \\
                 -drive file=/var/lib/sevhost/snp-guest/disk.qcow2,if=none,id=disk0,format=qcow2 \\
-                -device virtio-blk-pci,drive=disk0,iommu_platform=on \\
+                -device virtio-blk-pci,drive=disk0,disable-legacy=on,iommu_platform=on \\
                 -netdev tap,id=net0,ifname=tap0,script=no,downscript=no \\
-                -device virtio-net-pci,netdev=net0,iommu_platform=on \\
+                -device virtio-net-pci,netdev=net0,disable-legacy=on,iommu_platform=on \\
                 -display none \\
                 -qmp unix:/run/sevhost/snp-guest.qmp,server=on,wait=off
 

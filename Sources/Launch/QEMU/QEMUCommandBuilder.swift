@@ -13,6 +13,10 @@ public struct QEMUCommandBuilder: Sendable {
     /// QOM id of the SNP guest memory backend.
     public static let memoryBackendID = "ram0"
 
+    /// virtio devices of an encrypted guest must use the DMA API (IOMMU_PLATFORM), which only
+    /// modern virtio offers: a transitional device with `iommu_platform=on` fails to realize.
+    static let virtioForConfidentialGuest = [("disable-legacy", "on"), ("iommu_platform", "on")]
+
     public init() {}
 
     public func arguments(for plan: LaunchPlan) throws(LaunchError) -> [String] {
@@ -62,7 +66,7 @@ public struct QEMUCommandBuilder: Sendable {
             var drive = [("if", "none"), ("id", "disk\(index)"), ("format", disk.resolvedFormat.rawValue)]
             if disk.readonly == true { drive.append(("readonly", "on")) }
             args += ["-drive", QEMUOption.list("file=" + QEMUOption.escape(disk.path), drive)]
-            args += ["-device", QEMUOption.list("virtio-blk-pci", [("drive", "disk\(index)"), ("iommu_platform", "on")])]
+            args += ["-device", QEMUOption.list("virtio-blk-pci", [("drive", "disk\(index)")] + Self.virtioForConfidentialGuest)]
         }
 
         for (index, nic) in (spec.nics ?? []).enumerated() {
@@ -76,7 +80,7 @@ public struct QEMUCommandBuilder: Sendable {
             args += ["-netdev", netdev]
             var device = [("netdev", id)]
             if let mac = nic.mac { device.append(("mac", mac)) }
-            device.append(("iommu_platform", "on"))
+            device += Self.virtioForConfidentialGuest
             args += ["-device", QEMUOption.list("virtio-net-pci", device)]
         }
 
