@@ -52,6 +52,13 @@ final class LaunchCommandTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.hasPrefix("<domain type='kvm'>\n  <name>sev-es-guest</name>\n"))
         XCTAssertTrue(result.stdout.contains("  <launchSecurity type='sev' kernelHashes='yes'>\n    <policy>0x0005</policy>\n"))
+
+        // Without --templates the binary finds the checkout's templates/ next to .build/.
+        let found = try Subprocess.sevhost(
+            ["launch", templates.appendingPathComponent("sev-es.yaml").path, "--print", "libvirt"],
+            environment: ["SEVHOST_TEMPLATES": ""])
+        XCTAssertEqual(found.status, 0, found.stderr)
+        XCTAssertEqual(found.stdout, result.stdout)
     }
 
     func testPrintJSON() throws {
