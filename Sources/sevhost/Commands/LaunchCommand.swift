@@ -37,7 +37,7 @@ struct LaunchCommand: ParsableCommand {
 
     @OptionGroup var host: HostRootOption
 
-    @Option(name: .long, help: "The QEMU binary to run (default: qemu-system-x86_64 from PATH).")
+    @Option(name: .long, help: "The QEMU binary to run; a bare name is looked up in PATH.")
     var qemu: String = "qemu-system-x86_64"
 
     @Option(name: .long, help: "Directory holding libvirt/domain.xml (default: the templates/ shipped with sevhost).")
