@@ -10,6 +10,8 @@ struct SEVHost: AsyncParsableCommand {
             OkCommand.self,
             ShowCommand.self,
             CaptureCommand.self,
+            LaunchCommand.self,
+            PolicyCommand.self,
         ]
     )
 }

@@ -1,0 +1,73 @@
+/// The `confidential:` section: which SEV generation, the policy, and the launch inputs the
+/// firmware consumes.
+///
+/// The policy is kept as the text the user wrote (hex, decimal or flag names): what it means
+/// depends on `type`, so it is interpreted when the spec is resolved, not when it is decoded.
+/// Binary inputs for SNP are base64, as QEMU and libvirt take them.
+public struct ConfidentialSpec: Codable, Equatable, Sendable {
+    public var type: ConfidentialType
+    public var policy: String?
+    /// Have QEMU put kernel, initrd and command-line hashes into the firmware's hash table.
+    public var kernelHashes: Bool?
+    /// Start paused (`-S`) so a guest owner can measure and inject a secret over QMP.
+    public var preAttestation: Bool?
+
+    // SEV / SEV-ES pre-attestation inputs.
+    /// Guest owner's Diffie-Hellman certificate (base64 text file).
+    public var dhCertFile: String?
+    /// Guest owner's launch session blob (base64 text file).
+    public var sessionFile: String?
+
+    // SEV-SNP launch inputs.
+    /// ID block, base64 of 96 bytes.
+    public var idBlock: String?
+    /// ID authentication information, base64 of 4096 bytes.
+    public var idAuth: String?
+    public var authorKeyEnabled: Bool?
+    /// Host data echoed into attestation reports, base64 of 32 bytes.
+    public var hostData: String?
+    /// Guest-visible workarounds, base64 of 16 bytes.
+    public var guestVisibleWorkarounds: String?
+    /// Sign reports with the VLEK instead of the VCEK.
+    public var vcekDisabled: Bool?
+
+    public init(
+        type: ConfidentialType, policy: String? = nil, kernelHashes: Bool? = nil, preAttestation: Bool? = nil,
+        dhCertFile: String? = nil, sessionFile: String? = nil,
+        idBlock: String? = nil, idAuth: String? = nil, authorKeyEnabled: Bool? = nil,
+        hostData: String? = nil, guestVisibleWorkarounds: String? = nil, vcekDisabled: Bool? = nil
+    ) {
+        self.type = type
+        self.policy = policy
+        self.kernelHashes = kernelHashes
+        self.preAttestation = preAttestation
+        self.dhCertFile = dhCertFile
+        self.sessionFile = sessionFile
+        self.idBlock = idBlock
+        self.idAuth = idAuth
+        self.authorKeyEnabled = authorKeyEnabled
+        self.hostData = hostData
+        self.guestVisibleWorkarounds = guestVisibleWorkarounds
+        self.vcekDisabled = vcekDisabled
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case type, policy
+        case kernelHashes = "kernel-hashes"
+        case preAttestation = "pre-attestation"
+        case dhCertFile = "dh-cert-file"
+        case sessionFile = "session-file"
+        case idBlock = "id-block"
+        case idAuth = "id-auth"
+        case authorKeyEnabled = "author-key-enabled"
+        case hostData = "host-data"
+        case guestVisibleWorkarounds = "guest-visible-workarounds"
+        case vcekDisabled = "vcek-disabled"
+    }
+}
+
+public enum ConfidentialType: String, Codable, Equatable, Sendable, CaseIterable {
+    case sev
+    case sevES = "sev-es"
+    case sevSNP = "sev-snp"
+}
