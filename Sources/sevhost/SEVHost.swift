@@ -12,6 +12,8 @@ struct SEVHost: AsyncParsableCommand {
             CaptureCommand.self,
             LaunchCommand.self,
             PolicyCommand.self,
+            DigestCommand.self,
+            VMSACommand.self,
         ]
     )
 }
