@@ -10,6 +10,10 @@ struct SEVHost: AsyncParsableCommand {
             OkCommand.self,
             ShowCommand.self,
             CaptureCommand.self,
+            VerifyCommand.self,
+            SessionCommand.self,
+            MeasurementCommand.self,
+            SecretCommand.self,
         ]
     )
 }
