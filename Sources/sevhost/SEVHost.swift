@@ -14,6 +14,10 @@ struct SEVHost: AsyncParsableCommand {
             PolicyCommand.self,
             DigestCommand.self,
             VMSACommand.self,
+            VerifyCommand.self,
+            SessionCommand.self,
+            MeasurementCommand.self,
+            SecretCommand.self,
         ]
     )
 }
