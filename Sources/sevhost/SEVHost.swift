@@ -6,6 +6,8 @@ struct SEVHost: AsyncParsableCommand {
         commandName: "sevhost",
         abstract: "Launch and manage AMD SEV, SEV-ES and SEV-SNP confidential VMs.",
         version: "0.1.0",
-        subcommands: []
+        subcommands: [
+            QMPSubcommand.self,
+        ]
     )
 }
