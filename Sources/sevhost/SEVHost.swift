@@ -18,6 +18,7 @@ struct SEVHost: AsyncParsableCommand {
             SessionCommand.self,
             MeasurementCommand.self,
             SecretCommand.self,
+            QMPSubcommand.self,
         ]
     )
 }
