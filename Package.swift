@@ -15,6 +15,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "sevhost", targets: ["sevhost"]),
+        .executable(name: "sevhost-sim", targets: ["sevhost-sim"]),
         .library(name: "SEVKit", targets: ["SEVKit"]),
     ],
     dependencies: [
@@ -47,6 +48,24 @@ let package = Package(
             ]
         ),
         .target(name: "SEVHostKit", dependencies: ["SEVKit", "SEVPlatform", "Launch", "QMP"]),
+        // A software SEV firmware (platform keys, launch state machine) for sevhost-sim and tests.
+        .target(
+            name: "SEVSimulator",
+            dependencies: [
+                "SEVKit",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        // Plays QEMU (argv + QMP) in front of SEVSimulator.
+        .executableTarget(
+            name: "sevhost-sim",
+            dependencies: [
+                "SEVKit", "SEVSimulator", "QMP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "sevhost",
             dependencies: [
@@ -62,5 +81,6 @@ let package = Package(
         .testTarget(name: "QMPTests", dependencies: ["QMP", "SEVTestSupport"]),
         .testTarget(name: "SEVHostKitTests", dependencies: ["SEVHostKit", "SEVTestSupport"]),
         .testTarget(name: "sevhostTests", dependencies: ["SEVKit", "SEVPlatform", "SEVTestSupport"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["SEVKit", "SEVSimulator", "Launch", "QMP", "SEVTestSupport"]),
     ]
 )

@@ -19,6 +19,7 @@ struct SEVHost: AsyncParsableCommand {
             MeasurementCommand.self,
             SecretCommand.self,
             QMPSubcommand.self,
+            AttestCommand.self,
         ]
     )
 }

@@ -112,7 +112,7 @@ public enum SEVCertificateVerifier {
     }
 
     /// The 512-byte ECDSA slot for a signature: r and s little-endian in 72 bytes each.
-    static func encodeECDSA(_ signature: P384.Signing.ECDSASignature) -> [UInt8] {
+    public static func encodeECDSA(_ signature: P384.Signing.ECDSASignature) -> [UInt8] {
         let raw = [UInt8](signature.rawRepresentation)
         var writer = ByteWriter(capacity: SEVSignatureSlot.signatureSize)
         writer.write(bytes: raw[0..<48].reversed())

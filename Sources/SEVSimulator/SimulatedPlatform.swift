@@ -1,0 +1,111 @@
+import Crypto
+import Foundation
+import SEVKit
+import _CryptoExtras
+
+/// A simulated SEV platform: its firmware version, its keys and the certificate chain the
+/// firmware exports (PDH ← PEK ← OCA/CEK ← ASK ← ARK), every signature real.
+///
+/// The ARK is a test root generated into the state directory, not AMD's: a guest owner's tool
+/// that checks roots against AMD's published ARKs rejects this chain, as it must.
+public struct SimulatedPlatform: Sendable {
+    /// The firmware's SEV API version and build, as `query-sev` reports them and as the
+    /// LAUNCH_MEASURE HMAC covers them.
+    public static let apiMajor: UInt8 = 1
+    public static let apiMinor: UInt8 = 55
+    public static let buildID: UInt8 = 21
+
+    public let keys: SimulatedPlatformKeys
+    public let chain: SEVPlatformChain
+    public let ca: AMDCAChain
+    /// The 64-byte chip id (`GET_ID`), derived from the CEK so it is stable per state directory.
+    public let chipID: [UInt8]
+
+    public init(keys: SimulatedPlatformKeys) throws(SimulatorError) {
+        self.keys = keys
+        do {
+            let ark = try _RSA.Signing.PrivateKey(pemRepresentation: keys.arkPEM)
+            let ask = try _RSA.Signing.PrivateKey(pemRepresentation: keys.askPEM)
+            let arkCert = try Self.caCertificate(key: ark.publicKey, id: keys.arkID, certifiedBy: keys.arkID, usage: .ark, signer: ark)
+            let askCert = try Self.caCertificate(key: ask.publicKey, id: keys.askID, certifiedBy: keys.arkID, usage: .ask, signer: ark)
+            ca = AMDCAChain(ask: askCert, ark: arkCert)
+
+            let cekKey = try P384.Signing.PrivateKey(rawRepresentation: keys.cek)
+            let ocaKey = try P384.Signing.PrivateKey(rawRepresentation: keys.oca)
+            let pekKey = try P384.Signing.PrivateKey(rawRepresentation: keys.pek)
+            let pdhKey = try P384.KeyAgreement.PrivateKey(rawRepresentation: keys.pdh)
+
+            var cek = Self.platformCertificate(usage: .cek, algorithm: .ecdsaSHA256, x963: cekKey.publicKey.x963Representation)
+            cek.signatures[0] = try Self.rsaSlot(signing: cek.signedBytes, with: ask)
+            var oca = Self.platformCertificate(usage: .oca, algorithm: .ecdsaSHA256, x963: ocaKey.publicKey.x963Representation)
+            oca.signatures[0] = try Self.ecdsaSlot(signing: oca.signedBytes, with: ocaKey, usage: .oca)
+            var pek = Self.platformCertificate(usage: .pek, algorithm: .ecdsaSHA256, x963: pekKey.publicKey.x963Representation)
+            pek.signatures[0] = try Self.ecdsaSlot(signing: pek.signedBytes, with: ocaKey, usage: .oca)
+            pek.signatures[1] = try Self.ecdsaSlot(signing: pek.signedBytes, with: cekKey, usage: .cek)
+            var pdh = Self.platformCertificate(usage: .pdh, algorithm: .ecdhSHA256, x963: pdhKey.publicKey.x963Representation)
+            pdh.signatures[0] = try Self.ecdsaSlot(signing: pdh.signedBytes, with: pekKey, usage: .pek)
+            chain = SEVPlatformChain(pdh: pdh, pek: pek, oca: oca, cek: cek)
+            chipID = Array(SHA512.hash(data: cekKey.publicKey.x963Representation))
+        } catch let error as SimulatorError {
+            throw error
+        } catch {
+            throw .state("platform keys are unusable: \(error)")
+        }
+    }
+
+    /// The platform of a state directory (keys generated on first use).
+    public init(stateDirectory: String) throws(SimulatorError) {
+        try self.init(keys: SimulatedPlatformKeys.loadOrCreate(directory: stateDirectory))
+    }
+
+    /// The PDH private key, for LAUNCH_START's ECDH.
+    var pdhPrivateKey: P384.KeyAgreement.PrivateKey {
+        // The scalar was validated when the chain was built.
+        try! P384.KeyAgreement.PrivateKey(rawRepresentation: keys.pdh)
+    }
+
+    /// What `query-sev-capabilities` calls `cert-chain`: PEK, OCA, CEK as PDH_CERT_EXPORT returns them.
+    public var exportedCertificateChain: [UInt8] { chain.pek.encoded + chain.oca.encoded + chain.cek.encoded }
+
+    // MARK: - Building certificates
+
+    private static func platformCertificate(usage: SEVKeyUsage, algorithm: SEVAlgorithm, x963: Data) -> SEVPlatformCertificate {
+        SEVPlatformCertificate(
+            usage: usage, algorithm: algorithm, key: SEVECPublicKey(x963: [UInt8](x963)), apiMajor: apiMajor, apiMinor: apiMinor)
+    }
+
+    private static func ecdsaSlot(signing message: [UInt8], with key: P384.Signing.PrivateKey, usage: SEVKeyUsage) throws -> SEVSignatureSlot {
+        let signature = try key.signature(for: SHA256.hash(data: message))
+        return SEVSignatureSlot(usage: usage, algorithm: .ecdsaSHA256, signature: SEVCertificateVerifier.encodeECDSA(signature))
+    }
+
+    private static func rsaSlot(signing message: [UInt8], with key: _RSA.Signing.PrivateKey) throws -> SEVSignatureSlot {
+        let signature = try key.signature(for: SHA256.hash(data: message), padding: .PSS)
+        var slot = [UInt8](signature.rawRepresentation).reversed() as [UInt8]
+        slot += [UInt8](repeating: 0, count: SEVSignatureSlot.signatureSize - slot.count)
+        return SEVSignatureSlot(usage: .ask, algorithm: .rsaSHA256, signature: slot)
+    }
+
+    /// An AMD CA-format certificate (2048-bit key, so SHA-256 PSS), built as bytes and parsed
+    /// back so the result is exactly what a reader of the format sees.
+    private static func caCertificate(
+        key: _RSA.Signing.PublicKey, id: [UInt8], certifiedBy: [UInt8], usage: SEVKeyUsage, signer: _RSA.Signing.PrivateKey
+    ) throws -> AMDCACertificate {
+        let primitives = try key.getKeyPrimitives()
+        var exponent = [UInt8](primitives.publicExponent.reversed())
+        exponent += [UInt8](repeating: 0, count: max(0, 4 - exponent.count))
+        var writer = ByteWriter()
+        writer.write(UInt32(1))
+        writer.write(bytes: id)
+        writer.write(bytes: certifiedBy)
+        writer.write(usage.rawValue)
+        writer.writeZeros(16)
+        writer.write(UInt32(exponent.count * 8))
+        writer.write(UInt32(2048))
+        writer.write(bytes: exponent)
+        writer.write(bytes: [UInt8](primitives.modulus.reversed()))
+        let signature = try signer.signature(for: SHA256.hash(data: writer.bytes), padding: .PSS)
+        writer.write(bytes: [UInt8](signature.rawRepresentation).reversed())
+        return try AMDCACertificate(bytes: writer.bytes, name: "simulated \(usage)")
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import QMP
+
+/// Splits the byte stream into newline-terminated JSON messages, refusing a line longer than
+/// `maximumLength` (a client cannot grow the buffer without end).
+struct QMPServerLineDecoder: ByteToMessageDecoder {
+    typealias InboundOut = ByteBuffer
+    let maximumLength: Int
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        if let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
+            let length = newline - buffer.readerIndex
+            let line = buffer.readSlice(length: length)!
+            buffer.moveReaderIndex(forwardBy: 1)
+            context.fireChannelRead(Self.wrapInboundOut(line))
+            return .continue
+        }
+        if buffer.readableBytes > maximumLength { throw QMPServerError.lineTooLong }
+        return .needMoreData
+    }
+}
+
+enum QMPServerError: Error {
+    case lineTooLong
+}
+
+/// One QMP connection: the greeting, capability negotiation, then commands answered by the
+/// machine, with `id` echoed and events written before the reply that caused them.
+final class QMPServerHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let machine: SimulatedMachine
+    private let onQuit: @Sendable () -> Void
+    private var negotiated = false
+
+    init(machine: SimulatedMachine, onQuit: @escaping @Sendable () -> Void) {
+        self.machine = machine
+        self.onQuit = onQuit
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        send(SimulatedMachine.greeting, context: context)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let line = unwrapInboundIn(data)
+        let bytes = line.readableBytesView
+        if bytes.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\t") }) { return }
+        guard let message = try? QMPValue(json: Array(bytes)), let object = message.objectValue else {
+            send(Self.error("GenericError", "JSON parse error, invalid message", id: nil), context: context)
+            return
+        }
+        let id = object["id"]
+        guard let command = (object["execute"] ?? object["exec-oob"])?.stringValue else {
+            send(Self.error("GenericError", "QMP input lacks member 'execute'", id: id), context: context)
+            return
+        }
+        let arguments = object["arguments"]?.objectValue ?? [:]
+        if command == "qmp_capabilities" {
+            if negotiated {
+                send(Self.error("CommandNotFound", "Capabilities negotiation is already complete, command ignored", id: id), context: context)
+            } else {
+                negotiated = true
+                send(Self.reply(.object([:]), id: id), context: context)
+            }
+            return
+        }
+        guard negotiated else {
+            send(Self.error("CommandNotFound", "Expecting capabilities negotiation with 'qmp_capabilities'", id: id), context: context)
+            return
+        }
+        let outcome = machine.execute(command, arguments: arguments)
+        for event in outcome.events { send(Self.event(event), context: context) }
+        switch outcome.reply {
+        case .success(let value): send(Self.reply(value, id: id), context: context)
+        case .failure(let error): send(Self.error(error.errorClass, error.message, id: id), context: context)
+        }
+        if outcome.exitAfterReply {
+            let onQuit = self.onQuit
+            context.close(promise: nil)
+            onQuit()
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    private func send(_ value: QMPValue, context: ChannelHandlerContext) {
+        var buffer = context.channel.allocator.buffer(capacity: 256)
+        buffer.writeString(value.jsonText())
+        buffer.writeString("\r\n")
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    private static func reply(_ value: QMPValue, id: QMPValue?) -> QMPValue {
+        var object: QMPValue.Object = ["return": value]
+        if let id { object["id"] = id }
+        return .object(object)
+    }
+
+    private static func error(_ errorClass: String, _ description: String, id: QMPValue?) -> QMPValue {
+        var object: QMPValue.Object = ["error": ["class": .string(errorClass), "desc": .string(description)]]
+        if let id { object["id"] = id }
+        return .object(object)
+    }
+
+    private static func event(_ event: QMPEvent) -> QMPValue {
+        var now = timeval()
+        gettimeofday(&now, nil)
+        return [
+            "event": .string(event.name),
+            "data": .object(event.data),
+            "timestamp": ["seconds": .int(Int64(now.tv_sec)), "microseconds": .int(Int64(now.tv_usec))],
+        ]
+    }
+}
+
+/// Listens on the QMP Unix socket; all connections share one event loop, so the machine sees
+/// one command at a time.
+enum QMPServer {
+    static func run(socketPath: String, machine: SimulatedMachine) async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        unlink(socketPath)
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(QMPServerLineDecoder(maximumLength: 16 << 20)))
+                    try channel.pipeline.syncOperations.addHandler(QMPServerHandler(machine: machine) {
+                        unlink(socketPath)
+                        // QEMU exits once it has answered `quit`; give the reply a moment to leave.
+                        channel.eventLoop.scheduleTask(in: .milliseconds(50)) { exit(0) }
+                    })
+                }
+            }
+        let server = try await bootstrap.bind(unixDomainSocketPath: socketPath).get()
+        try await server.closeFuture.get()
+    }
+}

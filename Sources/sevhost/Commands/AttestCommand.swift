@@ -1,0 +1,217 @@
+import ArgumentParser
+import Foundation
+import QMP
+import SEVHostKit
+import SEVKit
+
+/// `sevhost attest`: the scripted pre-attestation flow over QMP, and its two-party form.
+struct AttestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attest",
+        abstract: "Verify a paused SEV guest's launch measurement, inject secrets only if it matches, then continue.",
+        discussion: """
+            `sevhost attest --qmp SOCKET ...` runs the whole flow for a guest owner holding the TEK \
+            and TIK. `attest export` and `attest inject` split it for a guest owner on another \
+            machine: export the measurement and the platform's certificates, let the owner check \
+            them and answer with `sevhost secret build`, inject the answer.
+            """,
+        subcommands: [AttestRunCommand.self, AttestExportCommand.self, AttestInjectCommand.self],
+        defaultSubcommand: AttestRunCommand.self
+    )
+}
+
+/// Options every attest subcommand shares.
+struct AttestConnection: ParsableArguments {
+    @Option(help: "QEMU's QMP Unix socket.")
+    var qmp: String
+
+    @Option(help: "Seconds to wait for the connection and each reply.")
+    var timeout: Double = 10
+
+    func connect() async throws(AttestationError) -> QMPClient {
+        do {
+            return try await QMPClient.connect(path: qmp, timeout: .milliseconds(Int64(timeout * 1000)))
+        } catch {
+            throw .qmp(error)
+        }
+    }
+}
+
+/// Reports a failed attestation on one line, saying what became of the guest.
+enum AttestReport {
+    static func fail(_ error: AttestationError, onMismatch: MismatchAction = .keep) -> ExitCode {
+        var line = "sevhost: attest: \(error)"
+        if error.isRefusal {
+            line += onMismatch == .quit ? "; nothing was injected, the guest was told to quit" : "; nothing was injected, the guest stays paused"
+        }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+        return ExitCode(2)
+    }
+}
+
+struct AttestRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "The whole flow: check state, policy and measurement; inject; continue.",
+        discussion: """
+            --expect is the VM spec the guest was launched from (the launch digest is recomputed \
+            from its firmware, kernel hashes and vCPUs, and the policy taken from it), or a launch \
+            digest (64 hex digits or base64) with --policy. The firmware API version and build in \
+            the HMAC are those `query-sev` reports. Refusals exit with status 2 and name the \
+            reason: wrong state, policy mismatch, measurement mismatch, replayed measurement.
+
+            Replay protection: every MNONCE whose measurement was accepted is appended to \
+            --nonce-log (default $SEVHOST_STATE_DIR/mnonce.log, else \
+            $XDG_STATE_HOME/sevhost/mnonce.log, else ~/.local/state/sevhost/mnonce.log) before the \
+            secret is injected; a measurement with an MNONCE already in the log is refused.
+            """
+    )
+
+    @OptionGroup var connection: AttestConnection
+
+    @Option(help: "TEK: 16-byte file or base64.")
+    var tek: String
+
+    @Option(help: "TIK: 16-byte file or base64.")
+    var tik: String
+
+    @Option(help: "The VM spec the guest was launched from, or its launch digest.")
+    var expect: String
+
+    @Option(help: "The policy, with a digest given to --expect (decimal or 0x hex).")
+    var policy: String?
+
+    @Option(help: "GUID:FILE to inject (repeatable; GUID may be an alias such as luks-key).")
+    var secret: [String] = []
+
+    @Option(help: "On a refusal: keep (leave the guest paused) or quit.")
+    var onMismatch: MismatchAction = .keep
+
+    @Option(help: "The replay log of accepted MNONCEs.")
+    var nonceLog: String?
+
+    func run() async throws {
+        guard !secret.isEmpty else { throw GuestOwnerFailure("at least one --secret GUID:FILE is needed") }
+        let entries = try SecretArguments.entries(secret)
+        let tekBytes = try GuestOwnerInput.fixed(tek, option: "--tek", count: 16)
+        let tikBytes = try GuestOwnerInput.fixed(tik, option: "--tik", count: 16)
+        do {
+            let expected: ExpectedLaunch
+            if FileManager.default.fileExists(atPath: expect) {
+                guard policy == nil else { throw GuestOwnerFailure("--policy goes with a launch digest; the spec \(expect) has its own policy") }
+                expected = try await ExpectedLaunch.fromSpec(path: expect)
+            } else {
+                guard let policy else { throw GuestOwnerFailure("--expect \(expect.prefix(80)): with a launch digest, --policy is needed (or pass the VM spec file)") }
+                expected = try ExpectedLaunch(digest: expect, policy: try GuestOwnerInput.uint32(policy, option: "--policy"))
+            }
+            let flow = PreAttestation(
+                tek: tekBytes, tik: tikBytes, expected: expected, secrets: entries, onMismatch: onMismatch,
+                nonceLog: MNONCELog(path: nonceLog ?? MNONCELog.defaultPath))
+            let client = try await connection.connect()
+            let outcome: AttestationOutcome
+            do {
+                outcome = try await flow.run(client: client)
+            } catch {
+                await client.close()
+                throw error
+            }
+            await client.close()
+            print("measurement: \(Hex.encode(outcome.measurement.measurement)) (verified)")
+            print("mnonce: \(Hex.encode(outcome.measurement.mnonce))")
+            print("firmware: API \(outcome.apiMajor).\(outcome.apiMinor) build \(outcome.buildID), policy 0x\(String(outcome.policy, radix: 16))")
+            print("injected: \(entries.count) secret(s), \(outcome.injectedBytes) bytes; guest continued")
+        } catch let error as AttestationError {
+            throw AttestReport.fail(error, onMismatch: onMismatch)
+        }
+    }
+}
+
+struct AttestExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the measurement, firmware version, policy and platform certificates as a JSON bundle."
+    )
+
+    @OptionGroup var connection: AttestConnection
+
+    @Option(help: "The bundle file to write.")
+    var out: String
+
+    func run() async throws {
+        do {
+            let client = try await connection.connect()
+            let bundle: AttestationBundle
+            do {
+                bundle = try await AttestationBundle.collect(client: client)
+            } catch {
+                await client.close()
+                throw error
+            }
+            await client.close()
+            var files = OutputFileSet()
+            files.add(out, bundle.json)
+            try files.commit()
+            print("wrote \(out)")
+        } catch let error as AttestationError {
+            throw AttestReport.fail(error)
+        }
+    }
+}
+
+struct AttestInjectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inject",
+        abstract: "Inject a guest owner's answer (`sevhost secret build` output), then continue the guest."
+    )
+
+    @OptionGroup var connection: AttestConnection
+
+    @Argument(help: "The answer: `header: B64` and `payload: B64` lines, or JSON with header and payload.")
+    var answer: String
+
+    @Option(help: "The bundle the answer was made for: refuse when the guest's measurement changed since.")
+    var bundle: String?
+
+    func run() async throws {
+        let answerBytes = try GuestOwnerInput.read(answer, option: "ANSWER")
+        let bundleValue = try bundle.map { path in
+            try AttestationBundle(json: try GuestOwnerInput.read(path, option: "--bundle"), name: path)
+        }
+        do {
+            let parsed = try AttestationAnswer(text: answerBytes, name: answer)
+            let client = try await connection.connect()
+            do {
+                try await parsed.inject(client: client, bundle: bundleValue)
+            } catch {
+                await client.close()
+                throw error
+            }
+            await client.close()
+            print("injected \(parsed.payload.count)-byte secret; guest continued")
+        } catch let error as AttestationError {
+            throw AttestReport.fail(error)
+        }
+    }
+}
+
+extension MismatchAction: ExpressibleByArgument {}
+
+/// `--secret GUID:FILE` values, shared with `secret build`.
+enum SecretArguments {
+    static func entries(_ values: [String]) throws -> [SecretTable.Entry] {
+        var entries: [SecretTable.Entry] = []
+        for value in values {
+            guard let colon = value.firstIndex(of: ":") else {
+                throw GuestOwnerFailure("--secret \(value): expected GUID:FILE")
+            }
+            let guidText = String(value[..<colon])
+            let path = String(value[value.index(after: colon)...])
+            guard let guid = WellKnownSecretGUID.parse(guidText) else {
+                throw GuestOwnerFailure(
+                    "--secret \(guidText): not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx) nor a known alias (\(WellKnownSecretGUID.aliases.map(\.name).joined(separator: ", ")))")
+            }
+            entries.append(SecretTable.Entry(guid: guid, data: try GuestOwnerInput.read(path, option: "--secret \(guidText)")))
+        }
+        return entries
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import QMP
+import SEVKit
+import SEVSimulator
+import SEVTestSupport
+import XCTest
+
+/// The simulated firmware on its own: its chain, LAUNCH_START's MAC checks, the state machine,
+/// and QMP refusals as QEMU words them.
+final class SimulatedFirmwareTests: XCTestCase {
+    private func platform() throws -> SimulatedPlatform {
+        let directory = NSTemporaryDirectory() + "sevhost-sim-platform-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        return try SimulatedPlatform(stateDirectory: directory)
+    }
+
+    func testChainVerifiesExceptThatItsRootIsNotAMDs() throws {
+        let platform = try platform()
+        let verification = SEVChainVerification(platform: platform.chain, ca: platform.ca)
+        for link in verification.links {
+            XCTAssertTrue(link.verdict.isValid, "\(link.name): \(link.verdict)")
+        }
+        XCTAssertNil(verification.anchorProduct)
+        XCTAssertFalse(verification.isValid)
+    }
+
+    func testStateDirectoryKeepsThePlatformIdentity() throws {
+        let directory = NSTemporaryDirectory() + "sevhost-sim-identity-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = try SimulatedPlatform(stateDirectory: directory)
+        let second = try SimulatedPlatform(stateDirectory: directory)
+        XCTAssertEqual(first.chain.pdh.encoded, second.chain.pdh.encoded)
+        let mode = try FileManager.default.attributesOfItem(atPath: directory + "/platform-keys.json")[.posixPermissions] as? Int
+        XCTAssertEqual(mode.map { $0 & 0o777 }, 0o600)
+    }
+
+    func testLaunchStartRefusesASessionForAnotherPlatformOrPolicy() throws {
+        let platform = try platform()
+        let other = try self.platform()
+        let session = try GuestOwnerSession(pdh: other.chain.pdh, policy: 0x1)
+        var guest = SimulatedGuest()
+        XCTAssertThrowsError(try guest.launchStart(platform: platform, policy: 0x1, godh: session.godhCertificate, session: session.blob)) { error in
+            XCTAssertEqual((error as? SEVFirmwareStatus)?.name, "BAD_MEASUREMENT")
+        }
+        XCTAssertEqual(guest.state, .uninit)
+
+        let mine = try GuestOwnerSession(pdh: platform.chain.pdh, policy: 0x1)
+        XCTAssertThrowsError(try guest.launchStart(platform: platform, policy: 0x3, godh: mine.godhCertificate, session: mine.blob)) { error in
+            XCTAssertEqual((error as? SEVFirmwareStatus)?.name, "POLICY_FAILURE")
+        }
+        XCTAssertEqual(guest.state, .uninit)
+    }
+
+    func testMeasurementAndSecretAgreeWithTheGuestOwnerCode() throws {
+        let platform = try platform()
+        let session = try GuestOwnerSession(pdh: platform.chain.pdh, policy: 0x1)
+        var guest = SimulatedGuest()
+        try guest.launchStart(platform: platform, policy: 0x1, godh: session.godhCertificate, session: session.blob)
+        let memory = Array("firmware bytes".utf8)
+        try guest.launchUpdateData(memory)
+        let mnonce = [UInt8](repeating: 7, count: 16)
+        let measurement = try guest.launchMeasure(mnonce: mnonce)
+        let expected = LaunchMeasurement.expected(
+            tik: session.tik, apiMajor: 1, apiMinor: 55, buildID: 21, policy: 0x1,
+            launchDigest: Array(SHA256Digest(memory)), mnonce: mnonce)
+        XCTAssertEqual(measurement, expected)
+        XCTAssertThrowsError(try guest.launchUpdateData(memory)) { error in
+            XCTAssertEqual((error as? SEVFirmwareStatus)?.name, "INVALID_GUEST_STATE")
+        }
+
+        let table = SecretTable(entries: [SecretTable.Entry(guid: GUID("736869e5-84f0-4973-92ec-06879ce3da0b")!, data: [1, 2, 3])])
+        let packet = try LaunchSecretPacket(table: table, tek: session.tek, tik: session.tik, measurement: measurement.measurement, iv: LaunchSecretPacket.randomIV())
+        XCTAssertEqual(try guest.launchSecret(header: packet.header, payload: packet.payload), try table.encoded())
+        XCTAssertEqual(try GuestSecretTable(bytes: try table.encoded()).entries, table.entries)
+
+        var tampered = packet.payload
+        tampered[0] ^= 1
+        XCTAssertThrowsError(try guest.launchSecret(header: packet.header, payload: tampered)) { error in
+            XCTAssertEqual((error as? SEVFirmwareStatus)?.name, "BAD_MEASUREMENT")
+        }
+        try guest.launchFinish()
+        XCTAssertThrowsError(try guest.launchSecret(header: packet.header, payload: packet.payload)) { error in
+            XCTAssertEqual((error as? SEVFirmwareStatus)?.name, "INVALID_GUEST_STATE")
+        }
+    }
+
+    func testQMPRefusesInjectionOutsideLaunchSecret() async throws {
+        let harness = try SimulatorHarness()
+        defer { harness.stop() }
+        let spec = try harness.writeSpec("guest.yaml")
+        try harness.launch(spec: spec)
+        let client = try await QMPClient.connect(path: harness.path("qmp.sock"), timeout: .seconds(10))
+        let info = try await client.querySEV()
+        XCTAssertEqual(info.state, .launchSecret)
+        XCTAssertEqual(info.guestType, .sev)
+        XCTAssertEqual(info.guest, .sev(policy: 0x1, handle: 1))
+        try await client.cont()
+        let resumed = try await client.nextEvent(named: ["RESUME"])
+        XCTAssertEqual(resumed.name, "RESUME")
+        do {
+            try await client.injectLaunchSecret(packetHeader: [UInt8](repeating: 0, count: 52), secret: [UInt8](repeating: 0, count: 32))
+            XCTFail("injected into a running guest")
+        } catch .command(let error) {
+            XCTAssertEqual(error.errorClass, "GenericError")
+            XCTAssertEqual(error.message, "SEV: Not in correct state (the guest is running, launch-secret is needed)")
+        }
+        try await client.quit()
+        await client.close()
+    }
+}
+
+/// SHA-256 without importing Crypto into the test target.
+private func SHA256Digest(_ bytes: [UInt8]) -> [UInt8] {
+    // The SEV launch digest of a launch that measured only `bytes`, via the digest code's
+    // streaming hasher.
+    var hasher = StreamingSHA256()
+    bytes.withUnsafeBytes { hasher.update($0) }
+    return hasher.finalize()
+}

@@ -1,0 +1,137 @@
+import Foundation
+import Launch
+import QMP
+import SEVKit
+import SEVTestSupport
+import XCTest
+
+/// A scratch directory with a guest owner's session for the simulated platform, and helpers
+/// to launch sevhost-sim from a VM spec the way `sevhost launch --print qemu` would.
+final class SimulatorHarness: @unchecked Sendable {
+    static let ovmfPath = "/usr/share/OVMF/OVMF_CODE.fd"
+
+    let directory: URL
+    let stateDirectory: String
+    var processes: [Process] = []
+
+    /// Creates the directory and the platform state, and builds a session for `policy`.
+    init(policy: UInt32 = 0x1, file: StaticString = #filePath, line: UInt = #line) throws {
+        guard FileManager.default.isReadableFile(atPath: Self.ovmfPath) else {
+            try Peers.missing("OVMF at \(Self.ovmfPath) (Debian package ovmf)", file: file, line: line)
+        }
+        guard FileManager.default.isExecutableFile(atPath: Self.simulator.path) else {
+            try Peers.missing("sevhost-sim at \(Self.simulator.path) (swift build --product sevhost-sim)", file: file, line: line)
+        }
+        var template = Array("/tmp/sevhost-sim-test-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw POSIXError(.EIO) }
+        directory = URL(fileURLWithPath: String(cString: made))
+        stateDirectory = directory.appendingPathComponent("state").path
+        let pdh = path("pdh.cert")
+        try expectSuccess(Subprocess.run(Self.simulator, ["--sim-state", stateDirectory, "--print-pdh", pdh]), "sevhost-sim --print-pdh")
+        try makeSession(name: "vm", policy: policy)
+    }
+
+    static var simulator: URL { Peers.productsDirectory.appendingPathComponent("sevhost-sim") }
+
+    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    /// `sevhost session PDH POLICY --name NAME`: NAME_godh.b64, NAME_session.b64, NAME_tek.bin, NAME_tik.bin.
+    func makeSession(name: String, policy: UInt32) throws {
+        try expectSuccess(
+            Subprocess.sevhost(["session", path("pdh.cert"), "0x" + String(policy, radix: 16), "--out", directory.path, "--name", name]),
+            "sevhost session")
+    }
+
+    /// Writes a VM spec for an SEV guest paused for pre-attestation.
+    func writeSpec(_ name: String, firmware: String = ovmfPath, policy: String = "0x1", session: String = "vm", socket: String = "qmp.sock") throws -> String {
+        let text = """
+            name: sim-guest
+            vcpus: 2
+            cpu: EPYC-v4
+            memory: 1G
+            firmware:
+              path: \(firmware)
+            qmp: \(path(socket))
+            confidential:
+              type: sev
+              policy: "\(policy)"
+              pre-attestation: true
+              dh-cert-file: \(path(session + "_godh.b64"))
+              session-file: \(path(session + "_session.b64"))
+
+            """
+        let specPath = path(name)
+        try text.write(toFile: specPath, atomically: true, encoding: .utf8)
+        return specPath
+    }
+
+    /// The QEMU argv for `spec`, built by the Launch library exactly as `sevhost launch --print qemu`.
+    static func qemuArguments(spec: String) throws -> [String] {
+        let vmSpec = try SpecLoader.load(path: spec)
+        let facts = try FirmwareFacts(firmwareAt: vmSpec.firmware.path)
+        let plan = try LaunchPlan.resolve(vmSpec, host: HostSEVParameters(cbitPosition: 51, reducedPhysBits: 1), firmware: facts)
+        return try QEMUCommandBuilder().arguments(for: plan)
+    }
+
+    /// Starts sevhost-sim with the spec's QEMU argv and waits for its QMP socket.
+    @discardableResult
+    func launch(spec: String, socket: String = "qmp.sock", secretOut: String = "secret.bin", extra: [String] = []) throws -> Process {
+        let process = Process()
+        process.executableURL = Self.simulator
+        process.arguments = try Self.qemuArguments(spec: spec)
+            + ["--sim-state", stateDirectory, "--secret-out", path(secretOut)] + extra
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        let stderr = Pipe()
+        process.standardError = stderr
+        try process.run()
+        processes.append(process)
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: path(socket)) {
+            guard process.isRunning, Date() < deadline else {
+                if process.isRunning { process.terminate() }
+                process.waitUntilExit()
+                let text = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                throw SimulatorStartError(message: "sevhost-sim did not create its QMP socket: \(text)")
+            }
+            usleep(20_000)
+        }
+        return process
+    }
+
+    /// `query-status` through sevhost's QMP client.
+    func status(socket: String = "qmp.sock") async throws -> QMPStatus {
+        let client = try await QMPClient.connect(path: path(socket), timeout: .seconds(10))
+        do {
+            let status = try await client.queryStatus()
+            await client.close()
+            return status
+        } catch {
+            await client.close()
+            throw error
+        }
+    }
+
+    func attest(_ arguments: [String]) throws -> ProcessResult {
+        try Subprocess.sevhost(["attest"] + arguments)
+    }
+
+    func stop() {
+        for process in processes where process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private func expectSuccess(_ result: ProcessResult, _ what: String) throws {
+        guard result.status == 0 else {
+            throw SimulatorStartError(message: "\(what) exited \(result.status): \(result.stderr)")
+        }
+    }
+}
+
+struct SimulatorStartError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}

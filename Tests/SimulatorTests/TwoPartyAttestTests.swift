@@ -1,0 +1,90 @@
+import Foundation
+import QMP
+import SEVKit
+import SEVTestSupport
+import XCTest
+
+/// `attest export` → the guest owner checks and answers with `sevhost measurement verify` and
+/// `sevhost secret build` → `attest inject`.
+final class TwoPartyAttestTests: XCTestCase {
+    private func export(_ harness: SimulatorHarness) throws -> [String: Any] {
+        let result = try Subprocess.sevhost(["attest", "export", "--qmp", harness.path("qmp.sock"), "--out", harness.path("bundle.json")])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "wrote \(harness.path("bundle.json"))\n")
+        let data = try Data(contentsOf: URL(fileURLWithPath: harness.path("bundle.json")))
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    private func ownerAnswer(_ harness: SimulatorHarness, bundle: [String: Any], tik: String) throws -> String {
+        let secretFile = harness.path("owner-secret.txt")
+        try Data("owner's secret".utf8).write(to: URL(fileURLWithPath: secretFile))
+        let build = try Subprocess.sevhost([
+            "secret", "build", "--tek", harness.path("vm_tek.bin"), "--tik", tik,
+            "--measurement", try XCTUnwrap(bundle["measurement"] as? String), "--secret", "luks-key:\(secretFile)",
+        ])
+        XCTAssertEqual(build.status, 0, build.stderr)
+        let answer = harness.path("answer.txt")
+        try Data(build.stdout.utf8).write(to: URL(fileURLWithPath: answer))
+        return answer
+    }
+
+    func testExportVerifyBuildInject() async throws {
+        let harness = try SimulatorHarness()
+        defer { harness.stop() }
+        let spec = try harness.writeSpec("guest.yaml")
+        try harness.launch(spec: spec)
+
+        let bundle = try export(harness)
+        XCTAssertEqual(bundle["format"] as? String, "sevhost-attestation-bundle/1")
+        XCTAssertEqual(bundle["policy"] as? String, "0x1")
+        XCTAssertEqual(bundle["state"] as? String, "launch-secret")
+        XCTAssertEqual(bundle["api-major"] as? Int, 1)
+        XCTAssertEqual(bundle["api-minor"] as? Int, 55)
+        XCTAssertEqual(bundle["build-id"] as? Int, 21)
+        let pdh = try Data(contentsOf: URL(fileURLWithPath: harness.path("pdh.cert")))
+        XCTAssertEqual(Data(base64Encoded: try XCTUnwrap(bundle["pdh"] as? String)), pdh)
+        let chain = try XCTUnwrap(Data(base64Encoded: try XCTUnwrap(bundle["cert-chain"] as? String)))
+        XCTAssertEqual(chain.count, 3 * SEVPlatformCertificate.size)
+        XCTAssertEqual(Data(base64Encoded: try XCTUnwrap(bundle["measurement"] as? String))?.count, 48)
+
+        // The guest owner, elsewhere: the launch digest, then the measurement against it.
+        let digest = try Subprocess.sevhost(["digest", "--mode", "sev", "--ovmf", SimulatorHarness.ovmfPath])
+        XCTAssertEqual(digest.status, 0, digest.stderr)
+        let verify = try Subprocess.sevhost([
+            "measurement", "verify", "--api-major", "1", "--api-minor", "55", "--build-id", "21", "--policy", "0x1",
+            "--tik", harness.path("vm_tik.bin"), "--launch-digest", digest.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+            "--measurement", try XCTUnwrap(bundle["measurement"] as? String),
+        ])
+        XCTAssertEqual(verify.status, 0, verify.stderr)
+
+        let answer = try ownerAnswer(harness, bundle: bundle, tik: harness.path("vm_tik.bin"))
+        let inject = try Subprocess.sevhost(["attest", "inject", "--qmp", harness.path("qmp.sock"), answer, "--bundle", harness.path("bundle.json")])
+        XCTAssertEqual(inject.status, 0, inject.stderr)
+        let expected = try SecretTable(entries: [
+            SecretTable.Entry(guid: WellKnownSecretGUID.parse("luks-key")!, data: Array("owner's secret".utf8)),
+        ]).encoded()
+        XCTAssertEqual(inject.stdout, "injected \(expected.count)-byte secret; guest continued\n")
+        XCTAssertEqual([UInt8](try Data(contentsOf: URL(fileURLWithPath: harness.path("secret.bin")))), expected)
+        let status = try await harness.status()
+        XCTAssertEqual(status.status, .running)
+    }
+
+    func testAnswerWithWrongTIKIsRefusedByTheFirmware() async throws {
+        let harness = try SimulatorHarness()
+        defer { harness.stop() }
+        let spec = try harness.writeSpec("guest.yaml")
+        try harness.launch(spec: spec)
+        let bundle = try export(harness)
+        try Data(repeating: 0x5a, count: 16).write(to: URL(fileURLWithPath: harness.path("wrong_tik.bin")))
+        let answer = try ownerAnswer(harness, bundle: bundle, tik: harness.path("wrong_tik.bin"))
+
+        let inject = try Subprocess.sevhost(["attest", "inject", "--qmp", harness.path("qmp.sock"), answer])
+        XCTAssertEqual(inject.status, 2)
+        XCTAssertTrue(
+            inject.stderr.hasPrefix("sevhost: attest: the secret was refused: sev-inject-launch-secret: GenericError: SEV: failed to inject secret: fw_error=11 BAD_MEASUREMENT: "),
+            inject.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: harness.path("secret.bin")))
+        let status = try await harness.status()
+        XCTAssertEqual(status.status, .prelaunch)
+    }
+}
