@@ -43,7 +43,7 @@ public enum SimulatedLaunch {
             throw .file("the firmware carries no SEV metadata: it was not built for SEV guests")
         }
         var guest = SimulatedGuest()
-        do throws(SEVFirmwareStatus) {
+        do {
             try guest.launchStart(platform: platform, policy: configuration.policy, godh: configuration.godh, session: configuration.session)
             try guest.launchUpdateData(firmware.bytes)
             if let table = configuration.hashTable {

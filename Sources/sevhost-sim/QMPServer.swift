@@ -20,6 +20,15 @@ struct QMPServerLineDecoder: ByteToMessageDecoder {
         if buffer.readableBytes > maximumLength { throw QMPServerError.lineTooLong }
         return .needMoreData
     }
+
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        // A last line without its newline is still a message (as QEMU's parser sees it).
+        if try decode(context: context, buffer: &buffer) == .continue { return .continue }
+        if buffer.readableBytes > 0, let line = buffer.readSlice(length: buffer.readableBytes) {
+            context.fireChannelRead(Self.wrapInboundOut(line))
+        }
+        return .needMoreData
+    }
 }
 
 enum QMPServerError: Error {

@@ -139,17 +139,19 @@ final class SimulatedMachine: @unchecked Sendable {
         guard guest.state == .launchSecret else {
             return failure(command, "SEV: Not in correct state (the guest is \(guest.state.rawValue), launch-secret is needed)")
         }
-        guard let area = firmware.sevSecretLocation else {
-            return failure(command, "SEV: no secret area found in OVMF, gpa must be specified.")
-        }
+        // Without `gpa`, QEMU puts the secret where the firmware's footer table says (OVMF
+        // AmdSev builds); firmware without a secret area (Debian's OVMF) needs an explicit gpa.
+        let address: UInt64
         if let value = arguments["gpa"] {
             guard let gpa = value.uint64Value else { return failure(command, "Parameter 'gpa' expects uint64") }
-            guard gpa == UInt64(area.gpa) else {
-                return failure(command, "SEV: gpa 0x\(String(gpa, radix: 16)) is not the guest's secret area (0x\(String(area.gpa, radix: 16)))")
+            address = gpa
+        } else if let area = firmware.sevSecretLocation {
+            guard secret.count <= Int(area.size) else {
+                return failure(command, "SEV: failed to inject secret: fw_error=4 INVALID_LENGTH: \(secret.count) bytes do not fit the \(area.size)-byte secret area")
             }
-        }
-        guard secret.count <= Int(area.size) else {
-            return failure(command, "SEV: failed to inject secret: fw_error=4 INVALID_LENGTH: \(secret.count) bytes do not fit the \(area.size)-byte secret area")
+            address = UInt64(area.gpa)
+        } else {
+            return failure(command, "SEV: no secret area found in OVMF, gpa must be specified.")
         }
         let plaintext: [UInt8]
         do {
@@ -165,7 +167,7 @@ final class SimulatedMachine: @unchecked Sendable {
                 return failure(command, "sevhost-sim: \(error)")
             }
         }
-        log("LAUNCH_SECRET: \(plaintext.count) bytes in the guest's secret area at 0x\(String(area.gpa, radix: 16))")
+        log("LAUNCH_SECRET: \(plaintext.count) bytes of secret at guest physical address 0x\(String(address, radix: 16))")
         return Outcome(reply: .success([:]))
     }
 

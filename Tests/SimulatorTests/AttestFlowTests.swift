@@ -26,7 +26,7 @@ final class AttestFlowTests: XCTestCase {
     private func ownerArguments(_ harness: SimulatorHarness, expect: String, tik: String? = nil) -> [String] {
         [
             "--qmp", harness.path("qmp.sock"), "--tek", harness.path("vm_tek.bin"), "--tik", tik ?? harness.path("vm_tik.bin"),
-            "--expect", expect, "--nonce-log", harness.path("mnonce.log"),
+            "--expect", expect, "--nonce-log", harness.path("mnonce.log"), "--gpa", SimulatorHarness.secretGPA,
         ]
     }
 
@@ -145,7 +145,7 @@ final class AttestFlowTests: XCTestCase {
         let digest = String(repeating: "00", count: 32)
         let result = try harness.attest(
             ["--qmp", harness.path("qmp.sock"), "--tek", harness.path("vm_tek.bin"), "--tik", harness.path("vm_tik.bin"),
-             "--expect", digest, "--policy", "0x1", "--nonce-log", harness.path("mnonce.log"), "--on-mismatch", "quit"]
+             "--expect", digest, "--policy", "0x1", "--nonce-log", harness.path("mnonce.log"), "--on-mismatch", "quit", "--gpa", SimulatorHarness.secretGPA]
                 + secrets.arguments)
         XCTAssertEqual(result.status, 2)
         XCTAssertTrue(result.stderr.contains("refused: measurement mismatch"), result.stderr)

@@ -62,7 +62,7 @@ final class SimulatedFirmwareTests: XCTestCase {
         let measurement = try guest.launchMeasure(mnonce: mnonce)
         let expected = LaunchMeasurement.expected(
             tik: session.tik, apiMajor: 1, apiMinor: 55, buildID: 21, policy: 0x1,
-            launchDigest: Array(SHA256Digest(memory)), mnonce: mnonce)
+            launchDigest: Array(sha256(memory)), mnonce: mnonce)
         XCTAssertEqual(measurement, expected)
         XCTAssertThrowsError(try guest.launchUpdateData(memory)) { error in
             XCTAssertEqual((error as? SEVFirmwareStatus)?.name, "INVALID_GUEST_STATE")
@@ -110,7 +110,7 @@ final class SimulatedFirmwareTests: XCTestCase {
 }
 
 /// SHA-256 without importing Crypto into the test target.
-private func SHA256Digest(_ bytes: [UInt8]) -> [UInt8] {
+private func sha256(_ bytes: [UInt8]) -> [UInt8] {
     // The SEV launch digest of a launch that measured only `bytes`, via the digest code's
     // streaming hasher.
     var hasher = StreamingSHA256()

@@ -9,6 +9,9 @@ import XCTest
 /// to launch sevhost-sim from a VM spec the way `sevhost launch --print qemu` would.
 final class SimulatorHarness: @unchecked Sendable {
     static let ovmfPath = "/usr/share/OVMF/OVMF_CODE.fd"
+    /// Debian's OVMF publishes no secret area (its footer entry's GPA is zero), so, as with
+    /// QEMU, the secret needs an explicit guest physical address.
+    static let secretGPA = "0x80c000"
 
     let directory: URL
     let stateDirectory: String

@@ -58,7 +58,7 @@ final class TwoPartyAttestTests: XCTestCase {
         XCTAssertEqual(verify.status, 0, verify.stderr)
 
         let answer = try ownerAnswer(harness, bundle: bundle, tik: harness.path("vm_tik.bin"))
-        let inject = try Subprocess.sevhost(["attest", "inject", "--qmp", harness.path("qmp.sock"), answer, "--bundle", harness.path("bundle.json")])
+        let inject = try Subprocess.sevhost(["attest", "inject", "--qmp", harness.path("qmp.sock"), answer, "--bundle", harness.path("bundle.json"), "--gpa", SimulatorHarness.secretGPA])
         XCTAssertEqual(inject.status, 0, inject.stderr)
         let expected = try SecretTable(entries: [
             SecretTable.Entry(guid: WellKnownSecretGUID.parse("luks-key")!, data: Array("owner's secret".utf8)),
@@ -78,7 +78,7 @@ final class TwoPartyAttestTests: XCTestCase {
         try Data(repeating: 0x5a, count: 16).write(to: URL(fileURLWithPath: harness.path("wrong_tik.bin")))
         let answer = try ownerAnswer(harness, bundle: bundle, tik: harness.path("wrong_tik.bin"))
 
-        let inject = try Subprocess.sevhost(["attest", "inject", "--qmp", harness.path("qmp.sock"), answer])
+        let inject = try Subprocess.sevhost(["attest", "inject", "--qmp", harness.path("qmp.sock"), answer, "--gpa", SimulatorHarness.secretGPA])
         XCTAssertEqual(inject.status, 2)
         XCTAssertTrue(
             inject.stderr.hasPrefix("sevhost: attest: the secret was refused: sev-inject-launch-secret: GenericError: SEV: failed to inject secret: fw_error=11 BAD_MEASUREMENT: "),

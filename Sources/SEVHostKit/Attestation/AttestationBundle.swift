@@ -131,7 +131,7 @@ public struct AttestationAnswer: Sendable, Equatable {
 
     /// Injects into a guest still in `launch-secret` and, when given, still showing the
     /// measurement of the bundle the answer was made for; then `cont`.
-    public func inject(client: QMPClient, bundle: AttestationBundle?) async throws(AttestationError) {
+    public func inject(client: QMPClient, bundle: AttestationBundle?, guestPhysicalAddress: UInt64? = nil) async throws(AttestationError) {
         _ = try await PreAttestation.sevInfo(client)
         if let bundle {
             let current: SEVLaunchMeasurement
@@ -145,7 +145,7 @@ public struct AttestationAnswer: Sendable, Equatable {
             }
         }
         do {
-            try await client.injectLaunchSecret(packetHeader: header, secret: payload)
+            try await client.injectLaunchSecret(packetHeader: header, secret: payload, guestPhysicalAddress: guestPhysicalAddress)
         } catch {
             throw .injectionRefused(error)
         }

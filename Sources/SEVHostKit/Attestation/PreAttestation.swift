@@ -38,8 +38,15 @@ public struct PreAttestation: Sendable {
     public var secrets: [SecretTable.Entry]
     public var onMismatch: MismatchAction
     public var nonceLog: MNONCELog
+    /// Where the secret goes; nil lets QEMU take the secret area from the firmware's footer
+    /// table (OVMF AmdSev builds publish one, Debian's generic OVMF does not).
+    public var guestPhysicalAddress: UInt64?
 
-    public init(tek: [UInt8], tik: [UInt8], expected: ExpectedLaunch, secrets: [SecretTable.Entry], onMismatch: MismatchAction, nonceLog: MNONCELog) {
+    public init(
+        tek: [UInt8], tik: [UInt8], expected: ExpectedLaunch, secrets: [SecretTable.Entry], onMismatch: MismatchAction,
+        nonceLog: MNONCELog, guestPhysicalAddress: UInt64? = nil
+    ) {
+        self.guestPhysicalAddress = guestPhysicalAddress
         self.tek = tek
         self.tik = tik
         self.expected = expected
@@ -70,7 +77,7 @@ public struct PreAttestation: Sendable {
         }
         try nonceLog.record(verified.measurement.mnonce)
         do {
-            try await client.injectLaunchSecret(packetHeader: packet.header, secret: packet.payload)
+            try await client.injectLaunchSecret(packetHeader: packet.header, secret: packet.payload, guestPhysicalAddress: guestPhysicalAddress)
         } catch {
             throw .injectionRefused(error)
         }

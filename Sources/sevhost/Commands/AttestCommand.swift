@@ -28,6 +28,18 @@ struct AttestConnection: ParsableArguments {
     @Option(help: "Seconds to wait for the connection and each reply.")
     var timeout: Double = 10
 
+    @Option(help: "Guest physical address for the secret (decimal or 0x hex); default: the firmware's secret area.")
+    var gpa: String?
+
+    func address() throws -> UInt64? {
+        guard let gpa else { return nil }
+        let lower = gpa.lowercased()
+        guard let value = lower.hasPrefix("0x") ? UInt64(lower.dropFirst(2), radix: 16) : UInt64(lower) else {
+            throw GuestOwnerFailure("--gpa \(gpa): expected a decimal or 0x-prefixed hex address")
+        }
+        return value
+    }
+
     func connect() async throws(AttestationError) -> QMPClient {
         do {
             return try await QMPClient.connect(path: qmp, timeout: .milliseconds(Int64(timeout * 1000)))
@@ -106,7 +118,7 @@ struct AttestRunCommand: AsyncParsableCommand {
             }
             let flow = PreAttestation(
                 tek: tekBytes, tik: tikBytes, expected: expected, secrets: entries, onMismatch: onMismatch,
-                nonceLog: MNONCELog(path: nonceLog ?? MNONCELog.defaultPath))
+                nonceLog: MNONCELog(path: nonceLog ?? MNONCELog.defaultPath), guestPhysicalAddress: try connection.address())
             let client = try await connection.connect()
             let outcome: AttestationOutcome
             do {
@@ -177,11 +189,12 @@ struct AttestInjectCommand: AsyncParsableCommand {
         let bundleValue = try bundle.map { path in
             try AttestationBundle(json: try GuestOwnerInput.read(path, option: "--bundle"), name: path)
         }
+        let address = try connection.address()
         do {
             let parsed = try AttestationAnswer(text: answerBytes, name: answer)
             let client = try await connection.connect()
             do {
-                try await parsed.inject(client: client, bundle: bundleValue)
+                try await parsed.inject(client: client, bundle: bundleValue, guestPhysicalAddress: address)
             } catch {
                 await client.close()
                 throw error
