@@ -53,9 +53,43 @@ public struct SimulatedPlatform: Sendable {
         }
     }
 
-    /// The platform of a state directory (keys generated on first use).
+    /// The certificates as they were first signed: ECDSA signatures are randomised, so a
+    /// platform that re-signed at every start would present a new PDH certificate each time,
+    /// which no firmware does.
+    private init(keys: SimulatedPlatformKeys, certificates: SEVChainFile, name: String) throws(SimulatorError) {
+        guard let ca = certificates.ca else { throw .state("\(name): holds no ASK and ARK") }
+        let fresh = try SimulatedPlatform(keys: keys)
+        guard certificates.platform.pdh.publicKeyField == fresh.chain.pdh.publicKeyField,
+              certificates.platform.cek.publicKeyField == fresh.chain.cek.publicKeyField,
+              ca.ark.modulus == fresh.ca.ark.modulus
+        else {
+            throw .state("\(name): the certificates are not those of \(SimulatedPlatformKeys.fileName)")
+        }
+        self.keys = keys
+        self.chain = certificates.platform
+        self.ca = ca
+        self.chipID = fresh.chipID
+    }
+
+    /// The file holding PDH, PEK, OCA, CEK, ASK, ARK (as `sevctl export --full` writes them).
+    public static let chainFileName = "chain.cert"
+
+    /// The platform of a state directory: keys and certificates made on first use, then kept.
     public init(stateDirectory: String) throws(SimulatorError) {
-        try self.init(keys: SimulatedPlatformKeys.loadOrCreate(directory: stateDirectory))
+        let keys = try SimulatedPlatformKeys.loadOrCreate(directory: stateDirectory)
+        let path = (stateDirectory as NSString).appendingPathComponent(Self.chainFileName)
+        if let data = FileManager.default.contents(atPath: path) {
+            let certificates: SEVChainFile
+            do {
+                certificates = try SEVChainFile(bytes: [UInt8](data), name: path)
+            } catch {
+                throw .state(error.description)
+            }
+            try self.init(keys: keys, certificates: certificates, name: path)
+        } else {
+            try self.init(keys: keys)
+            try SimulatorFiles.writeAtomically(chain.encoded + ca.encoded, to: path, mode: 0o644)
+        }
     }
 
     /// The PDH private key, for LAUNCH_START's ECDH.
