@@ -69,6 +69,44 @@ final class AttestFlowTests: XCTestCase {
         // The accepted MNONCE is in the replay log.
         let log = try String(contentsOfFile: harness.path("mnonce.log"), encoding: .utf8)
         XCTAssertTrue(log.hasPrefix(String(lines[1].dropFirst("mnonce: ".count)) + " "), log)
+
+        // Once running, the guest takes no more secrets: attest refuses before measuring.
+        let again = try harness.attest(ownerArguments(harness, expect: spec) + secrets.arguments)
+        XCTAssertEqual(again.status, 2)
+        XCTAssertEqual(
+            again.stderr,
+            "sevhost: attest: refused: wrong state: the guest is in state 'running', a secret can only be injected in 'launch-secret'; nothing was injected, the guest stays paused\n")
+    }
+
+    func testSEVESFullFlowMeasuresTheVMSAsOfEveryVCPU() async throws {
+        let harness = try SimulatorHarness(policy: 0x5)
+        defer { harness.stop() }
+        let spec = try harness.writeSpec("guest.yaml", type: "sev-es", policy: "0x5", vcpus: 4)
+        try harness.launch(spec: spec)
+        let secrets = try writeSecrets(harness)
+        // The same launch with 3 vCPUs has another digest: the VMSAs are measured.
+        let fewer = try harness.writeSpec("fewer.yaml", type: "sev-es", policy: "0x5", vcpus: 3)
+        let refused = try harness.attest(ownerArguments(harness, expect: fewer) + secrets.arguments)
+        try await assertRefused(refused, reason: "measurement mismatch", harness: harness)
+
+        let result = try harness.attest(ownerArguments(harness, expect: spec) + secrets.arguments)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual([UInt8](try XCTUnwrap(FileManager.default.contents(atPath: harness.path("secret.bin")))), secrets.table)
+    }
+
+    func testSimulatorRefusesASessionForAnotherPlatformAtLaunchStart() throws {
+        let harness = try SimulatorHarness()
+        defer { harness.stop() }
+        let spec = try harness.writeSpec("guest.yaml")
+        // Another platform (state directory) has another PDH: WRAP_MAC cannot verify.
+        let result = try Subprocess.run(
+            SimulatorHarness.simulator,
+            try SimulatorHarness.qemuArguments(spec: spec) + ["--sim-state", harness.path("other-platform")])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(
+            result.stderr,
+            "sevhost-sim: sev_launch_start: LAUNCH_START fw_error=11 'BAD_MEASUREMENT': LAUNCH_START: WRAP_MAC does not verify (the session was not made for this platform's PDH)\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: harness.path("qmp.sock")))
     }
 
     func testWrongTIKIsRefusedAsMeasurementMismatch() async throws {

@@ -117,3 +117,30 @@ private func sha256(_ bytes: [UInt8]) -> [UInt8] {
     bytes.withUnsafeBytes { hasher.update($0) }
     return hasher.finalize()
 }
+
+/// The simulated PSP's launch digest against the independent reference, sev-snp-measure.
+final class SimulatedDigestPeerTests: XCTestCase {
+    func testLaunchDigestsEqualSevSnpMeasure() throws {
+        let measure = try Peers.venvTool("sev-snp-measure")
+        let ovmf = "/usr/share/OVMF/OVMF_CODE.fd"
+        guard let bytes = FileManager.default.contents(atPath: ovmf) else { try Peers.missing(ovmf) }
+        let firmware = try OVMFImage(bytes: [UInt8](bytes))
+        let directory = NSTemporaryDirectory() + "sevhost-sim-digest-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let platform = try SimulatedPlatform(stateDirectory: directory)
+        let cases: [(policy: UInt32, arguments: [String])] = [
+            (0x1, ["--mode", "sev"]),
+            (0x5, ["--mode", "seves", "--vcpus", "4", "--vcpu-type", "EPYC-v4"]),
+        ]
+        for (policy, arguments) in cases {
+            let guest = try SimulatedLaunch.run(
+                SimulatedLaunchConfiguration(
+                    firmware: firmware, policy: policy, godh: nil, session: nil, hashTable: nil, vcpus: 4,
+                    vcpuSignature: VCPUType.named("EPYC-v4")!.signature),
+                platform: platform)
+            let reference = try Subprocess.run(measure, arguments + ["--ovmf", ovmf])
+            XCTAssertEqual(reference.status, 0, reference.stderr)
+            XCTAssertEqual(Hex.encode(try XCTUnwrap(guest.launchDigest)), reference.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "\(arguments)")
+        }
+    }
+}

@@ -46,17 +46,20 @@ final class SimulatorHarness: @unchecked Sendable {
     }
 
     /// Writes a VM spec for an SEV guest paused for pre-attestation.
-    func writeSpec(_ name: String, firmware: String = ovmfPath, policy: String = "0x1", session: String = "vm", socket: String = "qmp.sock") throws -> String {
+    func writeSpec(
+        _ name: String, firmware: String = ovmfPath, type: String = "sev", policy: String = "0x1", session: String = "vm",
+        socket: String = "qmp.sock", vcpus: Int = 2
+    ) throws -> String {
         let text = """
             name: sim-guest
-            vcpus: 2
+            vcpus: \(vcpus)
             cpu: EPYC-v4
             memory: 1G
             firmware:
               path: \(firmware)
             qmp: \(path(socket))
             confidential:
-              type: sev
+              type: \(type)
               policy: "\(policy)"
               pre-attestation: true
               dh-cert-file: \(path(session + "_godh.b64"))
