@@ -94,6 +94,30 @@ final class AttestFlowTests: XCTestCase {
         XCTAssertEqual([UInt8](try XCTUnwrap(FileManager.default.contents(atPath: harness.path("secret.bin")))), secrets.table)
     }
 
+    /// Direct kernel boot with kernel-hashes: the host booting another command line than the
+    /// owner's is refused; the owner's own is accepted. The firmware is the AmdSev footer
+    /// fixture (Debian's OVMF has no hashes table).
+    func testKernelHashesBindTheCommandLine() async throws {
+        let fixture = try TestData.url("virtee-sev-snp-measure/tests/fixtures/ovmf_AmdSev_suffix.bin")
+        let harness = try SimulatorHarness()
+        defer { harness.stop() }
+        try Data((0..<4000).map { UInt8($0 % 253) }).write(to: URL(fileURLWithPath: harness.path("vmlinuz")))
+        let owner = try harness.writeSpec("owner.yaml", firmware: fixture.path, kernel: (harness.path("vmlinuz"), "console=ttyS0"))
+        let host = try harness.writeSpec("host.yaml", firmware: fixture.path, kernel: (harness.path("vmlinuz"), "console=ttyS0 init=/bin/sh"))
+        XCTAssertTrue(try SimulatorHarness.qemuArguments(spec: host).contains { $0.hasPrefix("sev-guest,") && $0.hasSuffix(",kernel-hashes=on,dh-cert-file=\(harness.path("vm_godh.b64")),session-file=\(harness.path("vm_session.b64"))") })
+        try harness.launch(spec: host)
+        let secrets = try writeSecrets(harness)
+        let refused = try harness.attest(ownerArguments(harness, expect: owner) + secrets.arguments)
+        try await assertRefused(refused, reason: "measurement mismatch", harness: harness)
+        _ = try await QMPClient.connect(path: harness.path("qmp.sock"), timeout: .seconds(10)).quit()
+
+        try? FileManager.default.removeItem(atPath: harness.path("qmp.sock"))
+        try harness.launch(spec: owner)
+        let accepted = try harness.attest(ownerArguments(harness, expect: owner) + secrets.arguments)
+        XCTAssertEqual(accepted.status, 0, accepted.stderr)
+        XCTAssertEqual([UInt8](try XCTUnwrap(FileManager.default.contents(atPath: harness.path("secret.bin")))), secrets.table)
+    }
+
     func testSimulatorRefusesASessionForAnotherPlatformAtLaunchStart() throws {
         let harness = try SimulatorHarness()
         defer { harness.stop() }

@@ -143,4 +143,36 @@ final class SimulatedDigestPeerTests: XCTestCase {
             XCTAssertEqual(Hex.encode(try XCTUnwrap(guest.launchDigest)), reference.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "\(arguments)")
         }
     }
+
+    /// The kernel-hashes path (`-kernel/-initrd/-append` with `kernel-hashes=on`), on the
+    /// AmdSev firmware footer sev-snp-measure's own tests use.
+    func testKernelHashesDigestsEqualSevSnpMeasure() throws {
+        let measure = try Peers.venvTool("sev-snp-measure")
+        let fixture = try TestData.url("virtee-sev-snp-measure/tests/fixtures/ovmf_AmdSev_suffix.bin")
+        let firmware = try OVMFImage(bytes: [UInt8](try Data(contentsOf: fixture)))
+        let directory = NSTemporaryDirectory() + "sevhost-sim-kernel-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let kernel = directory + "/vmlinuz", initrd = directory + "/initrd.img"
+        try Data((0..<5000).map { UInt8($0 % 251) }).write(to: URL(fileURLWithPath: kernel))
+        try Data((0..<3000).map { UInt8($0 % 241) }).write(to: URL(fileURLWithPath: initrd))
+        let platform = try SimulatedPlatform(stateDirectory: directory + "/state")
+        let table = try SEVHashTable.hashing(kernel: kernel, initrd: initrd, append: "console=ttyS0 root=/dev/vda1")
+        let cases: [(policy: UInt32, arguments: [String])] = [
+            (0x1, ["--mode", "sev"]),
+            (0x5, ["--mode", "seves", "--vcpus", "2", "--vcpu-type", "EPYC-Milan"]),
+        ]
+        for (policy, arguments) in cases {
+            let guest = try SimulatedLaunch.run(
+                SimulatedLaunchConfiguration(
+                    firmware: firmware, policy: policy, godh: nil, session: nil, hashTable: table, vcpus: 2,
+                    vcpuSignature: VCPUType.named("EPYC-Milan")!.signature),
+                platform: platform)
+            let reference = try Subprocess.run(measure, arguments + [
+                "--ovmf", fixture.path, "--kernel", kernel, "--initrd", initrd, "--append", "console=ttyS0 root=/dev/vda1",
+            ])
+            XCTAssertEqual(reference.status, 0, reference.stderr)
+            XCTAssertEqual(Hex.encode(try XCTUnwrap(guest.launchDigest)), reference.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "\(arguments)")
+        }
+    }
 }

@@ -48,8 +48,9 @@ final class SimulatorHarness: @unchecked Sendable {
     /// Writes a VM spec for an SEV guest paused for pre-attestation.
     func writeSpec(
         _ name: String, firmware: String = ovmfPath, type: String = "sev", policy: String = "0x1", session: String = "vm",
-        socket: String = "qmp.sock", vcpus: Int = 2
+        socket: String = "qmp.sock", vcpus: Int = 2, kernel: (path: String, append: String)? = nil
     ) throws -> String {
+        let kernelLines = kernel.map { "kernel:\n  path: \($0.path)\n  append: \"\($0.append)\"\n" } ?? ""
         let text = """
             name: sim-guest
             vcpus: \(vcpus)
@@ -58,12 +59,13 @@ final class SimulatorHarness: @unchecked Sendable {
             firmware:
               path: \(firmware)
             qmp: \(path(socket))
-            confidential:
+            \(kernelLines)confidential:
               type: \(type)
               policy: "\(policy)"
               pre-attestation: true
               dh-cert-file: \(path(session + "_godh.b64"))
               session-file: \(path(session + "_session.b64"))
+              kernel-hashes: \(kernel != nil)
 
             """
         let specPath = path(name)
