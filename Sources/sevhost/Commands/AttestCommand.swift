@@ -49,7 +49,9 @@ struct AttestConnection: ParsableArguments {
     }
 }
 
-/// Reports a failed attestation on one line, saying what became of the guest.
+/// Reports a failed attestation on one line, saying what became of the guest. Exit status 2
+/// when the launch did not verify (sevhost refused, or the firmware refused the secret), 1 for
+/// everything else (bad input, QMP failures).
 enum AttestReport {
     static func fail(_ error: AttestationError, onMismatch: MismatchAction = .keep) -> ExitCode {
         var line = "sevhost: attest: \(error)"
@@ -57,7 +59,8 @@ enum AttestReport {
             line += onMismatch == .quit ? "; nothing was injected, the guest was told to quit" : "; nothing was injected, the guest stays paused"
         }
         FileHandle.standardError.write(Data((line + "\n").utf8))
-        return ExitCode(2)
+        if case .injectionRefused = error { return ExitCode(2) }
+        return ExitCode(error.isRefusal ? 2 : 1)
     }
 }
 
@@ -70,7 +73,8 @@ struct AttestRunCommand: AsyncParsableCommand {
             from its firmware, kernel hashes and vCPUs, and the policy taken from it), or a launch \
             digest (64 hex digits or base64) with --policy. The firmware API version and build in \
             the HMAC are those `query-sev` reports. Refusals exit with status 2 and name the \
-            reason: wrong state, policy mismatch, measurement mismatch, replayed measurement.
+            reason: wrong state, policy mismatch, measurement mismatch, replayed measurement; other \
+            failures (bad input, QMP) exit with status 1.
 
             Replay protection: every MNONCE whose measurement was accepted is appended to \
             --nonce-log (default $SEVHOST_STATE_DIR/mnonce.log, else \
