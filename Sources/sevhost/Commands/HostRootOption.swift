@@ -18,6 +18,13 @@ struct HostRootOption: ParsableArguments {
     }
 }
 
+extension HostRootOption {
+    /// The selected host's C-bit position and physical address bit reduction.
+    func memoryEncryption() throws -> MemoryEncryptionInfo {
+        try MemoryEncryptionInfo(probe: probe())
+    }
+}
+
 /// A captured host could not be used: printed as `Error: captured host: FILE: reason`.
 struct CaptureFailure: Error, CustomStringConvertible {
     var error: HostProbeError

@@ -16,8 +16,7 @@ struct ShowCommand: ParsableCommand {
         @OptionGroup var host: HostRootOption
 
         func run() throws {
-            let probe = try host.probe()
-            print(try MemoryEncryptionInfo(probe: probe).cbitPosition)
+            print(try host.memoryEncryption().cbitPosition)
         }
     }
 
@@ -29,8 +28,7 @@ struct ShowCommand: ParsableCommand {
         @OptionGroup var host: HostRootOption
 
         func run() throws {
-            let probe = try host.probe()
-            print(try MemoryEncryptionInfo(probe: probe).reducedPhysBits)
+            print(try host.memoryEncryption().reducedPhysBits)
         }
     }
 
