@@ -16,6 +16,12 @@ struct SEVHost: AsyncParsableCommand {
             SessionCommand.self,
             MeasurementCommand.self,
             SecretCommand.self,
+            ExportCommand.self,
+            GenerateCommand.self,
+            ProvisionCommand.self,
+            ResetCommand.self,
+            RotateCommand.self,
+            SNPCommand.self,
         ]
     )
 }

@@ -34,9 +34,9 @@ public struct FirmwareStatusCode: RawRepresentable, Sendable, Hashable, CustomSt
     public static let policyFailure = FirmwareStatusCode(rawValue: 0x07)
     public static let inactive = FirmwareStatusCode(rawValue: 0x08)
     public static let badSignature = FirmwareStatusCode(rawValue: 0x0A)
-    public static let invalidCommand = FirmwareStatusCode(rawValue: 0x10)
-    public static let unsupported = FirmwareStatusCode(rawValue: 0x14)
-    public static let invalidParam = FirmwareStatusCode(rawValue: 0x15)
+    public static let invalidCommand = FirmwareStatusCode(rawValue: 0x11)
+    public static let unsupported = FirmwareStatusCode(rawValue: 0x15)
+    public static let invalidParam = FirmwareStatusCode(rawValue: 0x16)
 
     static let table: [UInt32: (name: String, meaning: String)] = [
         0x00: ("SUCCESS", "The command completed."),
