@@ -12,6 +12,10 @@ struct SEVHost: AsyncParsableCommand {
             CaptureCommand.self,
             LaunchCommand.self,
             PolicyCommand.self,
+            VerifyCommand.self,
+            SessionCommand.self,
+            MeasurementCommand.self,
+            SecretCommand.self,
         ]
     )
 }
