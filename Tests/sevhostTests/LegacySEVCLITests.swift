@@ -295,6 +295,72 @@ final class LegacySEVCLITests: XCTestCase {
         XCTAssertEqual(shortTEK.status, 1)
         XCTAssertEqual(shortTEK.stderr, "Error: --tek: expected 16 bytes, the base64 text decodes to 3\n")
 
+        let badMeasure = try Subprocess.sevhost(Array(try secretArguments().dropLast(2)) + ["--measurement", "AAAA", "--secret", "luks-key:\(secret1)"] + outputs)
+        XCTAssertEqual(badMeasure.status, 1)
+        XCTAssertEqual(badMeasure.stderr, "Error: --measurement: expected the 48-byte LAUNCH_MEASURE blob or its 32-byte measurement, as a file or base64\n")
+
         XCTAssertEqual(try files(), ["big.bin"])
     }
+}
+
+/// The session opened by Python `cryptography` (the test venv): an implementation of the
+/// firmware's side that shares no code with sevhost.
+final class LegacySEVSessionPythonTests: XCTestCase {
+    func testPythonOpensASevhostSession() throws {
+        let python = try Peers.venvTool("python")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sevhost-pysession-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let script = directory.appendingPathComponent("check.py")
+        try Self.script.write(to: script, atomically: true, encoding: .utf8)
+
+        let make = try Subprocess.run(python, [script.path, "make", directory.path])
+        XCTAssertEqual(make.status, 0, make.stderr)
+        let session = try Subprocess.sevhost(["session", directory.appendingPathComponent("pdh.cert").path, "0x00050033", "--name", "py", "--out", directory.path])
+        XCTAssertEqual(session.status, 0, session.stderr)
+        let open = try Subprocess.run(python, [script.path, "open", directory.path])
+        XCTAssertEqual(open.status, 0, open.stderr)
+        XCTAssertEqual(open.stdout, "wrap_mac ok\ntek ok\ntik ok\npolicy_mac ok\n")
+    }
+
+    static let script = #"""
+    import base64, hashlib, hmac, struct, sys
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    mode, d = sys.argv[1], sys.argv[2]
+    if mode == "make":
+        key = ec.generate_private_key(ec.SECP384R1())
+        open(d + "/pdh.pem", "wb").write(key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        n = key.public_key().public_numbers()
+        body = struct.pack("<IBBHII", 1, 0, 0, 0, 0x1003, 0x3)
+        body += struct.pack("<I", 2) + n.x.to_bytes(72, "little") + n.y.to_bytes(72, "little") + bytes(880)
+        sig = struct.pack("<II", 0x1000, 0) + bytes(512)
+        open(d + "/pdh.cert", "wb").write(body + sig + sig)
+        sys.exit(0)
+
+    key = serialization.load_pem_private_key(open(d + "/pdh.pem", "rb").read(), None)
+    godh = base64.b64decode(open(d + "/py_godh.b64").read())
+    blob = base64.b64decode(open(d + "/py_session.b64").read())
+    assert len(godh) == 2084 and len(blob) == 128
+    assert struct.unpack_from("<III", godh, 8) == (0x1003, 0x3, 2)
+    x = int.from_bytes(godh[0x14:0x14 + 72], "little")
+    y = int.from_bytes(godh[0x14 + 72:0x14 + 144], "little")
+    z = key.exchange(ec.ECDH(), ec.EllipticCurvePublicNumbers(x, y, ec.SECP384R1()).public_key())
+
+    def kdf(k, label, ctx):
+        msg = struct.pack("<I", 1) + label + b"\0" + ctx + struct.pack("<I", 128)
+        return hmac.new(k, msg, hashlib.sha256).digest()[:16]
+
+    nonce, wrap_tk, wrap_iv, wrap_mac, policy_mac = blob[0:16], blob[16:48], blob[48:64], blob[64:96], blob[96:128]
+    master = kdf(z, b"sev-master-secret", nonce)
+    kek, kik = kdf(master, b"sev-kek", b""), kdf(master, b"sev-kik", b"")
+    assert hmac.new(kik, wrap_tk, hashlib.sha256).digest() == wrap_mac; print("wrap_mac ok")
+    keys = Cipher(algorithms.AES(kek), modes.CTR(wrap_iv)).decryptor().update(wrap_tk)
+    assert keys[:16] == open(d + "/py_tek.bin", "rb").read(); print("tek ok")
+    assert keys[16:] == open(d + "/py_tik.bin", "rb").read(); print("tik ok")
+    assert hmac.new(keys[16:], struct.pack("<I", 0x00050033), hashlib.sha256).digest() == policy_mac; print("policy_mac ok")
+    """#
 }

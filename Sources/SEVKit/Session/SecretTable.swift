@@ -1,5 +1,6 @@
 /// The SEV secret table OVMF and the Linux `efi_secret` driver read from the launch secret
-/// area: a header GUID, the table length, then entries of GUID ‖ length ‖ data.
+/// area (the driver shows each entry as `/sys/kernel/security/secrets/coco/<GUID>`): a header
+/// GUID, the table length, then entries of GUID ‖ length ‖ data.
 ///
 /// Lengths are u32 LE and include their own 20-byte (GUID + length) header; entries follow one
 /// another without alignment; the table length counts the unpadded table; the whole table is

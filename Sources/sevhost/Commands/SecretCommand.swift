@@ -70,11 +70,11 @@ struct SecretBuildCommand: AsyncParsableCommand {
         }
         let tekBytes = try GuestOwnerInput.fixed(tek, option: "--tek", count: 16)
         let tikBytes = try GuestOwnerInput.fixed(tik, option: "--tik", count: 16)
-        let measureBytes: [UInt8]
-        do {
-            measureBytes = try GuestOwnerInput.fixed(measurement, option: "--measurement", count: 48)
-        } catch {
-            measureBytes = try GuestOwnerInput.fixed(measurement, option: "--measurement", count: 32)
+        // The whole LAUNCH_MEASURE blob (48 bytes) or just its measurement (32 bytes).
+        guard let measureBytes = (try? GuestOwnerInput.fixed(measurement, option: "--measurement", count: 48))
+            ?? (try? GuestOwnerInput.fixed(measurement, option: "--measurement", count: 32))
+        else {
+            throw GuestOwnerFailure("--measurement: expected the 48-byte LAUNCH_MEASURE blob or its 32-byte measurement, as a file or base64")
         }
         let ivBytes = try iv.map { try GuestOwnerInput.fixed($0, option: "--iv", count: 16) } ?? LaunchSecretPacket.randomIV()
         let packet: LaunchSecretPacket
