@@ -208,6 +208,23 @@ final class LegacySEVCLITests: XCTestCase {
             "--measurement", blob])
         XCTAssertEqual(es.status, 0, es.stderr)
 
+        // MNONCE from the firmware's blob, and --outfile with the 48 raw bytes (sevctl's args_vmsa / args_outfile).
+        let outfile = directory.appendingPathComponent("measure.bin")
+        let fromBlob = try Subprocess.sevhost(["measurement", "build", "--api-major", "1", "--api-minor", "49", "--build-id", "6",
+            "--policy", "0x5", "--tik", tik, "--launch-digest", "847b5ab6db136ea67dc5a95478ebe7e5ebbe93e9e74bdb1284165f9007a4e367",
+            "--launch-measure-blob", "/o0nzDKE5XgtVnUZWPhUea/WZYrTKLExR7KCwuMdbActvpWfXTFk21KMZIAAhQny", "--outfile", outfile.path])
+        XCTAssertEqual(fromBlob.status, 0, fromBlob.stderr)
+        XCTAssertEqual(fromBlob.stdout, "/o0nzDKE5XgtVnUZWPhUea/WZYrTKLExR7KCwuMdbActvpWfXTFk21KMZIAAhQny\n")
+        XCTAssertEqual(try Data(contentsOf: outfile).base64EncodedString(), "/o0nzDKE5XgtVnUZWPhUea/WZYrTKLExR7KCwuMdbActvpWfXTFk21KMZIAAhQny")
+
+        let noNonce = try Subprocess.sevhost(["measurement", "build"] + common + ["--launch-digest", "2f6fc6065f4abc131eb4fb2b5090a542636eae84a94c0db0fdd5f405cb372ff5"])
+        XCTAssertEqual(noNonce.status, 1)
+        XCTAssertEqual(noNonce.stderr, "Error: one of --nonce or --launch-measure-blob is needed\n")
+
+        let badDigest = try Subprocess.sevhost(["measurement", "build"] + common + ["--nonce", "wxP6tRHCFrFQWxsuqZA8QA==", "--launch-digest", "2f6f"])
+        XCTAssertEqual(badDigest.status, 1)
+        XCTAssertEqual(badDigest.stderr, "Error: --launch-digest: expected 64 hex digits or base64 of 32 bytes\n")
+
         let mismatch = try Subprocess.sevhost(["measurement", "verify"] + common + [
             "--launch-digest", "2f6fc6065f4abc131eb4fb2b5090a542636eae84a94c0db0fdd5f405cb372ff4",
             "--measurement", "oMDewIouJSpbpNRHj7Mk3p08H2dPZQdsZMU14qIymBnDE/q1EcIWsVBbGy6pkDxA",
