@@ -28,6 +28,17 @@ final class SEVChainTests: XCTestCase {
         }
     }
 
+    /// A full chain whose ARK is the short Naples ARK as first published still verifies.
+    func testFullChainEndingInTheShortNaplesARK() throws {
+        let bytes = try Self.platformBytes("naples") + TestData.bytes("virtee-sev/src/certs/sev/builtin/naples/ask.cert")
+            + TestData.bytes("virtee-sev/tests/naples/ark.cert.bad")
+        let file = try SEVChainFile(bytes: bytes, name: "naples-short.chain")
+        let ca = try XCTUnwrap(file.ca)
+        XCTAssertTrue(ca.ark.signatureWasSupplied)
+        XCTAssertEqual(file.encoded, try Self.platformBytes("naples") + Self.caBytes("naples"))
+        XCTAssertTrue(SEVChainVerification(platform: file.platform, ca: ca).isValid)
+    }
+
     func testPlatformOnlyChainFile() throws {
         let bytes = try Self.platformBytes("rome")
         let file = try SEVChainFile(bytes: bytes, name: "rome.chain")
