@@ -210,6 +210,31 @@ final class FirmwareCommandTests: XCTestCase {
             "[ PASS ] - Comparing TCB values: TCB versions match (platform and reported: bootloader 3, tee 0, snp 22, microcode 213)")
     }
 
+    /// `ok --firmware sim:DIR` takes PLATFORM_STATUS and SNP_PLATFORM_STATUS from the simulated
+    /// firmware, over a captured host for everything else.
+    func testOkAsksTheSimulatedFirmware() throws {
+        let milan = PackageRoot.url.appendingPathComponent("Tests/Fixtures/hosts/milan-snp").path
+        let ok = try Subprocess.sevhost(["ok", "snp", "--host-root", milan, "--firmware", sim])
+        let lines = ok.stdout.split(separator: "\n").map(String.init)
+        for expected in [
+            "[ PASS ]     - SEV firmware version: 1.55",
+            "[ PASS ]       - SEV-ES initialized",
+            "[ PASS ]     - SEV initialized: Initialized, no guests running",
+            "[ PASS ]       - SNP initialized",
+            "[ PASS ]         - RMP table initialized",
+            "[ PASS ]         - Alias check: Completed since last system update, no aliasing addresses",
+        ] {
+            XCTAssertTrue(lines.contains(expected), "missing: \(expected)\n\(ok.stdout)")
+        }
+        // A simulated state that is not a state: every firmware check says why, in one line.
+        try FileManager.default.createDirectory(atPath: simDirectory, withIntermediateDirectories: true)
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: simDirectory + "/firmware-state.json"))
+        let broken = try Subprocess.sevhost(["ok", "snp", "--host-root", milan, "--firmware", sim])
+        XCTAssertTrue(broken.stdout.split(separator: "\n").contains(
+            "[ FAIL ]     - SEV firmware version: Failed to get SEV Platform Status: \(simDirectory)/firmware-state.json: not a simulated firmware state: missing key \"api-major\""),
+            broken.stdout)
+    }
+
     func testCertificateTableImportExport() throws {
         let certs = path("in")
         try FileManager.default.createDirectory(atPath: certs, withIntermediateDirectories: true)

@@ -7,7 +7,9 @@ import SEVKit
 /// header itself through CSEVFirmware; no layout is restated here).
 ///
 /// The device is opened for each command, as sevctl does: the kernel serializes commands, and
-/// holding no descriptor means no state to get wrong between them.
+/// holding no descriptor means no state to get wrong between them. Queries open it read-only
+/// (the kernel lets any reader ask for status, the ID and the chain); commands that change the
+/// platform open it for writing, which the kernel requires of them.
 public struct LinuxSEVFirmware: SEVFirmware {
     public let path: String
     public var location: String { path }
@@ -138,7 +140,7 @@ public struct LinuxSEVFirmware: SEVFirmware {
     /// guests, and there is nothing to ask /dev/sev. The device is still opened first, so a
     /// host without it hears that, as for every other command.
     public func snpCertificates() async throws(SEVFirmwareError) -> SNPCertificateTable {
-        try withDevice { (_: Int32) throws(SEVFirmwareError) in }
+        try withDevice(writable: false) { (_: Int32) throws(SEVFirmwareError) in }
         throw Self.noExtendedConfig("SNP_GET_EXT_CONFIG")
     }
 
@@ -155,8 +157,8 @@ public struct LinuxSEVFirmware: SEVFirmware {
 
     // MARK: ioctl
 
-    private func withDevice<T>(_ body: (Int32) throws(SEVFirmwareError) -> T) throws(SEVFirmwareError) -> T {
-        let fd = open(path, O_RDWR | O_CLOEXEC)
+    private func withDevice<T>(writable: Bool = true, _ body: (Int32) throws(SEVFirmwareError) -> T) throws(SEVFirmwareError) -> T {
+        let fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC)
         guard fd >= 0 else {
             throw SEVFirmwareError(command: nil, .deviceUnavailable(path: path, reason: HostReadFailure(errno: errno).description))
         }
@@ -164,8 +166,11 @@ public struct LinuxSEVFirmware: SEVFirmware {
         return try body(fd)
     }
 
+    /// The commands that only read: the kernel does not ask for a writable descriptor.
+    private static let queries: Set<String> = ["PLATFORM_STATUS", "GET_ID", "PDH_CERT_EXPORT", "SNP_PLATFORM_STATUS"]
+
     private func issue<Parameters>(_ command: csev_command, _ name: String, _ data: inout Parameters) throws(SEVFirmwareError) {
-        try withDevice { (fd: Int32) throws(SEVFirmwareError) in
+        try withDevice(writable: !Self.queries.contains(name)) { (fd: Int32) throws(SEVFirmwareError) in
             var status: UInt32 = 0
             let result = withUnsafeMutableBytes(of: &data) { raw in
                 csev_sev_issue_cmd(fd, UInt32(csev_command_number(command)), raw.baseAddress, &status)
