@@ -74,6 +74,45 @@ final class FirmwareCommandTests: XCTestCase {
         }
     }
 
+    /// On a terminal (a pty from script(1)) the question is asked: "n" changes nothing, "y" goes on.
+    func testDestructiveCommandsAskOnATerminal() throws {
+        let script = URL(fileURLWithPath: "/usr/bin/script")
+        guard FileManager.default.isExecutableFile(atPath: script.path) else {
+            if Peers.isCI { XCTFail("script(1) is missing (bsdutils, scripts/setup)") }
+            throw XCTSkip("script(1) is missing (bsdutils)")
+        }
+        try run(["export", path("before.cert"), "--firmware", sim])
+        let command = "\(Peers.sevhost.path) rotate --firmware \(sim)"
+        let question = "Rotate the PDH of the simulated firmware in \(simDirectory)? Guest owners must fetch the new chain. [y/N] "
+
+        let no = try Subprocess.run(script, ["-qec", command, "/dev/null"], environment: ["NO_COLOR": "1"], stdin: Data("n\n".utf8))
+        XCTAssertEqual(no.status, 1)
+        // The pty echoes the answer wherever it arrives, so the two parts are checked apart.
+        XCTAssertTrue(no.stdout.contains(question), no.stdout)
+        XCTAssertTrue(no.stdout.contains("Error: not confirmed: nothing was changed\r\n"), no.stdout)
+        try run(["export", path("after-no.cert"), "--firmware", sim])
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("after-no.cert"))), try Data(contentsOf: URL(fileURLWithPath: path("before.cert"))))
+
+        let yes = try Subprocess.run(script, ["-qec", command, "/dev/null"], environment: ["NO_COLOR": "1"], stdin: Data("y\n".utf8))
+        XCTAssertEqual(yes.status, 0, yes.stdout)
+        XCTAssertTrue(yes.stdout.contains(question), yes.stdout)
+        try run(["export", path("after-yes.cert"), "--firmware", sim])
+        let before = try Data(contentsOf: URL(fileURLWithPath: path("before.cert")))
+        let after = try Data(contentsOf: URL(fileURLWithPath: path("after-yes.cert")))
+        XCTAssertNotEqual(after.prefix(2084), before.prefix(2084), "the PDH was rotated")
+        XCTAssertEqual(after.dropFirst(2084), before.dropFirst(2084))
+    }
+
+    func testExportFullNeedsTheCAChain() throws {
+        let full = try Subprocess.sevhost(["export", "--full", path("full.cert"), "--firmware", sim])
+        XCTAssertEqual(full.status, 1)
+        XCTAssertEqual(full.stderr, "Error: --full needs AMD's CA chain: pass ask_ark_<product>.cert with --ca (sevhost downloads nothing)\n")
+        let ca = try Subprocess.sevhost(["export", "--ca", path("x"), path("chain.cert"), "--firmware", sim])
+        XCTAssertEqual(ca.stderr, "Error: --ca is only used with --full\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("full.cert")))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("chain.cert")))
+    }
+
     func testShowAgainstTheSimulatedFirmware() throws {
         XCTAssertEqual(try run(["show", "version", "--firmware", sim]).stdout, "1.55.21\n")
         XCTAssertEqual(try run(["show", "guests", "--firmware", sim]).stdout, "0\n")
