@@ -12,6 +12,16 @@ struct SEVHost: AsyncParsableCommand {
             CaptureCommand.self,
             LaunchCommand.self,
             PolicyCommand.self,
+            VerifyCommand.self,
+            SessionCommand.self,
+            MeasurementCommand.self,
+            SecretCommand.self,
+            ExportCommand.self,
+            GenerateCommand.self,
+            ProvisionCommand.self,
+            ResetCommand.self,
+            RotateCommand.self,
+            SNPCommand.self,
         ]
     )
 }

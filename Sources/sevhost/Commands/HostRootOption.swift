@@ -8,10 +8,11 @@ struct HostRootOption: ParsableArguments {
     var hostRoot: String?
 
     /// The probe for the selected host; a malformed capture is a one-line error naming the file.
-    func probe() throws -> HostProbe {
+    /// `firmware`, when given, answers the firmware commands (see `FirmwareOption.answersForProbe`).
+    func probe(firmware: CapturedFirmware? = nil) throws -> HostProbe {
         do {
             let root = try hostRoot.map { path throws(HostProbeError) in try HostRoot(captured: path) } ?? .live
-            return try HostProbe(root: root)
+            return try HostProbe(root: root, firmware: firmware)
         } catch {
             throw CaptureFailure(error: error)
         }

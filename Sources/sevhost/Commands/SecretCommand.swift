@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import SEVKit
+
+/// `sevhost secret build`: a LAUNCH_SECRET packet for QMP `sev-inject-launch-secret` or
+/// `virsh domsetlaunchsecstate`.
+struct SecretCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "secret",
+        abstract: "Build SEV launch secrets.",
+        subcommands: [SecretBuildCommand.self]
+    )
+}
+
+struct SecretBuildCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Build a LAUNCH_SECRET header and payload.",
+        discussion: """
+            Each --secret is GUID:FILE; GUID may be an alias: \(WellKnownSecretGUID.aliases.map { "\($0.name) = \($0.guid)" }.joined(separator: ", ")). \
+            Without --out-header/--out-payload both are printed base64-encoded; with them they are \
+            written base64-encoded, or raw with --raw.
+            """
+    )
+
+    @Option(help: "TEK: 16-byte file or base64.")
+    var tek: String
+
+    @Option(help: "TIK: 16-byte file or base64.")
+    var tik: String
+
+    @Option(name: [.customLong("measurement"), .customLong("launch-measure-blob")], help: "LAUNCH_MEASURE blob (48 bytes) or measurement (32 bytes), file or base64.")
+    var measurement: String
+
+    @Option(help: "GUID:FILE (repeatable).")
+    var secret: [String] = []
+
+    @Option(help: .hidden)
+    var iv: String?
+
+    @Flag(help: "Write raw bytes instead of base64 to the output files.")
+    var raw = false
+
+    @Option(help: "Header output file.")
+    var outHeader: String?
+
+    @Option(help: "Payload output file.")
+    var outPayload: String?
+
+    func run() async throws {
+        guard (outHeader == nil) == (outPayload == nil) else {
+            throw GuestOwnerFailure("--out-header and --out-payload go together")
+        }
+        if raw && outHeader == nil {
+            throw GuestOwnerFailure("--raw needs --out-header and --out-payload (raw bytes are not printed)")
+        }
+        guard !secret.isEmpty else { throw GuestOwnerFailure("at least one --secret GUID:FILE is needed") }
+        var entries: [SecretTable.Entry] = []
+        for value in secret {
+            guard let colon = value.firstIndex(of: ":") else {
+                throw GuestOwnerFailure("--secret \(value): expected GUID:FILE")
+            }
+            let guidText = String(value[..<colon])
+            let path = String(value[value.index(after: colon)...])
+            guard let guid = WellKnownSecretGUID.parse(guidText) else {
+                throw GuestOwnerFailure(
+                    "--secret \(guidText): not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx) nor a known alias (\(WellKnownSecretGUID.aliases.map(\.name).joined(separator: ", ")))")
+            }
+            entries.append(SecretTable.Entry(guid: guid, data: try GuestOwnerInput.read(path, option: "--secret \(guidText)")))
+        }
+        let tekBytes = try GuestOwnerInput.fixed(tek, option: "--tek", count: 16)
+        let tikBytes = try GuestOwnerInput.fixed(tik, option: "--tik", count: 16)
+        // The whole LAUNCH_MEASURE blob (48 bytes) or just its measurement (32 bytes).
+        guard let measureBytes = (try? GuestOwnerInput.fixed(measurement, option: "--measurement", count: 48))
+            ?? (try? GuestOwnerInput.fixed(measurement, option: "--measurement", count: 32))
+        else {
+            throw GuestOwnerFailure("--measurement: expected the 48-byte LAUNCH_MEASURE blob or its 32-byte measurement, as a file or base64")
+        }
+        let ivBytes = try iv.map { try GuestOwnerInput.fixed($0, option: "--iv", count: 16) } ?? LaunchSecretPacket.randomIV()
+        let packet: LaunchSecretPacket
+        do {
+            packet = try LaunchSecretPacket(
+                table: SecretTable(entries: entries), tek: tekBytes, tik: tikBytes, measurement: measureBytes, iv: ivBytes)
+        } catch {
+            throw GuestOwnerFailure(error.description)
+        }
+        let header64 = Data(packet.header).base64EncodedString()
+        let payload64 = Data(packet.payload).base64EncodedString()
+        if let outHeader, let outPayload {
+            var files = OutputFileSet()
+            files.add(outHeader, raw ? packet.header : Array(header64.utf8))
+            files.add(outPayload, raw ? packet.payload : Array(payload64.utf8))
+            try files.commit()
+            print("wrote \(outHeader)")
+            print("wrote \(outPayload)")
+        } else {
+            print("header: \(header64)")
+            print("payload: \(payload64)")
+        }
+    }
+}

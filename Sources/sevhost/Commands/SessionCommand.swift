@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import SEVKit
+
+/// `sevhost session PDH-OR-CHAIN POLICY`: the guest owner's LAUNCH_START inputs.
+///
+/// Writes `N_godh.b64` (QEMU `dh-cert-file`), `N_session.b64` (QEMU `session-file`), and the
+/// keys the owner keeps, `N_tek.bin` and `N_tik.bin` (0600). All four or none.
+struct SessionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "session",
+        abstract: "Build a SEV launch session (GODH certificate, session blob, TEK and TIK).",
+        discussion: """
+            PDH-OR-CHAIN is the platform's PDH certificate (2084 bytes), or a chain as `sevctl export` \
+            writes it. A chain is verified up to a genuine AMD ARK before its PDH is used (the ASK and \
+            ARK come from the chain file or --ca); a bare PDH cannot be verified, and a warning says so.
+            """
+    )
+
+    @Argument(help: "PDH certificate, or SEV chain (PDH, PEK, OCA, CEK [, ASK, ARK]).")
+    var pdhOrChain: String
+
+    @Argument(help: "Guest policy, decimal or 0x-prefixed hex.")
+    var policy: String
+
+    @Option(help: "File name prefix.")
+    var name = "vm"
+
+    @Option(help: "Output directory.")
+    var out = "."
+
+    @Option(help: "AMD CA chain (ASK then ARK) when the chain file holds only the platform chain.")
+    var ca: String?
+
+    func run() async throws {
+        let policyValue = try GuestOwnerInput.uint32(policy, option: "POLICY")
+        let input = try GuestOwnerInput.read(pdhOrChain, option: "PDH-OR-CHAIN")
+        let session: GuestOwnerSession
+        do {
+            if input.count <= SEVPlatformCertificate.size {
+                let pdh = try SEVPlatformCertificate(bytes: input, name: pdhOrChain)
+                session = try GuestOwnerSession(pdh: pdh, policy: policyValue)
+                FileHandle.standardError.write(Data(
+                    "warning: \(pdhOrChain) is a bare PDH certificate: it is used without verifying that it belongs to a genuine AMD platform\n".utf8))
+            } else {
+                let chain = try SEVChainFile(bytes: input, name: pdhOrChain)
+                let caChain: AMDCAChain
+                if let ca {
+                    caChain = try AMDCAChain(bytes: try GuestOwnerInput.read(ca, option: "--ca"), name: ca)
+                } else if let embedded = chain.ca {
+                    caChain = embedded
+                } else {
+                    throw GuestOwnerFailure(
+                        "\(pdhOrChain): holds only the platform chain; pass --ca with AMD's CA chain (ASK then ARK) so the PDH can be verified")
+                }
+                session = try GuestOwnerSession(chain: chain.platform, ca: caChain, policy: policyValue)
+            }
+        } catch let error as SEVCertificateError {
+            throw GuestOwnerFailure(error.description)
+        } catch let error as SEVSessionError {
+            throw GuestOwnerFailure(error.description)
+        }
+
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw GuestOwnerFailure("--out \(out): not an existing directory")
+        }
+        let prefix = (out as NSString).appendingPathComponent(name)
+        var files = OutputFileSet()
+        files.add(prefix + "_godh.b64", Array(Data(session.godhCertificate.encoded).base64EncodedString().utf8))
+        files.add(prefix + "_session.b64", Array(Data(session.blob.encoded).base64EncodedString().utf8))
+        files.add(prefix + "_tek.bin", session.tek, secret: true)
+        files.add(prefix + "_tik.bin", session.tik, secret: true)
+        try files.commit()
+        for file in files.files { print("wrote \(file.path)") }
+    }
+}

@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import SEVKit
+
+/// `sevhost verify`: certificate verification, one subcommand per certificate world.
+///
+/// The legacy SEV chain is the default subcommand so sevctl's spelling, `sevhost verify --sev
+/// CHAIN`, works unchanged. Another world is added as a subcommand by adding its type to
+/// `subcommands` below (one line), e.g. `sevhost verify certs DIR` for SNP.
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Verify AMD certificate chains.",
+        subcommands: [
+            VerifySEVChainCommand.self,
+        ],
+        defaultSubcommand: VerifySEVChainCommand.self
+    )
+}
+
+/// `sevhost verify [sev] --sev CHAIN [--oca F] [--ca F]`: the legacy SEV chain
+/// PDH ← PEK ← OCA, PEK ← CEK ← ASK ← ARK, printed as sevctl prints it; exits 1 when any
+/// link fails or the ARK is not one of AMD's.
+struct VerifySEVChainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sev",
+        abstract: "Verify a legacy SEV certificate chain (PDH, PEK, OCA, CEK, ASK, ARK).",
+        discussion: """
+            CHAIN is the platform chain as `sevctl export` writes it (PDH, PEK, OCA, CEK; 8336 bytes) \
+            or the full chain of `sevctl export --full` (followed by ASK and ARK). Without the ASK and \
+            ARK in CHAIN, --ca names AMD's ask_ark_<product>.cert (ASK then ARK). --oca replaces the \
+            chain's OCA (for a platform owned by an external OCA). The ARK must be one of AMD's \
+            published roots (Naples, Rome, Milan, Genoa, Turin).
+
+            Legend: • = self signed, ⬑ = signs, •̷ = invalid self sign, ⬑̸ = invalid signs
+            """
+    )
+
+    @Option(name: .customLong("sev"), help: "SEV chain file (PDH, PEK, OCA, CEK [, ASK, ARK]).")
+    var chainPath: String
+
+    @Option(help: "OCA certificate file replacing the chain's OCA.")
+    var oca: String?
+
+    @Option(help: "AMD CA chain file (ASK then ARK).")
+    var ca: String?
+
+    @Flag(name: .shortAndLong, help: "Print nothing; only the exit status tells.")
+    var quiet = false
+
+    func run() async throws {
+        let chainFile: SEVChainFile
+        do {
+            chainFile = try SEVChainFile(bytes: try GuestOwnerInput.read(chainPath, option: "--sev"), name: chainPath)
+        } catch let error as SEVCertificateError {
+            throw GuestOwnerFailure(error.description)
+        }
+        var platform = chainFile.platform
+        if let oca {
+            do {
+                let certificate = try SEVPlatformCertificate(bytes: try GuestOwnerInput.read(oca, option: "--oca"), name: oca)
+                guard certificate.usage == .oca else {
+                    throw SEVCertificateError.unexpectedUsage(position: oca, expected: .oca, found: certificate.usage)
+                }
+                platform.oca = certificate
+            } catch let error as SEVCertificateError {
+                throw GuestOwnerFailure(error.description)
+            }
+        }
+        let caChain: AMDCAChain
+        if let ca {
+            do {
+                caChain = try AMDCAChain(bytes: try GuestOwnerInput.read(ca, option: "--ca"), name: ca)
+            } catch let error as SEVCertificateError {
+                throw GuestOwnerFailure(error.description)
+            }
+        } else if let embedded = chainFile.ca {
+            caChain = embedded
+        } else {
+            throw GuestOwnerFailure(
+                "\(chainPath): holds only the platform chain (PDH, PEK, OCA, CEK); pass --ca with AMD's CA chain (ASK then ARK)")
+        }
+
+        let result = SEVChainVerification(platform: platform, ca: caChain)
+        if !quiet {
+            print(SEVChainTree.render(platform: platform, ca: caChain, verification: result, color: Self.useColor))
+        }
+        guard result.isValid else {
+            if let failed = result.links.first(where: { !$0.verdict.isValid }) {
+                throw GuestOwnerFailure("SEV/CA certificate verification failed: \(failed.name): \(failed.verdict)")
+            }
+            throw GuestOwnerFailure(
+                "SEV/CA certificate verification failed: the ARK is not a known AMD root key (SHA-256 of its encoding matches no published ARK)")
+        }
+    }
+
+    private static var useColor: Bool {
+        isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+    }
+}
+
+/// The tree sevctl prints: the PDH, then each signer indented under what it signs, marked
+/// `⬑` (signs) or `⬑̸` (does not), roots also `•` (valid self-signature) or `•̷`.
+enum SEVChainTree {
+    static let legend = " • = self signed, ⬑ = signs, •̷ = invalid self sign, ⬑̸ = invalid signs"
+
+    static func render(platform: SEVPlatformChain, ca: AMDCAChain, verification: SEVChainVerification, color: Bool) -> String {
+        func paint(_ glyph: String, _ ok: Bool) -> String {
+            color ? (ok ? "\u{1B}[32m" : "\u{1B}[31m") + glyph + "\u{1B}[0m" : glyph
+        }
+        func link(_ verdict: SEVLinkVerdict) -> String { paint(verdict.isValid ? "⬑" : "⬑\u{0338}", verdict.isValid) }
+        func root(_ verdict: SEVLinkVerdict) -> String { paint(verdict.isValid ? "•" : "•\u{0337}", verdict.isValid) }
+
+        var lines: [String] = []
+        lines.append(SEVCertificateSummary.line(for: platform.pdh))
+        lines.append(" \(link(verification.pdhByPEK)) \(SEVCertificateSummary.line(for: platform.pek))")
+        lines.append("   \(root(verification.ocaSelf))\(link(verification.pekByOCA)) \(SEVCertificateSummary.line(for: platform.oca))")
+        lines.append("    \(link(verification.pekByCEK)) \(SEVCertificateSummary.line(for: platform.cek))")
+        lines.append("       \(link(verification.cekByASK)) \(SEVCertificateSummary.line(for: ca.ask))")
+        lines.append("         \(root(verification.arkSelf))\(link(verification.askByARK)) \(SEVCertificateSummary.line(for: ca.ark))")
+        lines.append("")
+        lines.append(legend)
+        return lines.joined(separator: "\n")
+    }
+}
