@@ -37,7 +37,18 @@ let package = Package(
             ]
         ),
         .target(name: "CSEVPlatform"),
-        .target(name: "SEVPlatform", dependencies: ["SEVKit", "CSEVPlatform"]),
+        // The /dev/sev ioctls through the kernel's <linux/psp-sev.h> (linux-libc-dev 6.12).
+        .target(name: "CSEVFirmware"),
+        .target(name: "SEVPlatform", dependencies: ["SEVKit", "CSEVPlatform", "CSEVFirmware"]),
+        // A software SEV firmware (platform management) whose state lives in a directory.
+        .target(
+            name: "SEVFirmwareSimulator",
+            dependencies: [
+                "SEVKit", "SEVPlatform",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .target(name: "Launch", dependencies: ["SEVKit", .product(name: "Yams", package: "Yams")]),
         .target(
             name: "QMP",
@@ -69,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "sevhost",
             dependencies: [
-                "SEVKit", "SEVPlatform", "Launch", "QMP", "SEVHostKit",
+                "SEVKit", "SEVPlatform", "Launch", "QMP", "SEVHostKit", "SEVFirmwareSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -77,6 +88,10 @@ let package = Package(
         .target(name: "SEVTestSupport", path: "Tests/SEVTestSupport"),
         .testTarget(name: "SEVKitTests", dependencies: ["SEVKit", "SEVTestSupport"]),
         .testTarget(name: "SEVPlatformTests", dependencies: ["SEVPlatform", "SEVTestSupport"]),
+        .testTarget(
+            name: "SEVFirmwareTests",
+            dependencies: ["SEVKit", "SEVPlatform", "CSEVFirmware", "SEVFirmwareSimulator", "SEVTestSupport"]
+        ),
         .testTarget(name: "LaunchTests", dependencies: ["Launch", "SEVTestSupport"]),
         .testTarget(name: "QMPTests", dependencies: ["QMP", "SEVTestSupport"]),
         .testTarget(name: "SEVHostKitTests", dependencies: ["SEVHostKit", "SEVTestSupport"]),

@@ -26,13 +26,15 @@ public struct HostProbe: Sendable {
         CapturedFile.cpuid, CapturedFile.devices, CapturedFile.tools, "proc/cmdline", "proc/sys/kernel/osrelease",
     ]
 
-    public init(root: HostRoot) throws(HostProbeError) {
+    /// `firmware`, when given, answers the firmware commands instead of the host (`sevhost ok
+    /// --firmware sim:DIR` asks the simulated firmware up front and passes its answers here).
+    public init(root: HostRoot, firmware override: CapturedFirmware? = nil) throws(HostProbeError) {
         self.root = root
         guard root.isCaptured else {
             cpuidTable = nil
             msrs = nil
             devices = nil
-            firmware = nil
+            firmware = override
             tools = nil
             return
         }
@@ -53,7 +55,11 @@ public struct HostProbe: Sendable {
         cpuidTable = table
         msrs = try root.decodeCaptured(CapturedMSRs.self, CapturedFile.msr)
         devices = try root.decodeCaptured(CapturedDevices.self, CapturedFile.devices)
-        firmware = try root.decodeCaptured(CapturedFirmware.self, CapturedFile.firmware)
+        if let override {
+            firmware = override
+        } else {
+            firmware = try root.decodeCaptured(CapturedFirmware.self, CapturedFile.firmware)
+        }
         tools = try root.decodeCaptured(CapturedTools.self, CapturedFile.tools)
     }
 
@@ -168,34 +174,26 @@ public struct HostProbe: Sendable {
 
     // MARK: Firmware
 
-    /// PLATFORM_STATUS. Live queries go through `/dev/sev`.
+    /// PLATFORM_STATUS. Live queries go through `/dev/sev` (`LinuxSEVFirmware`).
     public func sevPlatformStatus() -> Result<SEVPlatformStatus, FirmwareQueryFailure> {
-        if root.isCaptured {
+        if root.isCaptured || firmware != nil {
             guard let firmware else { return .failure(FirmwareQueryFailure("\(CapturedFile.firmware) was not captured")) }
             if let status = firmware.platformStatus { return .success(status) }
             return .failure(FirmwareQueryFailure(firmware.platformStatusError ?? "no platform-status in \(CapturedFile.firmware)"))
         }
-        return .failure(Self.liveFirmwareUnavailable())
+        return Result { () throws(SEVFirmwareError) in try LinuxSEVFirmware().platformStatusNow() }
+            .mapError { FirmwareQueryFailure($0.description) }
     }
 
-    /// SNP_PLATFORM_STATUS. Live queries go through `/dev/sev`.
+    /// SNP_PLATFORM_STATUS. Live queries go through `/dev/sev` (`LinuxSEVFirmware`).
     public func snpPlatformStatus() -> Result<SNPPlatformStatus, FirmwareQueryFailure> {
-        if root.isCaptured {
+        if root.isCaptured || firmware != nil {
             guard let firmware else { return .failure(FirmwareQueryFailure("\(CapturedFile.firmware) was not captured")) }
             if let status = firmware.snpPlatformStatus { return .success(status) }
             return .failure(FirmwareQueryFailure(firmware.snpPlatformStatusError ?? "no snp-platform-status in \(CapturedFile.firmware)"))
         }
-        return .failure(Self.liveFirmwareUnavailable())
-    }
-
-    /// The live firmware commands need `/dev/sev`; the ioctl layer that issues them is not part
-    /// of this build yet, and saying so is better than a guess.
-    static func liveFirmwareUnavailable() -> FirmwareQueryFailure {
-        let node = liveDevice("/dev/sev")
-        if node.write != "ok" {
-            return FirmwareQueryFailure("unable to open /dev/sev: \(node.write)")
-        }
-        return FirmwareQueryFailure("firmware commands over /dev/sev are not supported by this build of sevhost")
+        return Result { () throws(SEVFirmwareError) in try LinuxSEVFirmware().snpPlatformStatusNow().summary }
+            .mapError { FirmwareQueryFailure($0.description) }
     }
 
     // MARK: Installed tools

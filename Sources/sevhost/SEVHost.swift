@@ -20,6 +20,12 @@ struct SEVHost: AsyncParsableCommand {
             SecretCommand.self,
             QMPSubcommand.self,
             AttestCommand.self,
+            ExportCommand.self,
+            GenerateCommand.self,
+            ProvisionCommand.self,
+            ResetCommand.self,
+            RotateCommand.self,
+            SNPCommand.self,
         ]
     )
 }

@@ -145,6 +145,22 @@ final class LegacySEVCLITests: XCTestCase {
         }
     }
 
+    func testSessionFromAPlatformChainNeedsTheCA() throws {
+        let chain = try write("rome.chain", try Self.platform("rome").flatMap { $0 })
+        let noCA = try Subprocess.sevhost(["session", chain, "0", "--out", directory.path])
+        XCTAssertEqual(noCA.status, 1)
+        XCTAssertEqual(noCA.stderr, "Error: \(chain): holds only the platform chain; pass --ca with AMD's CA chain (ASK then ARK) so the PDH can be verified\n")
+        let ca = try write("ask_ark_rome.cert", try Self.ca("rome").flatMap { $0 })
+        let missingDirectory = directory.appendingPathComponent("missing").path
+        let noDirectory = try Subprocess.sevhost(["session", chain, "0", "--ca", ca, "--out", missingDirectory])
+        XCTAssertEqual(noDirectory.status, 1)
+        XCTAssertEqual(noDirectory.stderr, "Error: --out \(missingDirectory): not an existing directory\n")
+        XCTAssertEqual(try files(), ["ask_ark_rome.cert", "rome.chain"])
+        let ok = try Subprocess.sevhost(["session", chain, "0", "--ca", ca, "--out", directory.path, "--name", "r"])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertEqual(try files(), ["ask_ark_rome.cert", "r_godh.b64", "r_session.b64", "r_tek.bin", "r_tik.bin", "rome.chain"])
+    }
+
     func testSessionFromABarePDHWarns() throws {
         let pdh = try write("pdh.cert", try TestData.bytes("virtee-sev/tests/rome/pdh.cert"))
         let out = directory.appendingPathComponent("out")

@@ -8,13 +8,21 @@ struct HostRootOption: ParsableArguments {
     var hostRoot: String?
 
     /// The probe for the selected host; a malformed capture is a one-line error naming the file.
-    func probe() throws -> HostProbe {
+    /// `firmware`, when given, answers the firmware commands (see `FirmwareOption.answersForProbe`).
+    func probe(firmware: CapturedFirmware? = nil) throws -> HostProbe {
         do {
             let root = try hostRoot.map { path throws(HostProbeError) in try HostRoot(captured: path) } ?? .live
-            return try HostProbe(root: root)
+            return try HostProbe(root: root, firmware: firmware)
         } catch {
             throw CaptureFailure(error: error)
         }
+    }
+}
+
+extension HostRootOption {
+    /// The selected host's C-bit position and physical address bit reduction.
+    func memoryEncryption() throws -> MemoryEncryptionInfo {
+        try MemoryEncryptionInfo(probe: probe())
     }
 }
 

@@ -4,7 +4,7 @@ import SEVKit
 import SEVPlatform
 
 /// `sevhost ok`: can this host run SEV, SEV-ES or SEV-SNP guests, and if not, why not.
-struct OkCommand: ParsableCommand {
+struct OkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ok",
         abstract: "Check whether this host can run SEV, SEV-ES or SEV-SNP guests.",
@@ -31,6 +31,8 @@ struct OkCommand: ParsableCommand {
 
     @OptionGroup var host: HostRootOption
 
+    @OptionGroup var firmware: FirmwareOption
+
     @Flag(name: .shortAndLong, help: "Show only failures, skipped checks and the counts.")
     var short = false
 
@@ -46,8 +48,8 @@ struct OkCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let report = CheckRunner.run(probe: try host.probe(), generation: generation?.value)
+    func run() async throws {
+        let report = CheckRunner.run(probe: try host.probe(firmware: try await firmware.answersForProbe()), generation: generation?.value)
         let style = ReportStyle.forStandardOutput()
         let text: String
         if json {

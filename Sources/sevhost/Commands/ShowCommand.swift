@@ -7,7 +7,10 @@ struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Print one fact about this host (or a captured one).",
-        subcommands: [CBitPosition.self, ReducedPhysBits.self, Generation.self])
+        subcommands: [
+            CBitPosition.self, ReducedPhysBits.self, Generation.self,
+            Identifier.self, Version.self, Flags.self, Guests.self, TCB.self, SNPStatus.self,
+        ])
 
     /// The C-bit position, QEMU's `cbitpos`.
     struct CBitPosition: ParsableCommand {
@@ -16,8 +19,7 @@ struct ShowCommand: ParsableCommand {
         @OptionGroup var host: HostRootOption
 
         func run() throws {
-            let probe = try host.probe()
-            print(try MemoryEncryptionInfo(probe: probe).cbitPosition)
+            print(try host.memoryEncryption().cbitPosition)
         }
     }
 
@@ -29,8 +31,7 @@ struct ShowCommand: ParsableCommand {
         @OptionGroup var host: HostRootOption
 
         func run() throws {
-            let probe = try host.probe()
-            print(try MemoryEncryptionInfo(probe: probe).reducedPhysBits)
+            print(try host.memoryEncryption().reducedPhysBits)
         }
     }
 

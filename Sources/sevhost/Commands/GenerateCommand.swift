@@ -1,0 +1,29 @@
+import ArgumentParser
+import Crypto
+import SEVKit
+
+/// `sevhost generate OCA-CERT OCA-KEY`: a self-signed owner certificate authority for
+/// `sevhost provision`, made on the owner's side (no firmware involved).
+struct GenerateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Generate an OCA (owner certificate authority): a self-signed SEV certificate and its P-384 key.",
+        discussion: "OCA-CERT gets the 2084-byte SEV certificate; OCA-KEY the private key as PKCS#8 PEM, mode 0600.")
+
+    @Argument(help: "Output file for the OCA certificate.")
+    var ocaCert: String
+
+    @Argument(help: "Output file for the OCA private key (PEM, 0600).")
+    var ocaKey: String
+
+    func run() async throws {
+        let key = P384.Signing.PrivateKey()
+        // API version 0.0: the OCA is the owner's, not the firmware's.
+        var certificate = SEVPlatformCertificate(usage: .oca, ecdsaKey: key.publicKey, apiMajor: 0, apiMinor: 0)
+        try certificate.sign(slot: 0, with: key, usage: .oca)
+        var output = OutputFileSet()
+        output.add(ocaCert, certificate.encoded)
+        output.add(ocaKey, Array((key.pemRepresentation + "\n").utf8), secret: true)
+        try output.commit()
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Crypto
+import Foundation
+import SEVKit
+import SEVPlatform
+
+/// `sevhost provision CERT KEY`: take ownership of the platform with an OCA.
+///
+/// PEK_CSR gives the PEK; the OCA key signs it here; PEK_CERT_IMPORT installs the signed PEK
+/// and the OCA. The firmware then drops its self-owned OCA and makes a new PDH.
+struct ProvisionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "provision",
+        abstract: "Take ownership of the platform: sign its PEK with an OCA and import both.")
+
+    @OptionGroup var firmware: FirmwareOption
+    @OptionGroup var confirmation: ConfirmationOption
+
+    @Argument(help: "The OCA certificate (SEV format, 2084 bytes).")
+    var cert: String
+
+    @Argument(help: "The OCA private key (PEM, P-384).")
+    var key: String
+
+    func run() async throws {
+        let oca: SEVPlatformCertificate
+        do {
+            oca = try SEVPlatformCertificate(bytes: try GuestOwnerInput.read(cert, option: "CERT"), name: cert)
+        } catch let error as SEVCertificateError {
+            throw FirmwareFailure(message: error.description)
+        }
+        guard oca.usage == .oca else {
+            throw FirmwareFailure(message: "\(cert): key usage is \(oca.usage), expected OCA")
+        }
+        let keyText = String(decoding: try GuestOwnerInput.read(key, option: "KEY"), as: UTF8.self)
+        guard let signingKey = try? P384.Signing.PrivateKey(pemRepresentation: keyText) else {
+            throw FirmwareFailure(message: "\(key): not a P-384 private key in PEM (PKCS#8 or SEC1)")
+        }
+        guard let ocaKey = try? oca.ecPublicKey(), ocaKey.x963Representation == [UInt8](signingKey.publicKey.x963Representation) else {
+            throw FirmwareFailure(message: "\(key): the private key does not belong to the OCA in \(cert)")
+        }
+
+        let device = try firmware.open()
+        let status = try await firmwareCall { () async throws(SEVFirmwareError) in try await device.platformStatus() }
+        try confirmation.confirm(
+            "Take ownership of the \(device.location) (now \(status.flags.value & 1 != 0 ? "externally owned" : "self-owned"))? Its PEK and PDH change.",
+            action: "provision")
+        var pek = try await firmwareCall { () async throws(SEVFirmwareError) in try await device.pekCSR() }
+        try pek.sign(slot: 0, with: signingKey, usage: .oca)
+        let signed = pek
+        try await firmwareCall { () async throws(SEVFirmwareError) in try await device.importPEK(signed, oca: oca) }
+    }
+}

@@ -1,0 +1,114 @@
+import ArgumentParser
+import SEVKit
+import SEVPlatform
+
+/// The `sevhost show` facts that come from the firmware (sevctl's and snphost's `show`).
+extension ShowCommand {
+    /// GET_ID: one line of upper-case hex per socket (64 bytes each).
+    struct Identifier: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "identifier", abstract: "The chip identifier (GET_ID), one line of hex per socket.")
+        @OptionGroup var firmware: FirmwareOption
+
+        func run() async throws {
+            let device = try firmware.open()
+            let id = try await firmwareCall { () async throws(SEVFirmwareError) in try await device.identifier() }
+            for start in stride(from: 0, to: id.count, by: 64) {
+                print(Hex.encode(id[start..<min(start + 64, id.count)]).uppercased())
+            }
+        }
+    }
+
+    /// PLATFORM_STATUS: `major.minor.build`.
+    struct Version: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "version", abstract: "The SEV firmware version (PLATFORM_STATUS), major.minor.build.")
+        @OptionGroup var firmware: FirmwareOption
+
+        func run() async throws {
+            let status = try await platformStatus(firmware)
+            print("\(status.version).\(status.build)")
+        }
+    }
+
+    /// PLATFORM_STATUS flags, each by name.
+    struct Flags: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "flags", abstract: "The platform flags (PLATFORM_STATUS): owner and SEV-ES.")
+        @OptionGroup var firmware: FirmwareOption
+
+        func run() async throws {
+            let status = try await platformStatus(firmware)
+            print("owner: \(status.flags.value & 1 != 0 ? "external" : "self")")
+            print("sev-es: \(status.isESInitialized ? "initialized" : "not initialized")")
+        }
+    }
+
+    /// PLATFORM_STATUS guest count.
+    struct Guests: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "guests", abstract: "The number of SEV guests the firmware runs (PLATFORM_STATUS).")
+        @OptionGroup var firmware: FirmwareOption
+
+        func run() async throws {
+            print(try await platformStatus(firmware).guestCount)
+        }
+    }
+
+    /// SNP_PLATFORM_STATUS: the current and reported TCB, decoded with the product's layout.
+    struct TCB: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "tcb", abstract: "The SNP TCB versions (SNP_PLATFORM_STATUS): platform (current) and reported.")
+        @OptionGroup var firmware: FirmwareOption
+
+        func run() async throws {
+            let status = try await snpStatus(firmware)
+            let layout = firmware.tcbLayout
+            print("Platform TCB: \(TCBVersion(raw: status.currentTCB, layout: layout)) (\(hex64(status.currentTCB)))")
+            print("Reported TCB: \(TCBVersion(raw: status.reportedTCB, layout: layout)) (\(hex64(status.reportedTCB)))")
+        }
+    }
+
+    /// SNP_PLATFORM_STATUS, every field.
+    struct SNPStatus: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "snp-status", abstract: "Every field of SNP_PLATFORM_STATUS.")
+        @OptionGroup var firmware: FirmwareOption
+
+        func run() async throws {
+            let status = try await snpStatus(firmware)
+            let layout = firmware.tcbLayout
+            let lines = [
+                "API version: \(status.apiMajor).\(status.apiMinor)",
+                "Build ID: \(status.buildID)",
+                "State: \(status.state.rawValue)",
+                "RMP initialized: \(yesNo(status.rmpInitialized))",
+                "Alias check complete: \(yesNo(status.aliasCheckComplete))",
+                "Mask chip ID: \(yesNo(status.maskChipID))",
+                "Mask chip key: \(yesNo(status.maskChipKey))",
+                "VLEK enabled: \(yesNo(status.vlekEnabled))",
+                "Guests: \(status.guestCount)",
+                "Platform TCB: \(TCBVersion(raw: status.currentTCB, layout: layout)) (\(hex64(status.currentTCB)))",
+                "Reported TCB: \(TCBVersion(raw: status.reportedTCB, layout: layout)) (\(hex64(status.reportedTCB)))",
+            ]
+            print(lines.joined(separator: "\n"))
+        }
+    }
+}
+
+func platformStatus(_ option: FirmwareOption) async throws -> SEVPlatformStatus {
+    let device = try option.open()
+    return try await firmwareCall { () async throws(SEVFirmwareError) in try await device.platformStatus() }
+}
+
+func snpStatus(_ option: FirmwareOption) async throws -> SNPFirmwareStatus {
+    let device = try option.open()
+    return try await firmwareCall { () async throws(SEVFirmwareError) in try await device.snpPlatformStatus() }
+}
+
+func hex64(_ value: UInt64) -> String {
+    let digits = String(value, radix: 16)
+    return "0x" + String(repeating: "0", count: 16 - digits.count) + digits
+}
+
+private func yesNo(_ value: Bool) -> String { value ? "yes" : "no" }
