@@ -22,6 +22,7 @@ struct SEVHost: AsyncParsableCommand {
             ResetCommand.self,
             RotateCommand.self,
             SNPCommand.self,
+            QMPSubcommand.self,
         ]
     )
 }

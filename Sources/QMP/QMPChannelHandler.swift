@@ -1,0 +1,259 @@
+import NIOCore
+
+/// The connection's state machine: matches replies to requests by `id`, queues events and
+/// enforces every deadline.
+///
+/// All mutable state lives on the channel's event loop and every entry point runs there (the
+/// client reaches it only through `eventLoop.execute`), which is what makes the
+/// `@unchecked Sendable` true: nothing is shared across threads without the loop's ordering.
+final class QMPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// A request waiting for its reply.
+    private struct Pending {
+        var command: String
+        var promise: EventLoopPromise<QMPValue>
+        var deadline: Scheduled<Void>?
+    }
+
+    /// A caller of `nextEvent(named:)` waiting for a matching event.
+    private struct EventWaiter {
+        var token: UInt64
+        var names: Set<String>
+        var promise: EventLoopPromise<QMPEvent>
+        var deadline: Scheduled<Void>?
+    }
+
+    let eventLoop: EventLoop
+    private var context: ChannelHandlerContext?
+    private var greetingPromise: EventLoopPromise<QMPGreeting>?
+    private var greetingDeadline: Scheduled<Void>?
+    private var pending: [Int64: Pending] = [:]
+    private var nextID: Int64 = 1
+    private var eventWaiters: [EventWaiter] = []
+    private var nextWaiterToken: UInt64 = 0
+    /// Events not yet taken by `nextEvent`, oldest first, bounded so a chatty guest with no
+    /// reader cannot grow memory without end.
+    private var eventBacklog: [QMPEvent] = []
+    private let eventBacklogLimit = 4096
+    private let eventStream: AsyncStream<QMPEvent>.Continuation
+    /// Set once the connection is unusable; later requests fail with it at once.
+    private var terminalError: QMPError?
+    private var closeRequested = false
+
+    init(eventLoop: EventLoop, events: AsyncStream<QMPEvent>.Continuation) {
+        self.eventLoop = eventLoop
+        self.greetingPromise = eventLoop.makePromise(of: QMPGreeting.self)
+        self.eventStream = events
+    }
+
+    // MARK: Entry points for the client (always on the event loop)
+
+    /// The greeting, or the reason it did not come within `timeout`.
+    func greeting(timeout: TimeAmount, seconds: Double) -> EventLoopFuture<QMPGreeting> {
+        eventLoop.assertInEventLoop()
+        guard let promise = greetingPromise else {
+            return eventLoop.makeFailedFuture(terminalError ?? QMPError.closed)
+        }
+        if greetingDeadline == nil {
+            greetingDeadline = eventLoop.scheduleTask(in: timeout) { [self] in
+                fail(.timedOut(waitingFor: "the QMP greeting", seconds: seconds))
+            }
+        }
+        return promise.futureResult
+    }
+
+    /// Sends `{"execute": command, "arguments": ..., "id": N}` and returns the future reply.
+    func send(command: String, arguments: QMPValue.Object?, timeout: TimeAmount, seconds: Double, promise: EventLoopPromise<QMPValue>) {
+        eventLoop.assertInEventLoop()
+        if let terminalError {
+            promise.fail(terminalError)
+            return
+        }
+        guard let context else {
+            promise.fail(QMPError.closed)
+            return
+        }
+        let id = nextID
+        nextID += 1
+        var request: QMPValue.Object = ["execute": .string(command), "id": .int(id)]
+        if let arguments { request["arguments"] = .object(arguments) }
+        let text = QMPValue.object(request).jsonText()
+        var buffer = context.channel.allocator.buffer(capacity: text.utf8.count + 1)
+        buffer.writeString(text)
+        buffer.writeInteger(UInt8(ascii: "\n"))
+        let deadline = eventLoop.scheduleTask(in: timeout) { [self] in
+            guard let expired = pending.removeValue(forKey: id) else { return }
+            expired.promise.fail(QMPError.timedOut(waitingFor: "the reply to \(command)", seconds: seconds))
+        }
+        pending[id] = Pending(command: command, promise: promise, deadline: deadline)
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    /// The first queued event named in `names` (any event when empty), waiting up to `timeout`.
+    func nextEvent(named names: Set<String>, timeout: TimeAmount, seconds: Double, promise: EventLoopPromise<QMPEvent>) {
+        eventLoop.assertInEventLoop()
+        if let index = eventBacklog.firstIndex(where: { names.isEmpty || names.contains($0.name) }) {
+            promise.succeed(eventBacklog.remove(at: index))
+            return
+        }
+        if let terminalError {
+            promise.fail(terminalError)
+            return
+        }
+        let token = nextWaiterToken
+        nextWaiterToken += 1
+        let what = names.isEmpty ? "an event" : "event " + names.sorted().joined(separator: " or ")
+        let deadline = eventLoop.scheduleTask(in: timeout) { [self] in
+            guard let index = eventWaiters.firstIndex(where: { $0.token == token }) else { return }
+            eventWaiters.remove(at: index).promise.fail(QMPError.timedOut(waitingFor: what, seconds: seconds))
+        }
+        eventWaiters.append(EventWaiter(token: token, names: names, promise: promise, deadline: deadline))
+    }
+
+    /// Closes the connection; everything still waiting fails with `QMPError.closed`.
+    func close() -> EventLoopFuture<Void> {
+        eventLoop.assertInEventLoop()
+        closeRequested = true
+        guard let context else { return eventLoop.makeSucceededVoidFuture() }
+        fail(.closed)
+        return context.close().recover { _ in }
+    }
+
+    // MARK: ChannelInboundHandler
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let line = unwrapInboundIn(data).readableBytesView
+        if greetingPromise != nil {
+            receiveGreeting(line)
+            return
+        }
+        let message: QMPMessage
+        do {
+            message = try QMPMessage(line: line)
+        } catch {
+            fail(error)
+            return
+        }
+        switch message {
+        case .greeting:
+            fail(.malformedMessage("a second greeting"))
+        case .reply(let id, let outcome):
+            deliver(id: id, outcome: outcome)
+        case .event(let event):
+            deliver(event)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        fail(closeRequested ? .closed : .disconnected(during: inFlightDescription))
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if let error = error as? QMPError {
+            fail(error)
+        } else {
+            // ECONNRESET and friends: for the caller this is the server going away.
+            fail(.disconnected(during: inFlightDescription))
+        }
+    }
+
+    // MARK: Internals
+
+    private func receiveGreeting(_ line: ByteBufferView) {
+        let greeting: QMPGreeting
+        do {
+            guard case .greeting(let parsed) = try QMPMessage(line: line) else {
+                throw QMPError.malformedGreeting(QMPValue.excerpt(line))
+            }
+            greeting = parsed
+        } catch {
+            fail(.malformedGreeting(QMPValue.excerpt(line)))
+            return
+        }
+        greetingDeadline?.cancel()
+        greetingDeadline = nil
+        let promise = greetingPromise
+        greetingPromise = nil
+        promise?.succeed(greeting)
+    }
+
+    private func deliver(id: QMPValue?, outcome: QMPMessage.Outcome) {
+        let key: Int64
+        if let number = id?.int64Value {
+            key = number
+        } else if id == nil, pending.count == 1, let only = pending.keys.first {
+            // QEMU answers a request it could not parse without an id; with one request in
+            // flight there is no doubt whose error it is.
+            key = only
+        } else {
+            return  // not ours (an id we never sent): ignore rather than misattribute
+        }
+        guard let request = pending.removeValue(forKey: key) else { return }
+        request.deadline?.cancel()
+        switch outcome {
+        case .success(let value):
+            request.promise.succeed(value)
+        case .failure(let errorClass, let message):
+            request.promise.fail(
+                QMPError.command(QMPCommandError(command: request.command, errorClass: errorClass, message: message)))
+        }
+    }
+
+    private func deliver(_ event: QMPEvent) {
+        eventStream.yield(event)
+        if let index = eventWaiters.firstIndex(where: { $0.names.isEmpty || $0.names.contains(event.name) }) {
+            let waiter = eventWaiters.remove(at: index)
+            waiter.deadline?.cancel()
+            waiter.promise.succeed(event)
+            return
+        }
+        if eventBacklog.count == eventBacklogLimit { eventBacklog.removeFirst() }
+        eventBacklog.append(event)
+    }
+
+    /// What a disconnect interrupted, for the error message.
+    private var inFlightDescription: String {
+        if greetingPromise != nil { return "the QMP greeting" }
+        let commands = pending.values.map(\.command).sorted()
+        if commands.isEmpty { return "an idle connection" }
+        return "the reply to " + commands.joined(separator: ", ")
+    }
+
+    /// Fails everything that waits and makes the connection unusable. Idempotent.
+    private func fail(_ error: QMPError) {
+        if terminalError == nil { terminalError = error }
+        if let promise = greetingPromise {
+            greetingPromise = nil
+            greetingDeadline?.cancel()
+            promise.fail(error)
+        }
+        let requests = pending
+        pending.removeAll()
+        for request in requests.values {
+            request.deadline?.cancel()
+            request.promise.fail(error)
+        }
+        let waiters = eventWaiters
+        eventWaiters.removeAll()
+        for waiter in waiters {
+            waiter.deadline?.cancel()
+            waiter.promise.fail(error)
+        }
+        eventStream.finish()
+        if !closeRequested, let context, context.channel.isActive {
+            closeRequested = true
+            context.close(promise: nil)
+        }
+    }
+}
