@@ -27,7 +27,9 @@ final class QMPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
 
     let eventLoop: EventLoop
     private var context: ChannelHandlerContext?
+    /// Outstanding until the greeting arrives; `greetingFuture` outlives it.
     private var greetingPromise: EventLoopPromise<QMPGreeting>?
+    private let greetingFuture: EventLoopFuture<QMPGreeting>
     private var greetingDeadline: Scheduled<Void>?
     private var pending: [Int64: Pending] = [:]
     private var nextID: Int64 = 1
@@ -44,24 +46,25 @@ final class QMPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
 
     init(eventLoop: EventLoop, events: AsyncStream<QMPEvent>.Continuation) {
         self.eventLoop = eventLoop
-        self.greetingPromise = eventLoop.makePromise(of: QMPGreeting.self)
+        let promise = eventLoop.makePromise(of: QMPGreeting.self)
+        self.greetingPromise = promise
+        self.greetingFuture = promise.futureResult
         self.eventStream = events
     }
 
     // MARK: Entry points for the client (always on the event loop)
 
     /// The greeting, or the reason it did not come within `timeout`.
+    /// It may already have arrived (or failed) by the time the client asks: the future is
+    /// kept for that, and the deadline only starts if it is still outstanding.
     func greeting(timeout: TimeAmount, seconds: Double) -> EventLoopFuture<QMPGreeting> {
         eventLoop.assertInEventLoop()
-        guard let promise = greetingPromise else {
-            return eventLoop.makeFailedFuture(terminalError ?? QMPError.closed)
-        }
-        if greetingDeadline == nil {
+        if greetingPromise != nil, greetingDeadline == nil {
             greetingDeadline = eventLoop.scheduleTask(in: timeout) { [self] in
                 fail(.timedOut(waitingFor: "the QMP greeting", seconds: seconds))
             }
         }
-        return promise.futureResult
+        return greetingFuture
     }
 
     /// Sends `{"execute": command, "arguments": ..., "id": N}` and returns the future reply.
@@ -110,6 +113,13 @@ final class QMPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
             eventWaiters.remove(at: index).promise.fail(QMPError.timedOut(waitingFor: what, seconds: seconds))
         }
         eventWaiters.append(EventWaiter(token: token, names: names, promise: promise, deadline: deadline))
+    }
+
+    /// Gives up on a connection that never came up, completing the greeting's promise (NIO
+    /// insists that no promise is dropped uncompleted).
+    func abandon(_ error: QMPError) {
+        eventLoop.assertInEventLoop()
+        fail(error)
     }
 
     /// Closes the connection; everything still waiting fails with `QMPError.closed`.

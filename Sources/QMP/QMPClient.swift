@@ -66,7 +66,9 @@ public final class QMPClient: Sendable {
         do {
             channel = try await bootstrap.connect(unixDomainSocketPath: path).get()
         } catch {
-            throw QMPError.connectionFailed(path: path, reason: Self.reason(error, timeout: timeout))
+            let failure = QMPError.connectionFailed(path: path, reason: Self.reason(error, timeout: timeout))
+            eventLoop.execute { handler.abandon(failure) }
+            throw failure
         }
         let greeting: QMPGreeting
         do {

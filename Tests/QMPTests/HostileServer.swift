@@ -16,8 +16,10 @@ final class HostileServer: @unchecked Sendable {
     init(script: @escaping @Sendable (HostilePeer) -> Void) throws {
         var template = Array("/tmp/sevhost-qmp-hostile-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw POSIXError(.EIO) }
-        directory = String(cString: made)
-        path = directory + "/qmp.sock"
+        let directory = String(cString: made)
+        let path = directory + "/qmp.sock"
+        self.directory = directory
+        self.path = path
 
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }

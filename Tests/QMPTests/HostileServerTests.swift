@@ -20,13 +20,13 @@ final class HostileServerTests: XCTestCase {
 
     private func expectError(
         _ expected: QMPError, file: StaticString = #filePath, line: UInt = #line,
-        _ body: () async throws(QMPError) -> Void
+        _ body: () async throws -> Void
     ) async {
         do {
             try await body()
             XCTFail("expected \(expected), got success", file: file, line: line)
         } catch {
-            XCTAssertEqual(error, expected, file: file, line: line)
+            XCTAssertEqual(error as? QMPError, expected, file: file, line: line)
         }
     }
 

@@ -87,12 +87,12 @@ class RealQEMUTestCase: XCTestCase {
             sev,
             SEVInfo(enabled: false, apiMajor: 0, apiMinor: 0, buildID: 0, state: .uninit, guestType: expectedGuestType, guest: .sev(policy: 0, handle: 0)))
 
-        func expectRefusal(_ command: String, _ message: String, line: UInt = #line, _ body: () async throws(QMPError) -> Void) async {
+        func expectRefusal(_ command: String, _ message: String, line: UInt = #line, _ body: () async throws -> Void) async {
             do {
                 try await body()
                 XCTFail("\(command) succeeded without SEV", line: line)
             } catch {
-                XCTAssertEqual(error, .command(QMPCommandError(command: command, errorClass: "GenericError", message: message)), line: line)
+                XCTAssertEqual(error as? QMPError, .command(QMPCommandError(command: command, errorClass: "GenericError", message: message)), line: line)
             }
         }
         await expectRefusal("query-sev-launch-measure", "SEV launch measurement is not available") {
@@ -152,12 +152,13 @@ class RealQEMUTestCase: XCTestCase {
         let shutdown = try await client.nextEvent(named: ["SHUTDOWN"], timeout: .seconds(20))
         XCTAssertEqual(shutdown.data, ["guest": false, "reason": "host-qmp-quit"])
         XCTAssertEqual(qemu.waitForExit(), 0)
-        // After QEMU has gone, requests fail at once with the disconnect.
+        // After QEMU has gone, requests fail with the disconnect (noticed before the request
+        // was sent, or by the request's own write), not with a timeout.
         do {
             _ = try await client.queryStatus(timeout: .seconds(20))
             XCTFail("query-status answered after quit")
         } catch {
-            XCTAssertEqual(error, .disconnected(during: "an idle connection"))
+            guard case .disconnected = error else { return XCTFail("expected a disconnect, got \(error)") }
         }
         await client.close()
     }
