@@ -4,16 +4,19 @@ import NIOCore
 /// enforces every deadline.
 ///
 /// All mutable state lives on the channel's event loop and every entry point runs there (the
-/// client reaches it only through `eventLoop.execute`), which is what makes the
-/// `@unchecked Sendable` true: nothing is shared across threads without the loop's ordering.
+/// client is an actor whose executor *is* that loop), which is what makes the
+/// `@unchecked Sendable` true: nothing is touched from another thread.
 final class QMPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
+    /// Called on the event loop, exactly once, with a request's outcome.
+    typealias Completion<Value> = (Result<Value, QMPError>) -> Void
+
     /// A request waiting for its reply.
     private struct Pending {
         var command: String
-        var promise: EventLoopPromise<QMPValue>
+        var completion: Completion<QMPValue>
         var deadline: Scheduled<Void>?
     }
 
@@ -21,7 +24,7 @@ final class QMPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     private struct EventWaiter {
         var token: UInt64
         var names: Set<String>
-        var promise: EventLoopPromise<QMPEvent>
+        var completion: Completion<QMPEvent>
         var deadline: Scheduled<Void>?
     }
 
@@ -67,42 +70,38 @@ final class QMPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         return greetingFuture
     }
 
-    /// Sends `{"execute": command, "arguments": ..., "id": N}` and returns the future reply.
-    func send(command: String, arguments: QMPValue.Object?, timeout: TimeAmount, seconds: Double, promise: EventLoopPromise<QMPValue>) {
+    /// Sends `{"execute": command, "arguments": ..., "id": N}`; `completion` gets the reply.
+    func send(command: String, arguments: QMPValue.Object?, timeout: TimeAmount, seconds: Double, completion: @escaping Completion<QMPValue>) {
         eventLoop.assertInEventLoop()
         if let terminalError {
-            promise.fail(terminalError)
+            completion(.failure(terminalError))
             return
         }
         guard let context else {
-            promise.fail(QMPError.closed)
+            completion(.failure(.closed))
             return
         }
         let id = nextID
         nextID += 1
-        var request: QMPValue.Object = ["execute": .string(command), "id": .int(id)]
-        if let arguments { request["arguments"] = .object(arguments) }
-        let text = QMPValue.object(request).jsonText()
-        var buffer = context.channel.allocator.buffer(capacity: text.utf8.count + 1)
-        buffer.writeString(text)
-        buffer.writeInteger(UInt8(ascii: "\n"))
+        var buffer = context.channel.allocator.buffer(capacity: 64 + command.utf8.count)
+        QMPRequest.write(command: command, arguments: arguments, id: id, into: &buffer)
         let deadline = eventLoop.scheduleTask(in: timeout) { [self] in
             guard let expired = pending.removeValue(forKey: id) else { return }
-            expired.promise.fail(QMPError.timedOut(waitingFor: "the reply to \(command)", seconds: seconds))
+            expired.completion(.failure(.timedOut(waitingFor: "the reply to \(command)", seconds: seconds)))
         }
-        pending[id] = Pending(command: command, promise: promise, deadline: deadline)
+        pending[id] = Pending(command: command, completion: completion, deadline: deadline)
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
 
     /// The first queued event named in `names` (any event when empty), waiting up to `timeout`.
-    func nextEvent(named names: Set<String>, timeout: TimeAmount, seconds: Double, promise: EventLoopPromise<QMPEvent>) {
+    func nextEvent(named names: Set<String>, timeout: TimeAmount, seconds: Double, completion: @escaping Completion<QMPEvent>) {
         eventLoop.assertInEventLoop()
         if let index = eventBacklog.firstIndex(where: { names.isEmpty || names.contains($0.name) }) {
-            promise.succeed(eventBacklog.remove(at: index))
+            completion(.success(eventBacklog.remove(at: index)))
             return
         }
         if let terminalError {
-            promise.fail(terminalError)
+            completion(.failure(terminalError))
             return
         }
         let token = nextWaiterToken
@@ -110,9 +109,9 @@ final class QMPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         let what = names.isEmpty ? "an event" : "event " + names.sorted().joined(separator: " or ")
         let deadline = eventLoop.scheduleTask(in: timeout) { [self] in
             guard let index = eventWaiters.firstIndex(where: { $0.token == token }) else { return }
-            eventWaiters.remove(at: index).promise.fail(QMPError.timedOut(waitingFor: what, seconds: seconds))
+            eventWaiters.remove(at: index).completion(.failure(.timedOut(waitingFor: what, seconds: seconds)))
         }
-        eventWaiters.append(EventWaiter(token: token, names: names, promise: promise, deadline: deadline))
+        eventWaiters.append(EventWaiter(token: token, names: names, completion: completion, deadline: deadline))
     }
 
     /// Gives up on a connection that never came up, completing the greeting's promise (NIO
@@ -213,10 +212,9 @@ final class QMPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         request.deadline?.cancel()
         switch outcome {
         case .success(let value):
-            request.promise.succeed(value)
+            request.completion(.success(value))
         case .failure(let errorClass, let message):
-            request.promise.fail(
-                QMPError.command(QMPCommandError(command: request.command, errorClass: errorClass, message: message)))
+            request.completion(.failure(.command(QMPCommandError(command: request.command, errorClass: errorClass, message: message))))
         }
     }
 
@@ -225,7 +223,7 @@ final class QMPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         if let index = eventWaiters.firstIndex(where: { $0.names.isEmpty || $0.names.contains(event.name) }) {
             let waiter = eventWaiters.remove(at: index)
             waiter.deadline?.cancel()
-            waiter.promise.succeed(event)
+            waiter.completion(.success(event))
             return
         }
         if eventBacklog.count == eventBacklogLimit { eventBacklog.removeFirst() }
@@ -252,13 +250,13 @@ final class QMPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         pending.removeAll()
         for request in requests.values {
             request.deadline?.cancel()
-            request.promise.fail(error)
+            request.completion(.failure(error))
         }
         let waiters = eventWaiters
         eventWaiters.removeAll()
         for waiter in waiters {
             waiter.deadline?.cancel()
-            waiter.promise.fail(error)
+            waiter.completion(.failure(error))
         }
         eventStream.finish()
         if !closeRequested, let context, context.channel.isActive {

@@ -8,10 +8,14 @@ import NIOPosix
 /// server that stops talking produces `QMPError.timedOut`, never a hang. Requests may be issued
 /// concurrently from several tasks; replies are matched to requests by `id`.
 ///
+/// The client is an actor whose executor is the connection's event loop: its state and the
+/// socket live on one thread, and a flow that runs isolated to the client (see `run(_:)`)
+/// sends a command and resumes on its reply without a thread hop.
+///
 /// Events arrive two ways: `events` is an `AsyncStream` of every event for observers (one
 /// consumer), and `nextEvent(named:)` takes events from a queue for scripted flows that wait
 /// for, say, `SHUTDOWN` after `quit` (an event that arrived before the wait is not missed).
-public final class QMPClient: Sendable {
+public actor QMPClient {
     /// The default deadline for connecting, the greeting and each reply.
     public static let defaultTimeout: Duration = .seconds(10)
     /// The longest line accepted from the server. QEMU's largest replies (`query-qmp-schema`)
@@ -20,19 +24,24 @@ public final class QMPClient: Sendable {
     public static let defaultMaximumLineLength = 16 << 20
 
     /// What the server said when we connected.
-    public let greeting: QMPGreeting
+    public nonisolated let greeting: QMPGreeting
     /// Every event the server sends, in order (buffers the newest 4096 when nobody reads).
-    public let events: AsyncStream<QMPEvent>
+    public nonisolated let events: AsyncStream<QMPEvent>
     /// The deadline for each reply when a call does not give its own.
-    public let timeout: Duration
+    public nonisolated let timeout: Duration
     /// The socket's path, for messages.
-    public let path: String
+    public nonisolated let path: String
 
-    private let channel: Channel
+    private nonisolated let eventLoop: any EventLoop
     private let handler: QMPChannelHandler
 
-    private init(channel: Channel, handler: QMPChannelHandler, greeting: QMPGreeting, events: AsyncStream<QMPEvent>, timeout: Duration, path: String) {
-        self.channel = channel
+    /// The connection's event loop runs the actor.
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        eventLoop.executor.asUnownedSerialExecutor()
+    }
+
+    private init(handler: QMPChannelHandler, greeting: QMPGreeting, events: AsyncStream<QMPEvent>, timeout: Duration, path: String) {
+        self.eventLoop = handler.eventLoop
         self.handler = handler
         self.greeting = greeting
         self.events = events
@@ -79,7 +88,7 @@ public final class QMPClient: Sendable {
             channel.close(promise: nil)
             throw QMPError.narrow(error)
         }
-        let client = QMPClient(channel: channel, handler: handler, greeting: greeting, events: events, timeout: timeout, path: path)
+        let client = QMPClient(handler: handler, greeting: greeting, events: events, timeout: timeout, path: path)
         if negotiate {
             do {
                 try await client.negotiate()
@@ -100,16 +109,14 @@ public final class QMPClient: Sendable {
     /// Runs any command and returns its `return` value: the raw form behind `sevhost qmp raw`.
     public func execute(_ command: String, arguments: QMPValue.Object? = nil, timeout: Duration? = nil) async throws(QMPError) -> QMPValue {
         let deadline = timeout ?? self.timeout
-        let promise = handler.eventLoop.makePromise(of: QMPValue.self)
         let handler = self.handler
-        handler.eventLoop.execute {
-            handler.send(command: command, arguments: arguments, timeout: deadline.timeAmount, seconds: deadline.seconds, promise: promise)
+        // The closure runs here, on the event loop; the reply resumes us here too.
+        let result = await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<QMPValue, QMPError>, Never>) in
+            handler.send(command: command, arguments: arguments, timeout: deadline.timeAmount, seconds: deadline.seconds) {
+                continuation.resume(returning: $0)
+            }
         }
-        do {
-            return try await promise.futureResult.get()
-        } catch {
-            throw QMPError.narrow(error)
-        }
+        return try result.get()
     }
 
     /// Runs a typed command and decodes its reply.
@@ -122,22 +129,24 @@ public final class QMPClient: Sendable {
     /// queue. Events of other names stay queued for later waits.
     public func nextEvent(named names: Set<String> = [], timeout: Duration? = nil) async throws(QMPError) -> QMPEvent {
         let deadline = timeout ?? self.timeout
-        let promise = handler.eventLoop.makePromise(of: QMPEvent.self)
         let handler = self.handler
-        handler.eventLoop.execute {
-            handler.nextEvent(named: names, timeout: deadline.timeAmount, seconds: deadline.seconds, promise: promise)
+        let result = await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<QMPEvent, QMPError>, Never>) in
+            handler.nextEvent(named: names, timeout: deadline.timeAmount, seconds: deadline.seconds) {
+                continuation.resume(returning: $0)
+            }
         }
-        do {
-            return try await promise.futureResult.get()
-        } catch {
-            throw QMPError.narrow(error)
-        }
+        return try result.get()
+    }
+
+    /// Runs `body` isolated to the client, on the connection's event loop: a scripted
+    /// sequence of commands then costs no thread hop per command.
+    public func run<Value: Sendable, Failure: Error>(_ body: @Sendable (isolated QMPClient) async throws(Failure) -> Value) async throws(Failure) -> Value {
+        try await body(self)
     }
 
     /// Closes the connection. Requests still waiting fail with `QMPError.closed`. Idempotent.
     public func close() async {
-        let handler = self.handler
-        _ = try? await handler.eventLoop.flatSubmit { handler.close() }.get()
+        _ = try? await handler.close().get()
     }
 
     private static func reason(_ error: any Error, timeout: Duration) -> String {

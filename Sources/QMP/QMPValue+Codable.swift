@@ -1,7 +1,7 @@
 import Foundation
 
-/// `QMPValue` rides on Foundation's JSON parser and printer: the wire format is plain JSON, and
-/// `JSONDecoder` already rejects everything that is not.
+/// `Codable`, so a `QMPValue` can sit inside other Codable types (bundles, reports) and be
+/// printed with `JSONEncoder`'s sorted keys.
 extension QMPValue: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -40,13 +40,12 @@ extension QMPValue: Codable {
 }
 
 extension QMPValue {
-    /// Parses one JSON text.
+    /// Parses one JSON text (see `QMPJSONParser` for why not `JSONDecoder`).
     public init(json: some Collection<UInt8>) throws(QMPError) {
-        do {
-            self = try JSONDecoder().decode(QMPValue.self, from: Data(json))
-        } catch {
-            throw QMPError.malformedMessage(Self.excerpt(json))
-        }
+        let parsed = json.withContiguousStorageIfAvailable { QMPJSONParser.parse(UnsafeRawBufferPointer($0)) }
+            ?? Array(json).withUnsafeBytes { QMPJSONParser.parse($0) }
+        guard let parsed else { throw QMPError.malformedMessage(Self.excerpt(json)) }
+        self = parsed
     }
 
     /// The value as compact JSON with sorted keys: stable output that diffs cleanly.

@@ -68,8 +68,10 @@ public enum QMPValue: Sendable, Hashable {
     }
 }
 
+// Deliberately not ExpressibleByNilLiteral: `nil` must keep meaning "no value" in the
+// `QMPValue?` that parsers and lookups return, not JSON null.
 extension QMPValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
-    ExpressibleByDictionaryLiteral, ExpressibleByArrayLiteral, ExpressibleByNilLiteral
+    ExpressibleByDictionaryLiteral, ExpressibleByArrayLiteral
 {
     public init(stringLiteral value: String) { self = .string(value) }
     public init(integerLiteral value: Int64) { self = .int(value) }
@@ -78,7 +80,6 @@ extension QMPValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Exp
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
     public init(arrayLiteral elements: QMPValue...) { self = .array(elements) }
-    public init(nilLiteral: ()) { self = .null }
 }
 
 extension QMPValue {

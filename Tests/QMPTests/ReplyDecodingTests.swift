@@ -85,7 +85,7 @@ final class ReplyDecodingTests: XCTestCase {
         XCTAssertEqual(try value("1"), .int(1))
         XCTAssertEqual(try value("1.5"), .double(1.5))
         XCTAssertEqual(try value("true"), .bool(true))
-        XCTAssertEqual(try value(#"{"a": [null, "x"]}"#), ["a": [nil, "x"]])
+        XCTAssertEqual(try value(#"{"a": [null, "x"]}"#), ["a": [.null, "x"]])
         XCTAssertEqual(QMPValue.object(["gpa": .uint(.max), "b": "/"]).jsonText(), #"{"b":"/","gpa":18446744073709551615}"#)
     }
 }
