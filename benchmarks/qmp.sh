@@ -3,15 +3,19 @@
 # query-status against the SAME QEMU 10 process in the same run (one client after the other,
 # since a QMP socket serves one client at a time).
 #
-# usage: benchmarks/qmp.sh [COUNT]        (default 20000; needs .venv from scripts/setup)
+# usage: benchmarks/qmp.sh [COUNT]   (default 20000; needs .venv from scripts/setup;
+#                                    SEVHOST=path skips the release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count="${1:-20000}"
 qemu="${QEMU:-/usr/bin/qemu-system-x86_64}"
 python=".venv/bin/python"
 
-swift build -c release --product sevhost >/dev/null
-sevhost="$(swift build -c release --show-bin-path)/sevhost"
+if [ -z "${SEVHOST:-}" ]; then
+    swift build -c release --product sevhost >/dev/null
+    SEVHOST="$(swift build -c release --show-bin-path)/sevhost"
+fi
+sevhost="$SEVHOST"
 
 dir="$(mktemp -d /tmp/sevhost-qmp-bench-XXXXXX)"
 socket="$dir/qmp.sock"
@@ -27,9 +31,14 @@ echo "machine: $(uname -srm); $(nproc) CPUs; $(grep -m1 'model name' /proc/cpuin
 echo "qemu: $("$qemu" --version | head -1)"
 echo "python: $("$python" --version 2>&1); qemu.qmp $("$python" -c 'import importlib.metadata as m; print(m.version("qemu.qmp"))')"
 echo "count: $count sequential query-status round trips each"
-# Warm both paths once, then measure: sevhost, Python, sevhost again (so drift shows).
+# Warm both paths once, then measure sequential round trips: sevhost, Python, sevhost again
+# (so drift from other load on the machine shows), then 8 requests in flight for each.
 "$sevhost" qmp "$socket" bench --count 200 >/dev/null
 "$python" benchmarks/qmp_roundtrips.py "$socket" 200 >/dev/null
 "$sevhost" qmp "$socket" bench --count "$count"
 "$python" benchmarks/qmp_roundtrips.py "$socket" "$count"
 "$sevhost" qmp "$socket" bench --count "$count"
+"$sevhost" qmp "$socket" bench --count "$count" --concurrency 8
+"$python" benchmarks/qmp_roundtrips.py "$socket" "$count" 8
+# The floor under every client: QEMU's own answer rate with no client library at all.
+"$python" benchmarks/qmp_roundtrips.py "$socket" "$count" raw

@@ -26,6 +26,7 @@ struct SEVHost: AsyncParsableCommand {
             ResetCommand.self,
             RotateCommand.self,
             SNPCommand.self,
+            QMPSubcommand.self,
         ]
     )
 }

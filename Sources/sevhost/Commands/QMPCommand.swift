@@ -59,6 +59,9 @@ struct QMPSubcommand: AsyncParsableCommand {
     @Option(help: .hidden)
     var count: Int = 20000
 
+    @Option(help: .hidden)
+    var concurrency: Int = 1
+
     func validate() throws {
         guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout: expected a positive number of seconds") }
         if action != .raw, !rest.isEmpty {
@@ -71,6 +74,7 @@ struct QMPSubcommand: AsyncParsableCommand {
             throw ValidationError("inject: --packet-header and --secret are required")
         }
         guard count > 0 else { throw ValidationError("--count: expected a positive number") }
+        guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency: expected 1...64") }
     }
 
     func run() async throws {
@@ -100,22 +104,39 @@ struct QMPSubcommand: AsyncParsableCommand {
 
     /// Sequential round trips, the figure BENCHMARKS.md compares with Python's qemu.qmp: once
     /// isolated to the client (how a scripted flow runs: no thread hop per command), once
-    /// from an ordinary task (two hops per command).
-    private func bench(_ client: QMPClient) async throws(QMPError) {
+    /// from an ordinary task (two hops per command). With `--concurrency K`, K tasks share the
+    /// count, so up to K requests are in flight (QMP matches them by id).
+    private func bench(_ client: QMPClient) async throws {
         let count = self.count
-        let isolated = try await Self.measure { () async throws(QMPError) in
+        if concurrency > 1 {
+            let tasks = concurrency
+            let perTask = count / tasks
+            let seconds = try await Self.measure {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<tasks {
+                        group.addTask {
+                            for _ in 0..<perTask { _ = try await client.queryStatus() }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            print(Self.benchLine("\(tasks) in flight", perTask * tasks, seconds))
+            return
+        }
+        let isolated = try await Self.measure {
             try await client.run { (client: isolated QMPClient) async throws(QMPError) in
                 for _ in 0..<count { _ = try await client.queryStatus() }
             }
         }
-        print(Self.benchLine("isolated to the client", count, isolated))
-        let fromTask = try await Self.measure { () async throws(QMPError) in
+        print(Self.benchLine("sequential, isolated to the client", count, isolated))
+        let fromTask = try await Self.measure {
             for _ in 0..<count { _ = try await client.queryStatus() }
         }
-        print(Self.benchLine("from another task", count, fromTask))
+        print(Self.benchLine("sequential, from another task", count, fromTask))
     }
 
-    private static func measure(_ body: () async throws(QMPError) -> Void) async throws(QMPError) -> Double {
+    private static func measure(_ body: () async throws -> Void) async throws -> Double {
         let clock = ContinuousClock()
         let start = clock.now
         try await body()
