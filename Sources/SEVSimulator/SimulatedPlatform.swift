@@ -35,15 +35,15 @@ public struct SimulatedPlatform: Sendable {
             let pekKey = try P384.Signing.PrivateKey(rawRepresentation: keys.pek)
             let pdhKey = try P384.KeyAgreement.PrivateKey(rawRepresentation: keys.pdh)
 
-            var cek = Self.platformCertificate(usage: .cek, algorithm: .ecdsaSHA256, x963: cekKey.publicKey.x963Representation)
+            var cek = SEVPlatformCertificate(usage: .cek, ecdsaKey: cekKey.publicKey, apiMajor: Self.apiMajor, apiMinor: Self.apiMinor)
             cek.signatures[0] = try Self.rsaSlot(signing: cek.signedBytes, with: ask)
-            var oca = Self.platformCertificate(usage: .oca, algorithm: .ecdsaSHA256, x963: ocaKey.publicKey.x963Representation)
-            oca.signatures[0] = try Self.ecdsaSlot(signing: oca.signedBytes, with: ocaKey, usage: .oca)
-            var pek = Self.platformCertificate(usage: .pek, algorithm: .ecdsaSHA256, x963: pekKey.publicKey.x963Representation)
-            pek.signatures[0] = try Self.ecdsaSlot(signing: pek.signedBytes, with: ocaKey, usage: .oca)
-            pek.signatures[1] = try Self.ecdsaSlot(signing: pek.signedBytes, with: cekKey, usage: .cek)
-            var pdh = Self.platformCertificate(usage: .pdh, algorithm: .ecdhSHA256, x963: pdhKey.publicKey.x963Representation)
-            pdh.signatures[0] = try Self.ecdsaSlot(signing: pdh.signedBytes, with: pekKey, usage: .pek)
+            var oca = SEVPlatformCertificate(usage: .oca, ecdsaKey: ocaKey.publicKey, apiMajor: Self.apiMajor, apiMinor: Self.apiMinor)
+            try oca.sign(slot: 0, with: ocaKey, usage: .oca)
+            var pek = SEVPlatformCertificate(usage: .pek, ecdsaKey: pekKey.publicKey, apiMajor: Self.apiMajor, apiMinor: Self.apiMinor)
+            try pek.sign(slot: 0, with: ocaKey, usage: .oca)
+            try pek.sign(slot: 1, with: cekKey, usage: .cek)
+            var pdh = SEVPlatformCertificate(usage: .pdh, ecdhKey: pdhKey.publicKey, apiMajor: Self.apiMajor, apiMinor: Self.apiMinor)
+            try pdh.sign(slot: 0, with: pekKey, usage: .pek)
             chain = SEVPlatformChain(pdh: pdh, pek: pek, oca: oca, cek: cek)
             chipID = Array(SHA512.hash(data: cekKey.publicKey.x963Representation))
         } catch let error as SimulatorError {
@@ -102,16 +102,6 @@ public struct SimulatedPlatform: Sendable {
     public var exportedCertificateChain: [UInt8] { chain.pek.encoded + chain.oca.encoded + chain.cek.encoded }
 
     // MARK: - Building certificates
-
-    private static func platformCertificate(usage: SEVKeyUsage, algorithm: SEVAlgorithm, x963: Data) -> SEVPlatformCertificate {
-        SEVPlatformCertificate(
-            usage: usage, algorithm: algorithm, key: SEVECPublicKey(x963: [UInt8](x963)), apiMajor: apiMajor, apiMinor: apiMinor)
-    }
-
-    private static func ecdsaSlot(signing message: [UInt8], with key: P384.Signing.PrivateKey, usage: SEVKeyUsage) throws -> SEVSignatureSlot {
-        let signature = try key.signature(for: SHA256.hash(data: message))
-        return SEVSignatureSlot(usage: usage, algorithm: .ecdsaSHA256, signature: SEVCertificateVerifier.encodeECDSA(signature))
-    }
 
     private static func rsaSlot(signing message: [UInt8], with key: _RSA.Signing.PrivateKey) throws -> SEVSignatureSlot {
         let signature = try key.signature(for: SHA256.hash(data: message), padding: .PSS)

@@ -7,7 +7,7 @@ import XCTest
 
 /// The simulated firmware on its own: its chain, LAUNCH_START's MAC checks, the state machine,
 /// and QMP refusals as QEMU words them.
-final class SimulatedFirmwareTests: XCTestCase {
+final class SimulatedGuestLaunchTests: XCTestCase {
     private func platform() throws -> SimulatedPlatform {
         let directory = NSTemporaryDirectory() + "sevhost-sim-platform-\(getpid())-\(UInt32.random(in: 0 ... .max))"
         defer { try? FileManager.default.removeItem(atPath: directory) }
