@@ -12,11 +12,14 @@ struct QMPSubcommand: AsyncParsableCommand {
         discussion: """
             ACTION is one of: status, sev, measure, capabilities, attestation-report, inject, \
             cont, stop, quit, raw.
-              raw COMMAND [ARGUMENTS-JSON]   any command, e.g. raw query-cpus-fast
-              inject --packet-header B64 --secret B64 [--gpa ADDR]   (B64 may be @FILE for raw bytes)
-              attestation-report [--mnonce B64]   (a fresh random mnonce by default)
-            --json prints QEMU's `return` value as JSON (sorted keys); errors go to stderr as
-            CLASS: DESCRIPTION with a non-zero exit status.
+
+              raw COMMAND [ARGUMENTS-JSON]    any command, e.g. raw query-cpus-fast
+              inject --packet-header B64 --secret B64 [--gpa ADDR]
+                                              B64 may be @FILE (the file's raw bytes)
+              attestation-report [--mnonce B64]   a fresh random mnonce by default
+
+            --json prints QEMU's `return` value as JSON with sorted keys. A refusal is one \
+            line on stderr, COMMAND: CLASS: DESCRIPTION, with exit status 1.
             """
     )
 
