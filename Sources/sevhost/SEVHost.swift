@@ -22,6 +22,8 @@ struct SEVHost: AsyncParsableCommand {
             ResetCommand.self,
             RotateCommand.self,
             SNPCommand.self,
+            DigestCommand.self,
+            VMSACommand.self,
         ]
     )
 }
