@@ -26,7 +26,6 @@ struct SEVHost: AsyncParsableCommand {
             ResetCommand.self,
             RotateCommand.self,
             SNPCommand.self,
-            QMPSubcommand.self,
         ]
     )
 }
