@@ -39,8 +39,10 @@ public struct SimulatedLaunchConfiguration: Sendable {
 public enum SimulatedLaunch {
     public static func run(_ configuration: SimulatedLaunchConfiguration, platform: SimulatedPlatform) throws(SimulatorError) -> SimulatedGuest {
         let firmware = configuration.firmware
-        guard firmware.hasSEVMetadata else {
-            throw .file("the firmware carries no SEV metadata: it was not built for SEV guests")
+        // The same test the digest code applies, so the simulator launches what a guest owner
+        // can compute a digest for (and refuses the rest, e.g. Debian's 4 MiB OVMF).
+        guard LaunchDigest.isSEVFirmware(firmware) else {
+            throw .file("the firmware carries no SEV metadata (nor an SEV hashes table or secret area): it was not built for SEV guests")
         }
         var guest = SimulatedGuest()
         do {

@@ -45,3 +45,30 @@ final class AttestInputErrorTests: XCTestCase {
         XCTAssertFalse(result.stderr.contains("nothing was injected"), "a transport failure is not a refusal")
     }
 }
+
+/// The simulator refuses what QEMU would not launch as an SEV guest.
+final class SimulatorArgumentTests: XCTestCase {
+    func testFirmwareWithoutSEVMetadataIsRefused() throws {
+        let harness = try SimulatorHarness()
+        defer { harness.stop() }
+        let fourMiB = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+        guard FileManager.default.isReadableFile(atPath: fourMiB) else { try Peers.missing(fourMiB) }
+        var arguments = try SimulatorHarness.qemuArguments(spec: try harness.writeSpec("guest.yaml"))
+        let drive = try XCTUnwrap(arguments.firstIndex { $0.hasPrefix("if=pflash,") })
+        arguments[drive] = "if=pflash,format=raw,unit=0,file=\(fourMiB),readonly=on"
+        let result = try Subprocess.run(SimulatorHarness.simulator, arguments + ["--sim-state", harness.stateDirectory])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderr, "sevhost-sim: the firmware carries no SEV metadata (nor an SEV hashes table or secret area): it was not built for SEV guests\n")
+    }
+
+    func testSNPIsNotSimulated() throws {
+        let harness = try SimulatorHarness()
+        defer { harness.stop() }
+        let result = try Subprocess.run(SimulatorHarness.simulator, [
+            "-machine", "q35,confidential-guest-support=sev0", "-object", "sev-snp-guest,id=sev0,policy=0x30000",
+            "-bios", SimulatorHarness.ovmfPath, "-qmp", "unix:\(harness.path("qmp.sock")),server=on,wait=off",
+        ])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderr, "sevhost-sim: -object sev-snp-guest: the simulator implements SEV and SEV-ES launches, not SEV-SNP\n")
+    }
+}
