@@ -23,6 +23,8 @@ struct SEVHost: AsyncParsableCommand {
             RotateCommand.self,
             SNPCommand.self,
             QMPSubcommand.self,
+            DigestCommand.self,
+            VMSACommand.self,
         ]
     )
 }

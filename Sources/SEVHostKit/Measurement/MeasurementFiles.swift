@@ -1,0 +1,124 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import SEVKit
+
+/// A file a measurement needs could not be read or written; names the path and the OS reason.
+public struct MeasurementFileError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// File access for launch-digest computations: whole small files (firmware), streamed hashes
+/// of large ones (kernel, initrd), and all-or-nothing writes of outputs.
+///
+/// Kernel and initrd hashing is the only real cost of a digest, so it reads in large blocks
+/// straight into one reused buffer and hands that buffer to SHA-256 without copying.
+public enum MeasurementFiles {
+    /// Read size for streamed hashing: large enough that syscalls do not matter.
+    static let blockSize = 1 << 20
+
+    /// The whole file.
+    public static func contents(_ path: String) throws(MeasurementFileError) -> [UInt8] {
+        let fd = try openForReading(path)
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw failure(path) }
+        var result = [UInt8]()
+        result.reserveCapacity(Int(info.st_size))
+        var block = [UInt8](repeating: 0, count: blockSize)
+        while true {
+            let count = try readBlock(fd, into: &block, path: path)
+            if count == 0 { break }
+            result.append(contentsOf: block[0..<count])
+        }
+        return result
+    }
+
+    /// The file's size in bytes.
+    public static func size(_ path: String) throws(MeasurementFileError) -> UInt64 {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw failure(path) }
+        return UInt64(info.st_size)
+    }
+
+    /// SHA-256 of the file's contents, streamed.
+    public static func sha256(_ path: String) throws(MeasurementFileError) -> [UInt8] {
+        let fd = try openForReading(path)
+        defer { close(fd) }
+        #if os(Linux)
+        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+        #endif
+        var hasher = StreamingSHA256()
+        var block = [UInt8](repeating: 0, count: blockSize)
+        while true {
+            let count = try readBlock(fd, into: &block, path: path)
+            if count == 0 { break }
+            block.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        }
+        return hasher.finalize()
+    }
+
+    /// Hashes the kernel and initrd concurrently (they are independent and the initrd can be
+    /// hundreds of MiB) and builds the SEV hashes table.
+    public static func hashTable(kernel: String, initrd: String?, commandLine: String?) async throws(MeasurementFileError) -> SEVHashTable {
+        async let kernelHash = Result { () throws(MeasurementFileError) in try sha256(kernel) }
+        async let initrdHash = Result { () throws(MeasurementFileError) -> [UInt8]? in
+            guard let initrd else { return nil }
+            return try sha256(initrd)
+        }
+        let (k, i) = await (kernelHash, initrdHash)
+        return SEVHashTable(kernelHash: try k.get(), initrdHash: try i.get(), commandLine: commandLine)
+    }
+
+    /// Writes `bytes` to `path` through a temporary file in the same directory and a rename,
+    /// so that a failure never leaves a partial file behind.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(MeasurementFileError) {
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw failure(temporary) }
+        var written = 0
+        let ok: Bool = bytes.withUnsafeBytes { raw in
+            while written < raw.count {
+                let n = write(fd, raw.baseAddress! + written, raw.count - written)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                written += n
+            }
+            return fsync(fd) == 0
+        }
+        let error = failure(temporary)
+        close(fd)
+        guard ok, rename(temporary, path) == 0 else {
+            let renameError = ok ? failure(path) : error
+            unlink(temporary)
+            throw renameError
+        }
+    }
+
+    private static func openForReading(_ path: String) throws(MeasurementFileError) -> Int32 {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw failure(path) }
+        return fd
+    }
+
+    private static func readBlock(_ fd: Int32, into block: inout [UInt8], path: String) throws(MeasurementFileError) -> Int {
+        while true {
+            let count = block.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count >= 0 { return count }
+            if errno != EINTR { throw failure(path) }
+        }
+    }
+
+    private static func failure(_ path: String) -> MeasurementFileError {
+        MeasurementFileError(path: path, reason: String(cString: strerror(errno)))
+    }
+}

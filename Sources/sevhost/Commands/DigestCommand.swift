@@ -1,0 +1,254 @@
+import ArgumentParser
+import Foundation
+import SEVHostKit
+import SEVKit
+
+/// `sevhost digest`: the launch digest the PSP will compute for a guest, from the guest
+/// owner's side. Flags mirror sev-snp-measure's so scripts can switch tools unchanged.
+struct DigestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "digest",
+        abstract: "Compute the SEV, SEV-ES or SEV-SNP launch digest of a guest.",
+        discussion: """
+            Modes: sev, seves (or sev-es), snp, snp:ovmf-hash (the SNP digest of the firmware \
+            alone, to pass later as --snp-ovmf-hash), snp:svsm (Coconut-SVSM; needs --svsm and \
+            --vars-size or --vars-file). The firmware must carry SEV metadata, and a kernel can \
+            only be measured by firmware with an SEV hashes table (OVMF AmdSev builds); \
+            anything else is an error, never a digest.
+            """)
+
+    enum Mode: String, ExpressibleByArgument, CaseIterable {
+        case sev, seves, sevES = "sev-es", snp, snpOVMFHash = "snp:ovmf-hash", snpSVSM = "snp:svsm"
+
+        /// The name sev-snp-measure prints with --verbose.
+        var measureName: String {
+            switch self {
+            case .sev: "SEV"
+            case .seves, .sevES: "SEV_ES"
+            case .snp, .snpOVMFHash: "SEV_SNP"
+            case .snpSVSM: "SEV_SNP_SVSM"
+            }
+        }
+    }
+
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+        case hex, base64
+    }
+
+    @Option(help: "Guest mode: sev, seves, sev-es, snp, snp:ovmf-hash, snp:svsm.")
+    var mode: Mode
+
+    @Option(help: "Number of guest vCPUs (all modes but sev).")
+    var vcpus: Int?
+
+    @Option(name: .customLong("vcpu-type"), help: "QEMU vCPU model, e.g. EPYC-v4, EPYC-Milan, EPYC-Genoa.")
+    var vcpuType: String?
+
+    @Option(name: .customLong("vcpu-sig"), help: "vCPU CPUID signature (decimal or 0x hex).")
+    var vcpuSig: String?
+
+    @Option(name: .customLong("vcpu-family"), help: "vCPU family (with --vcpu-model and --vcpu-stepping).")
+    var vcpuFamily: Int?
+
+    @Option(name: .customLong("vcpu-model"), help: "vCPU model number.")
+    var vcpuModel: Int?
+
+    @Option(name: .customLong("vcpu-stepping"), help: "vCPU stepping.")
+    var vcpuStepping: Int?
+
+    @Option(name: .customLong("vmm-type"), help: "Hypervisor: QEMU, EC2 or GCE.")
+    var vmmType: String = "QEMU"
+
+    @Option(help: "OVMF firmware image.")
+    var ovmf: String
+
+    @Option(help: "Kernel given to QEMU with -kernel.")
+    var kernel: String?
+
+    @Option(help: "Initrd given to QEMU with -initrd (needs --kernel).")
+    var initrd: String?
+
+    @Option(help: "Kernel command line given to QEMU with -append (needs --kernel).")
+    var append: String?
+
+    @Option(name: .customLong("guest-features"), help: "SNP guest features (VMSA SEV_FEATURES), decimal or 0x hex.")
+    var guestFeatures: String = "0x1"
+
+    @Option(name: .customLong("output-format"), help: "hex or base64.")
+    var outputFormat: OutputFormat = .hex
+
+    @Option(name: .customLong("snp-ovmf-hash"), help: "Precomputed SNP firmware hash (hex, from --mode snp:ovmf-hash).")
+    var snpOVMFHash: String?
+
+    @Flag(name: .customLong("dump-vmsa"), help: "Write the measured VMSA pages to vmsa<N>.bin in the current directory.")
+    var dumpVMSA = false
+
+    @Option(help: "Coconut-SVSM image (snp:svsm).")
+    var svsm: String?
+
+    @Option(name: .customLong("vars-size"), help: "Size of the OVMF variable store in bytes (snp:svsm).")
+    var varsSize: UInt64?
+
+    @Option(name: .customLong("vars-file"), help: "OVMF variable store file, for its size (snp:svsm).")
+    var varsFile: String?
+
+    @Flag(name: .shortAndLong, help: "Say which measurement is printed.")
+    var verbose = false
+
+    func validate() throws {
+        if initrd != nil, kernel == nil { throw ValidationError("--initrd needs --kernel") }
+        if append != nil, kernel == nil { throw ValidationError("--append needs --kernel") }
+        if mode != .sev, mode != .snpOVMFHash, vcpus == nil {
+            throw ValidationError("missing --vcpus N in guest mode '\(mode.rawValue)'")
+        }
+        if let vcpus, vcpus < 1 { throw ValidationError("--vcpus must be at least 1, got \(vcpus)") }
+        if snpOVMFHash != nil, mode != .snp { throw ValidationError("--snp-ovmf-hash only works with --mode snp") }
+        if dumpVMSA, [.sev, .snpOVMFHash].contains(mode) {
+            throw ValidationError("--dump-vmsa is only available in modes seves, snp and snp:svsm")
+        }
+        if VMMType(name: vmmType) == nil {
+            throw ValidationError("unknown --vmm-type '\(vmmType)' (expected QEMU, EC2 or GCE)")
+        }
+        if let vcpuType, VCPUType.named(vcpuType) == nil {
+            throw ValidationError("unknown --vcpu-type '\(vcpuType)' (expected one of \(VCPUType.known.map(\.name).joined(separator: ", ")))")
+        }
+        let fms = [vcpuFamily, vcpuModel, vcpuStepping].compactMap { $0 }.count
+        if fms != 0, fms != 3 {
+            throw ValidationError("--vcpu-family, --vcpu-model and --vcpu-stepping go together")
+        }
+        if mode == .snpSVSM {
+            guard svsm != nil else { throw ValidationError("snp:svsm mode requires --svsm") }
+            guard (varsSize != nil) != (varsFile != nil) else {
+                throw ValidationError("snp:svsm mode requires exactly one of --vars-size or --vars-file")
+            }
+            if kernel != nil { throw ValidationError("snp:svsm mode does not measure a kernel; drop --kernel") }
+            if VMMType(name: vmmType) != .qemu { throw ValidationError("snp:svsm mode is only defined for QEMU") }
+        } else if svsm != nil || varsSize != nil || varsFile != nil {
+            throw ValidationError("--svsm, --vars-size and --vars-file only apply to --mode snp:svsm")
+        }
+    }
+
+    func run() async throws {
+        let vmm = VMMType(name: vmmType) ?? .qemu
+        let firmware = try DigestInputs.firmware(ovmf)
+        let digest: [UInt8]
+        var vmsaPages: [[UInt8]] = []
+
+        do {
+            switch mode {
+            case .snpOVMFHash:
+                digest = try LaunchDigest.snpOVMFHash(firmware: firmware)
+            case .sev:
+                let table = try await hashTable()
+                digest = try LaunchDigest.sev(firmware: firmware, hashTable: table)
+            case .seves, .sevES:
+                let table = try await hashTable()
+                let result = try LaunchDigest.sevES(
+                    firmware: firmware, hashTable: table, vcpus: vcpus ?? 1,
+                    vcpuSignature: try signature(vmm: vmm), vmm: vmm)
+                (digest, vmsaPages) = (result.digest, result.vmsaPages)
+            case .snp:
+                let table = try await hashTable()
+                let seed = try snpOVMFHash.map { text throws(DigestFailure) -> [UInt8] in
+                    guard let bytes = Hex.decode(text) else {
+                        throw DigestFailure("--snp-ovmf-hash: expected 96 hex digits, got '\(text)'")
+                    }
+                    return bytes
+                }
+                let result = try LaunchDigest.snp(
+                    firmware: firmware, hashTable: table, vcpus: vcpus ?? 1,
+                    vcpuSignature: try signature(vmm: vmm), guestFeatures: try features(), vmm: vmm, ovmfHash: seed)
+                (digest, vmsaPages) = (result.digest, result.vmsaPages)
+            case .snpSVSM:
+                let svsmPath = svsm ?? ""
+                let svsmImage = try DigestInputs.firmware(svsmPath)
+                let size = try varsFile.map { path throws(MeasurementFileError) in try MeasurementFiles.size(path) } ?? varsSize ?? 0
+                guard svsmImage.hasSEVMetadata else {
+                    throw DigestFailure("\(svsmPath): \(LaunchDigestError.noSEVMetadata)")
+                }
+                guard svsmImage.entry(OVMFFooterGUID.svsmInfo) != nil else {
+                    throw DigestFailure("\(svsmPath): \(LaunchDigestError.noSVSMInfo)")
+                }
+                let result = try LaunchDigest.snpSVSM(
+                    firmware: firmware, svsm: svsmImage, varsSize: size, vcpus: vcpus ?? 1,
+                    vcpuSignature: try signature(vmm: vmm))
+                (digest, vmsaPages) = (result.digest, result.vmsaPages)
+            }
+        } catch let error as LaunchDigestError {
+            throw DigestFailure("\(ovmf): \(error)")
+        } catch let error as MeasurementFileError {
+            throw DigestFailure(error.description)
+        }
+
+        if dumpVMSA {
+            for (index, page) in vmsaPages.enumerated() {
+                do {
+                    try MeasurementFiles.writeAtomically(page, to: "vmsa\(index).bin")
+                } catch {
+                    throw DigestFailure(error.description)
+                }
+            }
+        }
+
+        let text = outputFormat == .hex ? Hex.encode(digest) : Data(digest).base64EncodedString()
+        print(verbose ? "Calculated \(mode.measureName) guest measurement: \(text)" : text)
+    }
+
+    private func hashTable() async throws(MeasurementFileError) -> SEVHashTable? {
+        guard let kernel else { return nil }
+        return try await MeasurementFiles.hashTable(kernel: kernel, initrd: initrd, commandLine: append)
+    }
+
+    /// The vCPU signature, chosen as sev-snp-measure does: family/model/stepping, then
+    /// --vcpu-sig, then --vcpu-type. EC2 and GCE fix RDX themselves, so they need none.
+    private func signature(vmm: VMMType) throws(DigestFailure) -> UInt32 {
+        if let vcpuFamily, let vcpuModel, let vcpuStepping {
+            return VCPUType.signature(family: vcpuFamily, model: vcpuModel, stepping: vcpuStepping)
+        }
+        if let vcpuSig {
+            guard let value = DigestInputs.integer(vcpuSig), let sig = UInt32(exactly: value) else {
+                throw DigestFailure("--vcpu-sig: expected a 32-bit integer (decimal or 0x hex), got '\(vcpuSig)'")
+            }
+            return sig
+        }
+        if let vcpuType, let type = VCPUType.named(vcpuType) { return type.signature }
+        if vmm == .qemu {
+            throw DigestFailure("missing --vcpu-type or --vcpu-sig or --vcpu-family in guest mode '\(mode.rawValue)'")
+        }
+        return 0
+    }
+
+    private func features() throws(DigestFailure) -> UInt64 {
+        guard let value = DigestInputs.integer(guestFeatures) else {
+            throw DigestFailure("--guest-features: expected an integer (decimal or 0x hex), got '\(guestFeatures)'")
+        }
+        return value
+    }
+}
+
+/// A digest could not be produced; the message names the file or flag at fault.
+struct DigestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Input parsing shared by `digest` and `vmsa`.
+enum DigestInputs {
+    /// Reads and parses a firmware image, naming the file in any error.
+    static func firmware(_ path: String) throws(DigestFailure) -> OVMFImage {
+        do {
+            return try OVMFImage(bytes: MeasurementFiles.contents(path))
+        } catch let error as MeasurementFileError {
+            throw DigestFailure(error.description)
+        } catch {
+            throw DigestFailure("\(path): \(error)")
+        }
+    }
+
+    /// Decimal, or hex with a 0x prefix (like Python's `int(s, 0)`).
+    static func integer(_ text: String) -> UInt64? {
+        let lower = text.lowercased()
+        if lower.hasPrefix("0x") { return UInt64(lower.dropFirst(2), radix: 16) }
+        return UInt64(lower)
+    }
+}

@@ -1,0 +1,143 @@
+import ArgumentParser
+import SEVHostKit
+import SEVKit
+
+/// `sevhost vmsa build|show`: the initial VMSA page of one vCPU, as `sevctl vmsa` does it.
+struct VMSACommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vmsa",
+        abstract: "Build or show the initial VMSA page of an SEV-ES or SEV-SNP vCPU.",
+        subcommands: [Build.self, Show.self])
+
+    struct Build: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the 4096-byte VMSA page vCPU N starts with.",
+            discussion: """
+                Same arguments as `sevctl vmsa build`. With --fpu zero the page is byte-identical to \
+                sevctl's; the default (--fpu reset) adds the x87/SSE reset control words current \
+                KVM loads, which is what `sevhost digest` and sev-snp-measure measure.
+                """)
+
+        @Argument(help: "Output file.")
+        var file: String
+
+        @Option(help: "vCPU index: 0 is the BSP, others start at the firmware's SEV-ES reset address.")
+        var cpu: Int = 0
+
+        @Option(help: "OVMF image (needed for cpu > 0: it holds the AP reset address).")
+        var firmware: String?
+
+        @Option(help: "vCPU family (with --model and --stepping).")
+        var family: Int?
+
+        @Option(help: "vCPU model.")
+        var model: Int?
+
+        @Option(help: "vCPU stepping.")
+        var stepping: Int?
+
+        @Option(name: .customLong("vcpu-type"), help: "QEMU vCPU model instead of family/model/stepping.")
+        var vcpuType: String?
+
+        @Option(name: .customLong("vcpu-sig"), help: "vCPU CPUID signature instead of family/model/stepping.")
+        var vcpuSig: String?
+
+        @Option(help: "Userspace VMM (sevctl spelling): qemu.")
+        var userspace: String = "qemu"
+
+        @Option(name: .customLong("vmm-type"), help: "Hypervisor: QEMU, EC2 or GCE.")
+        var vmmType: String?
+
+        @Option(help: "sev-es (SEV_FEATURES 0) or snp (SEV_FEATURES = --guest-features).")
+        var mode: String = "sev-es"
+
+        @Option(name: .customLong("guest-features"), help: "SNP guest features, decimal or 0x hex (snp mode).")
+        var guestFeatures: String = "0x1"
+
+        @Option(help: "x87/SSE control words: reset (current KVM) or zero (sevctl, older KVM).")
+        var fpu: String = "reset"
+
+        func validate() throws {
+            guard userspace.lowercased() == "qemu" else {
+                throw ValidationError("--userspace: only qemu is supported, got '\(userspace)'")
+            }
+            if let vmmType, VMMType(name: vmmType) == nil {
+                throw ValidationError("unknown --vmm-type '\(vmmType)' (expected QEMU, EC2 or GCE)")
+            }
+            guard ["sev-es", "seves", "snp"].contains(mode) else {
+                throw ValidationError("--mode must be sev-es or snp, got '\(mode)'")
+            }
+            guard InitialVMSA.FPUState(rawValue: fpu) != nil else {
+                throw ValidationError("--fpu must be reset or zero, got '\(fpu)'")
+            }
+            guard cpu >= 0 else { throw ValidationError("--cpu must not be negative") }
+            if cpu > 0, firmware == nil { throw ValidationError("--cpu \(cpu) needs --firmware for the AP reset address") }
+            if let vcpuType, VCPUType.named(vcpuType) == nil {
+                throw ValidationError("unknown --vcpu-type '\(vcpuType)'")
+            }
+            let fms = [family, model, stepping].compactMap { $0 }.count
+            if fms != 0, fms != 3 { throw ValidationError("--family, --model and --stepping go together") }
+        }
+
+        func run() async throws {
+            let vmm = vmmType.flatMap(VMMType.init(name:)) ?? .qemu
+            var signature: UInt32 = 0
+            if let family, let model, let stepping {
+                signature = VCPUType.signature(family: family, model: model, stepping: stepping)
+            } else if let vcpuSig {
+                guard let value = DigestInputs.integer(vcpuSig), let sig = UInt32(exactly: value) else {
+                    throw DigestFailure("--vcpu-sig: expected a 32-bit integer, got '\(vcpuSig)'")
+                }
+                signature = sig
+            } else if let vcpuType, let type = VCPUType.named(vcpuType) {
+                signature = type.signature
+            }
+            var features: UInt64 = 0
+            if mode == "snp" {
+                guard let value = DigestInputs.integer(guestFeatures) else {
+                    throw DigestFailure("--guest-features: expected an integer, got '\(guestFeatures)'")
+                }
+                features = value
+            }
+            var resetAddress = InitialVMSA.bspResetAddress
+            if cpu > 0, let firmware {
+                let image = try DigestInputs.firmware(firmware)
+                guard let address = image.sevESResetAddress else {
+                    throw DigestFailure("\(firmware): \(LaunchDigestError.noSEVESResetBlock)")
+                }
+                resetAddress = address
+            }
+            let page = InitialVMSA.page(
+                resetAddress: resetAddress, sevFeatures: features, vcpuSignature: signature,
+                vmm: vmm, fpu: InitialVMSA.FPUState(rawValue: fpu) ?? .reset)
+            do {
+                try MeasurementFiles.writeAtomically(page.bytes, to: file)
+            } catch {
+                throw DigestFailure(error.description)
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a VMSA page's fields as JSON (sevctl's layout).",
+            discussion: "--extended adds the SNP VMPL and SEV_FEATURES, the x87/SSE control words and any other non-zero byte sevctl's layout does not show.")
+
+        @Argument(help: "VMSA page file (4096 bytes).")
+        var file: String
+
+        @Flag(help: "Also show fields beyond sevctl's layout.")
+        var extended = false
+
+        func run() async throws {
+            do {
+                let page = try MeasurementFiles.contents(file)
+                print(try VMSALayout.json(page: page, extended: extended), terminator: "")
+            } catch let error as MeasurementFileError {
+                throw DigestFailure(error.description)
+            } catch {
+                throw DigestFailure("\(file): \(error)")
+            }
+        }
+    }
+}
