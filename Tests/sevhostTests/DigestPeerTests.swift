@@ -159,6 +159,21 @@ final class DigestPeerTests: XCTestCase {
         }
     }
 
+    func testUnknownMetadataSectionTypeIsNamed() throws {
+        var bytes = try TestData.bytes(Self.amdSev)
+        let typeOffset = 4096 - 0x554 + 16 + 4 * 12 + 8  // fifth section (SVSM_CAA)
+        XCTAssertEqual(bytes[typeOffset], 4)
+        bytes[typeOffset] = 0x11
+        let file = try temporaryDirectory().appendingPathComponent("future.fd")
+        try Data(bytes).write(to: file)
+        let result = try Subprocess.sevhost(["digest", "--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf", file.path])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertEqual(result.stdout, "")
+        XCTAssertTrue(result.stderr.contains(
+            "\(file.path): OVMF SEV metadata, offset \(typeOffset) (0x\(String(typeOffset, radix: 16))): section 4 has unknown type 0x11"),
+            result.stderr)
+    }
+
     // MARK: - vmsa build / show
 
     func testVMSABuildAndShowMatchSevctl() throws {
@@ -174,6 +189,21 @@ final class DigestPeerTests: XCTestCase {
             XCTAssertEqual(show.status, 0, show.stderr)
             XCTAssertEqual(show.stdout, String(decoding: try TestData.bytes("virtee-sevctl/tests/data/vmsa\(cpu)-show.txt"), as: UTF8.self))
         }
+    }
+
+    func testVMSAErrorsLeaveNoFile() throws {
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("ap.bin").path
+        let noFirmware = try Subprocess.sevhost(["vmsa", "build", out, "--cpu", "1", "--vcpu-type", "EPYC-v4"])
+        XCTAssertNotEqual(noFirmware.status, 0)
+        XCTAssertTrue(noFirmware.stderr.contains("--cpu 1 needs --firmware"), noFirmware.stderr)
+        let short = dir.appendingPathComponent("short.bin")
+        try Data([1, 2, 3]).write(to: short)
+        let show = try Subprocess.sevhost(["vmsa", "show", short.path])
+        XCTAssertNotEqual(show.status, 0)
+        XCTAssertEqual(show.stdout, "")
+        XCTAssertTrue(show.stderr.contains("\(short.path): VMSA, offset 3 (0x3): a VMSA page is 4096 bytes, got 3"), show.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["short.bin"])
     }
 
     func testVMSABuildMatchesDumpedVMSA() throws {

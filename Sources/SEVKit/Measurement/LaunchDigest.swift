@@ -24,7 +24,7 @@ public enum LaunchDigest {
 
     /// SEV: SHA-256 over the firmware and, with a kernel, the padded hashes table.
     public static func sev(firmware: OVMFImage, hashTable: SEVHashTable?) throws(LaunchDigestError) -> [UInt8] {
-        guard firmware.hasSEVMetadata else { throw .noSEVMetadata }
+        guard isSEVFirmware(firmware) else { throw .noSEVMetadata }
         var hasher = SHA256()
         firmware.bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
         if let hashTable {
@@ -38,7 +38,7 @@ public enum LaunchDigest {
         firmware: OVMFImage, hashTable: SEVHashTable?, vcpus: Int, vcpuSignature: UInt32,
         vmm: VMMType = .qemu, fpu: InitialVMSA.FPUState = .reset
     ) throws(LaunchDigestError) -> LaunchDigestResult {
-        guard firmware.hasSEVMetadata else { throw .noSEVMetadata }
+        guard isSEVFirmware(firmware) else { throw .noSEVMetadata }
         let pages = try vmsaPages(firmware: firmware, vcpus: vcpus, sevFeatures: 0,
                                   vcpuSignature: vcpuSignature, vmm: vmm, fpu: fpu)
         var hasher = SHA256()
@@ -114,6 +114,13 @@ public enum LaunchDigest {
         let pages = Array(repeating: page, count: vcpus)
         measure(vmsaPages: pages, into: &context)
         return LaunchDigestResult(digest: context.digest, vmsaPages: pages)
+    }
+
+    /// Whether SEV and SEV-ES digests of `firmware` mean anything: it carries SEV metadata, or
+    /// (AmdSev builds from before edk2 added the metadata, e.g. RHEL 9's 2022 `OVMF.amdsev.fd`)
+    /// it places an SEV hashes table or secret area. SNP always needs the metadata itself.
+    public static func isSEVFirmware(_ firmware: OVMFImage) -> Bool {
+        firmware.hasSEVMetadata || firmware.sevHashTableLocation != nil || firmware.sevSecretLocation != nil
     }
 
     // MARK: - Steps

@@ -3,7 +3,8 @@
 /// The rule behind every case: print an error, never a number no PSP would ever produce.
 /// Messages say what the firmware lacks and what to use instead; the caller adds the file name.
 public enum LaunchDigestError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The image carries no `ASEV` SEV metadata, so it was not built for SEV guests.
+    /// The image carries no `ASEV` SEV metadata (nor, for SEV and SEV-ES, an SEV hashes table or
+    /// secret area), so it was not built for SEV guests.
     case noSEVMetadata
     /// SEV-ES and SNP need the SEV-ES reset block to start vCPUs.
     case noSEVESResetBlock
