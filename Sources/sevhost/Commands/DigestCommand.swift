@@ -56,7 +56,7 @@ struct DigestCommand: AsyncParsableCommand {
     @Option(name: .customLong("vcpu-stepping"), help: "vCPU stepping.")
     var vcpuStepping: Int?
 
-    @Option(name: .customLong("vmm-type"), help: "Hypervisor: QEMU, EC2 or GCE.")
+    @Option(name: .customLong("vmm-type"), help: "Hypervisor: QEMU, EC2 or GCE (EC2 as sev-snp-measure 0.0.13 defines it: RDX 0x600).")
     var vmmType: String = "QEMU"
 
     @Option(help: "OVMF firmware image.")
