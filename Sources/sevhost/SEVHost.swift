@@ -26,6 +26,13 @@ struct SEVHost: AsyncParsableCommand {
             ResetCommand.self,
             RotateCommand.self,
             SNPCommand.self,
+            QMPSubcommand.self,
+            DigestCommand.self,
+            VMSACommand.self,
+            ReportCommand.self,
+            FetchCommand.self,
+            IDBlockCommand.self,
+            KeyDigestCommand.self,
         ]
     )
 }

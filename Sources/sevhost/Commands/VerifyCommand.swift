@@ -13,6 +13,7 @@ struct VerifyCommand: AsyncParsableCommand {
         abstract: "Verify AMD certificate chains.",
         subcommands: [
             VerifySEVChainCommand.self,
+            VerifyCertsCommand.self,
         ],
         defaultSubcommand: VerifySEVChainCommand.self
     )

@@ -1,0 +1,78 @@
+import Foundation
+import SEVKit
+
+/// The certificates and CRL found in a directory (`--certs DIR`), whatever the files are
+/// called: `ark.pem`, `ask.pem`, `vcek.der`, a KDS `cert_chain`, a `crl`. Roles are decided by
+/// content (self-issued root, `SEV-VCEK`/`SEV-VLEK` leaf), never by file name.
+public struct CertificateDirectory: Sendable {
+    public var certificates: [SNPCertificate] = []
+    public var crl: CertificateRevocationList?
+    /// Which file each certificate came from, for messages.
+    public var sources: [SNPCertificate: String] = [:]
+
+    public init() {}
+
+    /// Extensions that must hold a certificate or a CRL; anything else in the directory is
+    /// left alone (a README, a report).
+    static let certificateExtensions: Set<String> = ["pem", "der", "cer", "crt", "crl", "testcer", ""]
+
+    public init(directory: URL) throws(AttestationError) {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        } catch {
+            throw AttestationError("\(directory.path): cannot list certificate directory (\(error.localizedDescription))")
+        }
+        for name in names where !name.hasPrefix(".") {
+            let url = directory.appendingPathComponent(name)
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), !isDir.boolValue else { continue }
+            let ext = url.pathExtension.lowercased()
+            guard Self.certificateExtensions.contains(ext) else { continue }
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                throw AttestationError("\(url.path): cannot read")
+            }
+            try add([UInt8](data), name: url.path)
+        }
+    }
+
+    /// Adds one file's content: certificates (PEM bundle or DER) or a CRL.
+    public mutating func add(_ bytes: [UInt8], name: String) throws(AttestationError) {
+        if let certs = try? SNPCertificate.decodeAll(bytes) {
+            for cert in certs where !certificates.contains(cert) {
+                certificates.append(cert)
+                sources[cert] = name
+            }
+            return
+        }
+        if let list = try? CertificateRevocationList(bytes: bytes) {
+            crl = list
+            return
+        }
+        // Neither: report why as a certificate, the common case.
+        do { _ = try SNPCertificate.decodeAll(bytes) } catch {
+            throw AttestationError("\(name): not a certificate or CRL: \(error.message)")
+        }
+    }
+
+    public var hasARK: Bool { certificates.contains { $0.subject == $0.issuer } }
+    public var endorsementKey: SNPCertificate? {
+        certificates.first { $0.commonName == "SEV-VCEK" || $0.commonName == "SEV-VLEK" }
+    }
+    public var hasIntermediate: Bool {
+        certificates.contains { $0.subject != $0.issuer && $0.commonName != "SEV-VCEK" && $0.commonName != "SEV-VLEK" }
+    }
+
+    public func chain() throws(AttestationError) -> SNPCertificateChain {
+        do { return try SNPCertificateChain(sorting: certificates) } catch {
+            throw AttestationError("certificates: \(error.message)")
+        }
+    }
+}
+
+/// An attestation input (report, certificates, option) is unusable.
+public struct AttestationError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

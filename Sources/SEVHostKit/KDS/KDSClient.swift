@@ -1,0 +1,195 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import SEVKit
+
+/// Fetches certificate chains, VCEKs and CRLs from AMD's Key Distribution Service (or a mirror),
+/// through a cache.
+///
+/// What it guarantees: only a 200 answer whose body parses as what was asked for is returned or
+/// cached (a 404 page is never saved as a certificate); 429 and 503 are retried after the
+/// server's `Retry-After` (KDS rate-limits hard), other 5xx with a short backoff; an unreachable
+/// host gives one line saying so and how to work offline. Waiting goes through `sleeper` so
+/// tests do not sleep.
+public struct KDSClient: Sendable {
+    public var configuration: KDSConfiguration
+    public var urls: KDSURL
+    /// Waits the given number of seconds (injectable: tests record instead of sleeping).
+    public var sleeper: @Sendable (Double) async -> Void
+    /// Receives one progress line per event (the CLI prints them on stderr).
+    public var progress: @Sendable (String) -> Void
+
+    public init(
+        configuration: KDSConfiguration,
+        sleeper: @escaping @Sendable (Double) async -> Void = { seconds in
+            try? await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1_000_000_000))
+        },
+        progress: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.urls = KDSURL(base: configuration.baseURL)
+        self.sleeper = sleeper
+        self.progress = progress
+    }
+
+    // MARK: typed requests
+
+    /// The intermediate (ASK or ASVK) and ARK of `product`, as KDS serves them (PEM, ASK first).
+    public func certChain(_ signer: KDSURL.Signer, product: SNPProduct) async throws(KDSError) -> [SNPCertificate] {
+        let url = urls.certChain(signer, product: product)
+        let body = try await fetch(url, cacheName: "\(signer.rawValue)/\(product.rawValue)/cert_chain.pem") { bytes throws(KDSError) in
+            let certs = try Self.decode { () throws(SNPCertificateError) in try SNPCertificate.decodeAll(bytes) }
+            guard certs.count >= 2 else { throw KDSError(.badContent, "\(url): expected ASK/ASVK and ARK, got \(certs.count) certificate(s)") }
+        }
+        return try Self.decode { () throws(SNPCertificateError) in try SNPCertificate.decodeAll(body) }
+    }
+
+    /// The VCEK of one chip at one TCB (DER).
+    public func vcek(product: SNPProduct, chipID: [UInt8], tcb: TCBVersion) async throws(KDSError) -> SNPCertificate {
+        let url: String
+        do { url = try urls.vcek(product: product, chipID: chipID, tcb: tcb) } catch {
+            throw KDSError(.badContent, error.message)
+        }
+        let t = TCBVersion(raw: tcb.raw, layout: product.tcbLayout)
+        let name = "vcek/\(product.rawValue)/\(Hex.encode(chipID.prefix(product.kdsChipIDLength)))-\(t.hex).der"
+        let body = try await fetch(url, cacheName: name) { bytes throws(KDSError) in
+            _ = try Self.decode { () throws(SNPCertificateError) in try SNPCertificate(derEncoded: bytes) }
+        }
+        return try Self.decode { () throws(SNPCertificateError) in try SNPCertificate(derEncoded: body) }
+    }
+
+    /// The CRL of `product`'s ARK.
+    public func crl(_ signer: KDSURL.Signer, product: SNPProduct) async throws(KDSError) -> CertificateRevocationList {
+        let url = urls.crl(signer, product: product)
+        let body = try await fetch(url, cacheName: "\(signer.rawValue)/\(product.rawValue)/crl.der") { bytes throws(KDSError) in
+            _ = try Self.decodeCRL(bytes)
+        }
+        return try Self.decodeCRL(body)
+    }
+
+    private static func decode<T>(_ body: () throws(SNPCertificateError) -> T) throws(KDSError) -> T {
+        do { return try body() } catch { throw KDSError(.badContent, "KDS answer is not a certificate: \(error.message)") }
+    }
+
+    private static func decodeCRL(_ bytes: [UInt8]) throws(KDSError) -> CertificateRevocationList {
+        do { return try CertificateRevocationList(bytes: bytes) } catch {
+            throw KDSError(.badContent, "KDS answer is not a CRL: \(error.message)")
+        }
+    }
+
+    // MARK: transport
+
+    /// Returns the cached body for `cacheName` when present and valid, else fetches `url`,
+    /// validates the body with `validate`, caches it and returns it.
+    public func fetch(
+        _ url: String, cacheName: String, validate: ([UInt8]) throws(KDSError) -> Void
+    ) async throws(KDSError) -> [UInt8] {
+        let cacheFile = configuration.cacheDirectory?.appendingPathComponent(cacheName)
+        if let cacheFile, let cached = try? Data(contentsOf: cacheFile) {
+            let bytes = [UInt8](cached)
+            if (try? validate(bytes)) != nil {
+                progress("kds: cache hit \(cacheFile.path)")
+                return bytes
+            }
+            progress("kds: ignoring unreadable cache entry \(cacheFile.path)")
+        }
+        let body = try await get(url)
+        try validate(body)
+        if let cacheFile { try store(body, at: cacheFile) }
+        return body
+    }
+
+    /// GET with status checking and retries.
+    public func get(_ url: String) async throws(KDSError) -> [UInt8] {
+        guard let requestURL = URL(string: url), let host = requestURL.host else {
+            throw KDSError(.badContent, "\(url): not a valid URL")
+        }
+        var attempt = 1
+        while true {
+            progress("kds: GET \(url)\(attempt > 1 ? " (attempt \(attempt))" : "")")
+            let (status, headers, body): (Int, [String: String], [UInt8])
+            do {
+                (status, headers, body) = try await Self.perform(requestURL, timeout: configuration.timeout)
+            } catch {
+                throw KDSError(
+                    .offline,
+                    "cannot reach KDS at \(host) (\(error.localizedDescription)); offline? use --kds-url or \(KDSConfiguration.environmentVariable) for a mirror, or give the certificates with --certs")
+            }
+            switch status {
+            case 200:
+                progress("kds: 200 \(body.count) bytes")
+                return body
+            case 404:
+                throw KDSError(.notFound, "KDS has nothing at \(url) (HTTP 404): check the product, chip id and TCB")
+            case 429, 500...599:
+                let wait = Self.retryAfter(headers) ?? Double(1 << (attempt - 1))
+                guard attempt < configuration.maxAttempts, wait <= configuration.maxRetryAfter else {
+                    throw KDSError(.httpStatus(status), "KDS answered HTTP \(status) for \(url) after \(attempt) attempt(s)")
+                }
+                progress("kds: HTTP \(status), retrying in \(Self.format(wait))s")
+                await sleeper(wait)
+                attempt += 1
+            default:
+                throw KDSError(.httpStatus(status), "KDS answered HTTP \(status) for \(url)")
+            }
+        }
+    }
+
+    /// `Retry-After` as delta-seconds (KDS's form) or an HTTP date.
+    static func retryAfter(_ headers: [String: String]) -> Double? {
+        guard let value = headers.first(where: { $0.key.lowercased() == "retry-after" })?.value
+            .trimmingCharacters(in: .whitespaces) else { return nil }
+        if let seconds = Double(value), seconds >= 0 { return seconds }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        if let date = formatter.date(from: value) { return max(0, date.timeIntervalSinceNow) }
+        return nil
+    }
+
+    private static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.1f", seconds)
+    }
+
+    private static func perform(_ url: URL, timeout: Double) async throws -> (Int, [String: String], [UInt8]) {
+        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
+        request.httpMethod = "GET"
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout
+        let session = URLSession(configuration: configuration)
+        defer { session.finishTasksAndInvalidate() }
+        return try await withCheckedThrowingContinuation { continuation in
+            let task = session.dataTask(with: request) { data, response, error in
+                if let error {
+                    continuation.resume(throwing: error)
+                    return
+                }
+                guard let http = response as? HTTPURLResponse else {
+                    continuation.resume(throwing: URLError(.badServerResponse))
+                    return
+                }
+                var headers: [String: String] = [:]
+                for (k, v) in http.allHeaderFields {
+                    if let k = k as? String, let v = v as? String { headers[k] = v }
+                }
+                continuation.resume(returning: (http.statusCode, headers, [UInt8](data ?? Data())))
+            }
+            task.resume()
+        }
+    }
+
+    /// Writes atomically (temp file in the same directory, then rename), so a crash or a full
+    /// disk never leaves half a certificate in the cache.
+    private func store(_ body: [UInt8], at file: URL) throws(KDSError) {
+        let dir = file.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try AtomicFile.write(body, to: file)
+            progress("kds: cached \(file.path)")
+        } catch {
+            throw KDSError(.cache, "cannot write cache file \(file.path): \(error.localizedDescription)")
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import SEVHostKit
+import SEVKit
+
+/// A command failed on bad input: printed as one line, exit status 1.
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Parsing of byte-valued options (digests, ids): hex (optionally `0x`) or base64, with the
+/// exact length named in the error.
+enum ByteOption {
+    static func parse(_ text: String, option: String, lengths: Set<Int> = []) throws -> [UInt8] {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        func fits(_ b: [UInt8]) -> Bool { lengths.isEmpty || lengths.contains(b.count) }
+        let hex = Hex.decode(trimmed)
+        if let hex, fits(hex) { return hex }
+        let b64 = Data(base64Encoded: trimmed).map { [UInt8]($0) }
+        if let b64, fits(b64) { return b64 }
+        guard let got = hex ?? b64 else {
+            throw ValidationError("\(option): expected hex or base64, got '\(trimmed.prefix(24))'")
+        }
+        let sizes = lengths.sorted().map(String.init).joined(separator: " or ")
+        throw ValidationError("\(option): expected \(sizes) bytes, got \(got.count)")
+    }
+}
+
+/// `--min-tcb` / `--tcb`: a raw 64-bit TCB (`0x7308000000000003`) or named SPLs
+/// (`bl=3,tee=0,snp=8,ucode=115`, plus `fmc=` on Turin).
+enum TCBOption {
+    static func parse(_ text: String, option: String, layout: TCBVersion.Layout) throws -> TCBVersion {
+        if text.lowercased().hasPrefix("0x"), let raw = UInt64(text.dropFirst(2), radix: 16) {
+            return TCBVersion(raw: raw, layout: layout)
+        }
+        var values: [String: UInt8] = [:]
+        for part in text.split(separator: ",") {
+            let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard kv.count == 2, let v = UInt8(kv[1]) else {
+                throw ValidationError("\(option): expected 0x<16 hex digits> or bl=N,tee=N,snp=N,ucode=N[,fmc=N], got '\(text)'")
+            }
+            let key = ["bootloader": "bl", "microcode": "ucode", "blspl": "bl", "teespl": "tee", "snpspl": "snp",
+                       "ucodespl": "ucode", "fmcspl": "fmc"][kv[0]] ?? kv[0]
+            guard ["bl", "tee", "snp", "ucode", "fmc"].contains(key) else {
+                throw ValidationError("\(option): unknown SPL '\(kv[0])' (bl, tee, snp, ucode, fmc)")
+            }
+            values[key] = v
+        }
+        for key in ["bl", "tee", "snp", "ucode"] where values[key] == nil {
+            throw ValidationError("\(option): missing \(key)=")
+        }
+        if layout == .milanGenoa, values["fmc"] != nil {
+            throw ValidationError("\(option): fmc= only exists on Turin")
+        }
+        return TCBVersion(layout: layout, fmc: values["fmc"], bootloader: values["bl"]!, tee: values["tee"]!,
+                          snp: values["snp"]!, microcode: values["ucode"]!)
+    }
+}
+
+extension SNPProduct: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { ["milan", "genoa", "bergamo", "siena", "turin"] }
+}
+
+/// Where KDS is and where its answers are cached; shared by `fetch`, `show vcek-url` and
+/// `report verify --fetch`.
+struct KDSOptions: ParsableArguments {
+    @Option(name: .customLong("kds-url"), help: ArgumentHelp(
+        "KDS base URL, e.g. a mirror for air-gapped hosts (default: $SEVHOST_KDS_URL, else https://kdsintf.amd.com).",
+        valueName: "URL"))
+    var kdsURL: String?
+
+    @Option(name: .customLong("cache-dir"), help: ArgumentHelp("Cache directory (default: ~/.cache/sevhost/kds).", valueName: "DIR"))
+    var cacheDir: String?
+
+    @Flag(name: .customLong("no-cache"), help: "Neither read nor write the cache.")
+    var noCache = false
+
+    @Flag(name: .customLong("quiet"), help: "No progress lines on stderr.")
+    var quiet = false
+
+    var baseURL: String { KDSConfiguration.resolveBaseURL(option: kdsURL) }
+
+    func client() -> KDSClient {
+        let cache: URL? = noCache ? nil : (cacheDir.map { URL(fileURLWithPath: $0) } ?? KDSConfiguration.defaultCacheDirectory())
+        let quiet = self.quiet
+        return KDSClient(
+            configuration: KDSConfiguration(baseURL: baseURL, cacheDirectory: cache),
+            progress: { line in if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) } })
+    }
+}
+
+enum Output {
+    static func stderr(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// Writes `bytes` to `path` atomically (temp + rename), `0600` when `secret`.
+    static func write(_ bytes: [UInt8], to path: String, secret: Bool = false) throws {
+        do { try AtomicFile.write(bytes, to: URL(fileURLWithPath: path), permissions: secret ? 0o600 : 0o644) } catch {
+            throw CommandFailure("\(path): cannot write (\(error.localizedDescription))")
+        }
+    }
+
+    static func readFile(_ path: String, what: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure("\(path): cannot read \(what)")
+        }
+        return [UInt8](data)
+    }
+}
