@@ -39,10 +39,10 @@ public struct KDSClient: Sendable {
     public func certChain(_ signer: KDSURL.Signer, product: SNPProduct) async throws(KDSError) -> [SNPCertificate] {
         let url = urls.certChain(signer, product: product)
         let body = try await fetch(url, cacheName: "\(signer.rawValue)/\(product.rawValue)/cert_chain.pem") { bytes throws(KDSError) in
-            let certs = try Self.decode { () throws(SNPCertificateError) in try SNPCertificate.decodeAll(bytes) }
+            let certs = try Self.decodeCertificates(bytes)
             guard certs.count >= 2 else { throw KDSError(.badContent, "\(url): expected ASK/ASVK and ARK, got \(certs.count) certificate(s)") }
         }
-        return try Self.decode { () throws(SNPCertificateError) in try SNPCertificate.decodeAll(body) }
+        return try Self.decodeCertificates(body)
     }
 
     /// The VCEK of one chip at one TCB (DER).
@@ -54,9 +54,12 @@ public struct KDSClient: Sendable {
         let t = TCBVersion(raw: tcb.raw, layout: product.tcbLayout)
         let name = "vcek/\(product.rawValue)/\(Hex.encode(chipID.prefix(product.kdsChipIDLength)))-\(t.hex).der"
         let body = try await fetch(url, cacheName: name) { bytes throws(KDSError) in
-            _ = try Self.decode { () throws(SNPCertificateError) in try SNPCertificate(derEncoded: bytes) }
+            _ = try Self.decodeCertificates(bytes)
         }
-        return try Self.decode { () throws(SNPCertificateError) in try SNPCertificate(derEncoded: body) }
+        guard let cert = try Self.decodeCertificates(body).first else {
+            throw KDSError(.badContent, "\(url): no certificate in the answer")
+        }
+        return cert
     }
 
     /// The CRL of `product`'s ARK.
@@ -68,8 +71,10 @@ public struct KDSClient: Sendable {
         return try Self.decodeCRL(body)
     }
 
-    private static func decode<T>(_ body: () throws(SNPCertificateError) -> T) throws(KDSError) -> T {
-        do { return try body() } catch { throw KDSError(.badContent, "KDS answer is not a certificate: \(error.message)") }
+    private static func decodeCertificates(_ bytes: [UInt8]) throws(KDSError) -> [SNPCertificate] {
+        do { return try SNPCertificate.decodeAll(bytes) } catch {
+            throw KDSError(.badContent, "KDS answer is not a certificate: \(error.message)")
+        }
     }
 
     private static func decodeCRL(_ bytes: [UInt8]) throws(KDSError) -> CertificateRevocationList {
