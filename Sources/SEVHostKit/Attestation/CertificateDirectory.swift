@@ -32,7 +32,11 @@ public struct CertificateDirectory: Sendable {
             guard let data = FileManager.default.contents(atPath: url.path) else {
                 throw AttestationError("\(url.path): cannot read")
             }
-            try add([UInt8](data), name: url.path)
+            do { try add([UInt8](data), name: url.path) } catch {
+                // A file named like a certificate must be one; an extensionless file (KDS's
+                // `cert_chain`, `crl`) is taken when it parses and otherwise left alone.
+                if !ext.isEmpty { throw error }
+            }
         }
     }
 

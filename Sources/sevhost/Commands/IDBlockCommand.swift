@@ -83,7 +83,7 @@ enum PolicyOption {
     static func parse(_ text: String, option: String) throws -> UInt64 {
         let t = text.lowercased()
         let value = t.hasPrefix("0x") ? UInt64(t.dropFirst(2), radix: 16) : UInt64(t)
-        guard let value else { throw ValidationError("\(option): expected a number like 0x30000, got '\(text)'") }
+        guard let value else { throw CommandFailure("\(option): expected a number like 0x30000, got '\(text)'") }
         return value
     }
 }

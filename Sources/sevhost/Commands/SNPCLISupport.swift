@@ -20,10 +20,10 @@ enum ByteOption {
         let b64 = Data(base64Encoded: trimmed).map { [UInt8]($0) }
         if let b64, fits(b64) { return b64 }
         guard let got = hex ?? b64 else {
-            throw ValidationError("\(option): expected hex or base64, got '\(trimmed.prefix(24))'")
+            throw CommandFailure("\(option): expected hex or base64, got '\(trimmed.prefix(24))'")
         }
         let sizes = lengths.sorted().map(String.init).joined(separator: " or ")
-        throw ValidationError("\(option): expected \(sizes) bytes, got \(got.count)")
+        throw CommandFailure("\(option): expected \(sizes) bytes, got \(got.count)")
     }
 }
 
@@ -38,20 +38,20 @@ enum TCBOption {
         for part in text.split(separator: ",") {
             let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             guard kv.count == 2, let v = UInt8(kv[1]) else {
-                throw ValidationError("\(option): expected 0x<16 hex digits> or bl=N,tee=N,snp=N,ucode=N[,fmc=N], got '\(text)'")
+                throw CommandFailure("\(option): expected 0x<16 hex digits> or bl=N,tee=N,snp=N,ucode=N[,fmc=N], got '\(text)'")
             }
             let key = ["bootloader": "bl", "microcode": "ucode", "blspl": "bl", "teespl": "tee", "snpspl": "snp",
                        "ucodespl": "ucode", "fmcspl": "fmc"][kv[0]] ?? kv[0]
             guard ["bl", "tee", "snp", "ucode", "fmc"].contains(key) else {
-                throw ValidationError("\(option): unknown SPL '\(kv[0])' (bl, tee, snp, ucode, fmc)")
+                throw CommandFailure("\(option): unknown SPL '\(kv[0])' (bl, tee, snp, ucode, fmc)")
             }
             values[key] = v
         }
         for key in ["bl", "tee", "snp", "ucode"] where values[key] == nil {
-            throw ValidationError("\(option): missing \(key)=")
+            throw CommandFailure("\(option): missing \(key)=")
         }
         if layout == .milanGenoa, values["fmc"] != nil {
-            throw ValidationError("\(option): fmc= only exists on Turin")
+            throw CommandFailure("\(option): fmc= only exists on Turin")
         }
         return TCBVersion(layout: layout, fmc: values["fmc"], bootloader: values["bl"]!, tee: values["tee"]!,
                           snp: values["snp"]!, microcode: values["ucode"]!)
