@@ -7,13 +7,13 @@ public struct ReportVerification: Sendable {
     public var reportBytes: [UInt8]
     public var reportName: String
     public var certificates: CertificateDirectory
-    public var product: SNPProduct?
+    public var product: AMDProduct?
     public var policy: ReportPolicy
     /// Set to fetch what the directory lacks.
     public var kds: KDSClient?
 
     public init(reportBytes: [UInt8], reportName: String, certificates: CertificateDirectory,
-                product: SNPProduct?, policy: ReportPolicy, kds: KDSClient?) {
+                product: AMDProduct?, policy: ReportPolicy, kds: KDSClient?) {
         self.reportBytes = reportBytes
         self.reportName = reportName
         self.certificates = certificates
@@ -35,7 +35,7 @@ public struct ReportVerification: Sendable {
 
         if let kds, certs.endorsementKey == nil || !certs.hasARK || !certs.hasIntermediate {
             let p = try resolveProduct(report: report, certs: certs)
-            if report.reportedTCB.layout != p.tcbLayout { report = try Self.parse(reportBytes, name: reportName, product: p) }
+            if report.reportedTCB.layout != TCBVersion.Layout(product: p) { report = try Self.parse(reportBytes, name: reportName, product: p) }
             if certs.endorsementKey == nil {
                 guard kind == .vcek else {
                     throw AttestationError("\(reportName): signed by a VLEK, which KDS does not serve publicly; put the VLEK in the certificate directory")
@@ -55,23 +55,23 @@ public struct ReportVerification: Sendable {
             throw AttestationError("no VCEK or VLEK among the certificates; add it to the directory or pass --fetch")
         }
         // A version-2 report cannot say it is from Turin; the chain can.
-        if product == nil, report.cpuidFamily == nil, let p = chain.product, p.tcbLayout != report.reportedTCB.layout {
+        if product == nil, report.cpuidFamily == nil, let p = chain.product, TCBVersion.Layout(product: p) != report.reportedTCB.layout {
             report = try Self.parse(reportBytes, name: reportName, product: p)
         }
         let verifier = ReportVerifier(chain: chain, crl: certs.crl)
         return Outcome(report: report, verifier: verifier, checks: verifier.verify(report, policy: policy, at: date))
     }
 
-    static func parse(_ bytes: [UInt8], name: String, product: SNPProduct?) throws(AttestationError) -> AttestationReport {
+    static func parse(_ bytes: [UInt8], name: String, product: AMDProduct?) throws(AttestationError) -> AttestationReport {
         do { return try AttestationReport(bytes: bytes, product: product) } catch {
             throw AttestationError("\(name): \(error)")
         }
     }
 
-    private func resolveProduct(report: AttestationReport, certs: CertificateDirectory) throws(AttestationError) -> SNPProduct {
+    private func resolveProduct(report: AttestationReport, certs: CertificateDirectory) throws(AttestationError) -> AMDProduct {
         if let product { return product }
         if let p = report.inferredProduct { return p }
-        if let leaf = certs.endorsementKey, let name = try? EndorsementKeyExtensions(leaf).productName, let p = SNPProduct(name: name) {
+        if let leaf = certs.endorsementKey, let name = try? EndorsementKeyExtensions(leaf).productName, let p = AMDProduct(name: name) {
             return p
         }
         if let ark = certs.certificates.first(where: { $0.subject == $0.issuer }), let p = SNPTrustAnchors.product(of: ark) {

@@ -36,7 +36,7 @@ public struct KDSClient: Sendable {
     // MARK: typed requests
 
     /// The intermediate (ASK or ASVK) and ARK of `product`, as KDS serves them (PEM, ASK first).
-    public func certChain(_ signer: KDSURL.Signer, product: SNPProduct) async throws(KDSError) -> [SNPCertificate] {
+    public func certChain(_ signer: KDSURL.Signer, product: AMDProduct) async throws(KDSError) -> [SNPCertificate] {
         let url = urls.certChain(signer, product: product)
         let body = try await fetch(url, cacheName: "\(signer.rawValue)/\(product.rawValue)/cert_chain.pem") { bytes throws(KDSError) in
             let certs = try Self.decodeCertificates(bytes)
@@ -46,12 +46,12 @@ public struct KDSClient: Sendable {
     }
 
     /// The VCEK of one chip at one TCB (DER).
-    public func vcek(product: SNPProduct, chipID: [UInt8], tcb: TCBVersion) async throws(KDSError) -> SNPCertificate {
+    public func vcek(product: AMDProduct, chipID: [UInt8], tcb: TCBVersion) async throws(KDSError) -> SNPCertificate {
         let url: String
         do { url = try urls.vcek(product: product, chipID: chipID, tcb: tcb) } catch {
             throw KDSError(.badContent, error.message)
         }
-        let t = TCBVersion(raw: tcb.raw, layout: product.tcbLayout)
+        let t = TCBVersion(raw: tcb.raw, layout: TCBVersion.Layout(product: product))
         let name = "vcek/\(product.rawValue)/\(Hex.encode(chipID.prefix(product.kdsChipIDLength)))-\(t.hex).der"
         let body = try await fetch(url, cacheName: name) { bytes throws(KDSError) in
             _ = try Self.decodeCertificates(bytes)
@@ -63,7 +63,7 @@ public struct KDSClient: Sendable {
     }
 
     /// The CRL of `product`'s ARK.
-    public func crl(_ signer: KDSURL.Signer, product: SNPProduct) async throws(KDSError) -> CertificateRevocationList {
+    public func crl(_ signer: KDSURL.Signer, product: AMDProduct) async throws(KDSError) -> CertificateRevocationList {
         let url = urls.crl(signer, product: product)
         let body = try await fetch(url, cacheName: "\(signer.rawValue)/\(product.rawValue)/crl.der") { bytes throws(KDSError) in
             _ = try Self.decodeCRL(bytes)

@@ -54,9 +54,9 @@ public struct AttestationReport: Hashable, Sendable {
     public let signature: AMDECDSASignature
 
     /// The product inferred from the report itself (version 3+ CPUID fields); nil for version 2.
-    public var inferredProduct: SNPProduct? {
+    public var inferredProduct: AMDProduct? {
         guard let cpuidFamily, let cpuidModel else { return nil }
-        return SNPProduct(cpuidFamily: cpuidFamily, model: cpuidModel)
+        return AMDProduct(family: UInt32(cpuidFamily), model: UInt32(cpuidModel))
     }
 
     /// The bytes the signature covers.
@@ -64,7 +64,7 @@ public struct AttestationReport: Hashable, Sendable {
 
     /// Decodes a report. `product` chooses the TCB layout when the report cannot say (version 2);
     /// when neither says, the Milan/Genoa layout is assumed.
-    public init(bytes: [UInt8], product: SNPProduct? = nil) throws(ByteDecodingError) {
+    public init(bytes: [UInt8], product: AMDProduct? = nil) throws(ByteDecodingError) {
         let context = "attestation report"
         guard bytes.count == Self.size else {
             throw ByteDecodingError(
@@ -130,9 +130,9 @@ public struct AttestationReport: Hashable, Sendable {
         let sigS = try r.readBytes(72, field: "SIGNATURE.S")
         signature = AMDECDSASignature(r: sigR, s: sigS)
 
-        var inferred: SNPProduct? = nil
-        if let f = cpuidFamily, let m = cpuidModel { inferred = SNPProduct(cpuidFamily: f, model: m) }
-        let layout = (product ?? inferred)?.tcbLayout ?? .milanGenoa
+        var inferred: AMDProduct? = nil
+        if let f = cpuidFamily, let m = cpuidModel { inferred = AMDProduct(family: UInt32(f), model: UInt32(m)) }
+        let layout = (product ?? inferred).map { TCBVersion.Layout(product: $0) } ?? .milanGenoa
         currentTCB = TCBVersion(raw: currentRaw, layout: layout)
         reportedTCB = TCBVersion(raw: reportedRaw, layout: layout)
         committedTCB = TCBVersion(raw: committedRaw, layout: layout)

@@ -27,17 +27,17 @@ public struct KDSURL: Sendable, Hashable {
         self.base = b
     }
 
-    public func certChain(_ signer: Signer, product: SNPProduct) -> String {
+    public func certChain(_ signer: Signer, product: AMDProduct) -> String {
         "\(base)/\(signer.rawValue)/v1/\(product.rawValue)/cert_chain"
     }
 
-    public func crl(_ signer: Signer, product: SNPProduct) -> String {
+    public func crl(_ signer: Signer, product: AMDProduct) -> String {
         "\(base)/\(signer.rawValue)/v1/\(product.rawValue)/crl"
     }
 
     /// The VCEK for one chip at one TCB. `chipID` is the report's 64-byte CHIP_ID (or, for
     /// Turin, at least its first 8 bytes).
-    public func vcek(product: SNPProduct, chipID: [UInt8], tcb: TCBVersion, style: SPLStyle = .plain) throws(KDSURLError) -> String {
+    public func vcek(product: AMDProduct, chipID: [UInt8], tcb: TCBVersion, style: SPLStyle = .plain) throws(KDSURLError) -> String {
         let needed = product.kdsChipIDLength
         guard chipID.count >= needed else {
             throw KDSURLError("chip id has \(chipID.count) bytes; \(product.rawValue) needs \(needed)")
@@ -45,10 +45,10 @@ public struct KDSURL: Sendable, Hashable {
         if product != .turin, chipID.count != 64 {
             throw KDSURLError("chip id has \(chipID.count) bytes; \(product.rawValue) needs 64")
         }
-        guard SNPProduct.snpCapable.contains(product) else {
+        guard AMDProduct.snpCapable.contains(product) else {
             throw KDSURLError("\(product.rawValue) has no SEV-SNP VCEKs")
         }
-        let t = TCBVersion(raw: tcb.raw, layout: product.tcbLayout)
+        let t = TCBVersion(raw: tcb.raw, layout: TCBVersion.Layout(product: product))
         func f(_ v: UInt8) -> String {
             style == .zeroPadded ? String(v).leftPadded(to: 2) : String(v)
         }
@@ -60,18 +60,18 @@ public struct KDSURL: Sendable, Hashable {
     }
 
     /// The VCEK URL for the chip and REPORTED_TCB of a report.
-    public func vcek(for report: AttestationReport, product: SNPProduct, style: SPLStyle = .plain) throws(KDSURLError) -> String {
+    public func vcek(for report: AttestationReport, product: AMDProduct, style: SPLStyle = .plain) throws(KDSURLError) -> String {
         try vcek(product: product, chipID: report.chipID, tcb: report.reportedTCB, style: style)
     }
 
     /// What a KDS URL names.
     public struct Parsed: Sendable, Hashable {
         public var signer: Signer
-        public var product: SNPProduct
+        public var product: AMDProduct
         /// `cert_chain`, `crl`, or a chip id (with query) for a VCEK.
         public var resource: String
 
-        public init(signer: Signer, product: SNPProduct, resource: String) {
+        public init(signer: Signer, product: AMDProduct, resource: String) {
             self.signer = signer
             self.product = product
             self.resource = resource
@@ -98,7 +98,7 @@ public struct KDSURL: Sendable, Hashable {
             throw KDSURLError("\(url): bad path prefix (want /vcek/v1/ or /vlek/v1/)")
         }
         let parts = path.dropFirst("/vcek/v1/".count).split(separator: "/", maxSplits: 1)
-        guard parts.count == 2, let product = SNPProduct(name: String(parts[0])), SNPProduct.snpCapable.contains(product) else {
+        guard parts.count == 2, let product = AMDProduct(name: String(parts[0])), AMDProduct.snpCapable.contains(product) else {
             throw KDSURLError("\(url): unknown product")
         }
         return Parsed(signer: signer, product: product, resource: String(parts[1]))

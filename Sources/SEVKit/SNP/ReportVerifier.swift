@@ -62,9 +62,9 @@ public struct ReportVerifier: Sendable {
         if let certTCB = ext.tcb(layout: layout) {
             checks.append(.init(
                 "tcb", certTCB.raw == report.reportedTCB.raw,
-                "REPORTED_TCB \(report.reportedTCB.summary) vs \(kind.rawValue) \(certTCB.summary)"))
+                "REPORTED_TCB [\(report.reportedTCB)] vs \(kind.rawValue) [\(certTCB)]"))
         } else {
-            checks.append(.init("tcb", false, "\(kind.rawValue) lacks TCB SPL extensions for the \(layout.rawValue) layout"))
+            checks.append(.init("tcb", false, "\(kind.rawValue) lacks TCB SPL extensions for the \(layout == .turin ? "Turin" : "Milan/Genoa") layout"))
         }
         if kind == .vcek {
             if report.keyInfo.maskChipKey {
@@ -77,7 +77,7 @@ public struct ReportVerifier: Sendable {
                 checks.append(.init("chip-binding", false, "VCEK has no hwID extension"))
             }
         }
-        if let name = ext.productName, let leafProduct = SNPProduct(name: name), let rootProduct = chain.product {
+        if let name = ext.productName, let leafProduct = AMDProduct(name: name), let rootProduct = chain.product {
             checks.append(.init(
                 "product", leafProduct == rootProduct, "\(kind.rawValue) productName \(name), root \(rootProduct.rawValue)"))
         }
@@ -99,8 +99,8 @@ public struct ReportVerifier: Sendable {
         if let minimum = policy.minimumTCB {
             let min = TCBVersion(raw: minimum.raw, layout: report.reportedTCB.layout)
             checks.append(.init(
-                "min-tcb", report.reportedTCB.meetsMinimum(min),
-                "REPORTED_TCB \(report.reportedTCB.summary), minimum \(min.summary)"))
+                "min-tcb", report.reportedTCB.isAtLeast(min),
+                "REPORTED_TCB [\(report.reportedTCB)], minimum [\(min)]"))
         }
         if policy.forbidDebug {
             let debug = report.policy & ReportPolicy.debugBit != 0

@@ -57,7 +57,7 @@ public struct SNPCertificateChain: Sendable, Hashable {
     }
 
     /// The product whose pinned ARK this chain starts with, or nil when the ARK is not AMD's.
-    public var product: SNPProduct? { SNPTrustAnchors.product(of: ark) }
+    public var product: AMDProduct? { SNPTrustAnchors.product(of: ark) }
 
     /// Every check of the chain, each named. `crl` is checked when given.
     public func verify(at date: Date, crl: CertificateRevocationList? = nil) -> [VerificationCheck] {

@@ -7,7 +7,7 @@
 /// the legacy SEV-format ARKs); Naples and Rome exist only in the legacy format, their
 /// fingerprint is of the same RSA key encoded as an `rsaEncryption` SubjectPublicKeyInfo.
 public enum SNPTrustAnchors {
-    public static let arkFingerprints: [SNPProduct: String] = [
+    public static let arkFingerprints: [AMDProduct: String] = [
         .naples: "3a04f8f1347de206c9206a81148ba4ef0a233b245d43a15dd82de043bb3e4f69",
         .rome: "7447ffa21e2b938bfade89f5e9066c00a328813bfc43685605cceabd18da6fde",
         .milan: "9f056bee44377e29308cb5ffa895bdfb62d18881fa6bed8d6f075b0204089cb9",
@@ -16,13 +16,13 @@ public enum SNPTrustAnchors {
     ]
 
     /// The product whose ARK has this SubjectPublicKeyInfo fingerprint, or nil.
-    public static func product(forARKFingerprint fingerprint: [UInt8]) -> SNPProduct? {
+    public static func product(forARKFingerprint fingerprint: [UInt8]) -> AMDProduct? {
         let hex = Hex.encode(fingerprint)
         return arkFingerprints.first(where: { $0.value == hex })?.key
     }
 
     /// The product whose pinned ARK key `certificate` carries, or nil.
-    public static func product(of certificate: SNPCertificate) -> SNPProduct? {
+    public static func product(of certificate: SNPCertificate) -> AMDProduct? {
         product(forARKFingerprint: certificate.publicKeyFingerprint)
     }
 }

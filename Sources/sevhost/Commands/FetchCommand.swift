@@ -36,7 +36,7 @@ struct FetchOutput: ParsableArguments {
 /// `fetch ca PRODUCT`: the ARK and ASK (VCEK chain) of a product.
 struct FetchCACommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "ca", abstract: "Fetch the ARK and ASK (or, with --vlek, ASVK) of a product.")
-    @Argument(help: "Milan, Genoa (also Bergamo, Siena) or Turin.") var product: SNPProduct
+    @Argument(help: "Milan, Genoa (also Bergamo, Siena) or Turin.") var product: AMDProduct
     @Flag(help: "The VLEK chain (ARK and ASVK) instead of the VCEK chain.") var vlek = false
     @OptionGroup var kds: KDSOptions
     @OptionGroup var output: FetchOutput
@@ -50,7 +50,7 @@ struct FetchCACommand: AsyncParsableCommand {
 /// cloud providers and reach a guest through the extended report, not through public KDS.
 struct FetchVLEKCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "vlek", abstract: "Fetch the ARK and ASVK that issue VLEKs of a product.")
-    @Argument(help: "Milan, Genoa (also Bergamo, Siena) or Turin.") var product: SNPProduct
+    @Argument(help: "Milan, Genoa (also Bergamo, Siena) or Turin.") var product: AMDProduct
     @OptionGroup var kds: KDSOptions
     @OptionGroup var output: FetchOutput
 
@@ -60,8 +60,8 @@ struct FetchVLEKCommand: AsyncParsableCommand {
 }
 
 enum FetchChain {
-    static func run(product: SNPProduct, signer: KDSURL.Signer, kds: KDSOptions, output: FetchOutput) async throws {
-        guard SNPProduct.snpCapable.contains(product) else {
+    static func run(product: AMDProduct, signer: KDSURL.Signer, kds: KDSOptions, output: FetchOutput) async throws {
+        guard AMDProduct.snpCapable.contains(product) else {
             throw CommandFailure("\(product.rawValue) has no SEV-SNP certificates at KDS")
         }
         let certs: [SNPCertificate]
@@ -94,7 +94,7 @@ struct FetchVCEKCommand: AsyncParsableCommand {
 /// `fetch crl PRODUCT`: the CRL of a product's ARK, checked against the pinned ARK.
 struct FetchCRLCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "crl", abstract: "Fetch the CRL of a product's ARK.")
-    @Argument(help: "Milan, Genoa (also Bergamo, Siena) or Turin.") var product: SNPProduct
+    @Argument(help: "Milan, Genoa (also Bergamo, Siena) or Turin.") var product: AMDProduct
     @Flag(help: "The VLEK CRL.") var vlek = false
     @OptionGroup var kds: KDSOptions
     @OptionGroup var output: FetchOutput

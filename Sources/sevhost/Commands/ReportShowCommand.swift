@@ -13,7 +13,7 @@ struct ReportShowCommand: ParsableCommand {
     var file: String
 
     @Option(help: "Product, to choose the TCB layout of a version-2 report (Turin differs).")
-    var product: SNPProduct?
+    var product: AMDProduct?
 
     @Flag(help: "JSON output.")
     var json = false

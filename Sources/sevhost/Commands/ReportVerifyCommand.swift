@@ -27,7 +27,7 @@ struct ReportVerifyCommand: AsyncParsableCommand {
     var kds: KDSOptions
 
     @Option(help: "Product (Milan, Genoa, Bergamo, Siena, Turin) when the report cannot tell (version 2).")
-    var product: SNPProduct?
+    var product: AMDProduct?
 
     @Option(help: ArgumentHelp("Expected MEASUREMENT (48 bytes, hex or base64).", valueName: "HEX"))
     var measurement: String?
@@ -102,7 +102,7 @@ struct ReportVerifyCommand: AsyncParsableCommand {
             date = Date()
         }
         let bytes = try ReportVerification.readReport(URL(fileURLWithPath: file))
-        let layout = (product ?? (try? AttestationReport(bytes: bytes))?.inferredProduct)?.tcbLayout ?? .milanGenoa
+        let layout = (product ?? (try? AttestationReport(bytes: bytes))?.inferredProduct).map { TCBVersion.Layout(product: $0) } ?? .milanGenoa
         let policy = try makePolicy(layout: layout)
         let directory = try CertificateDirectory(directory: URL(fileURLWithPath: certs))
         let verification = ReportVerification(

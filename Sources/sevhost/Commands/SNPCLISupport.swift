@@ -58,7 +58,7 @@ enum TCBOption {
     }
 }
 
-extension SNPProduct: ExpressibleByArgument {
+extension AMDProduct: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
     public static var allValueStrings: [String] { ["milan", "genoa", "bergamo", "siena", "turin"] }
 }

@@ -9,7 +9,7 @@ struct VCEKSource: ParsableArguments {
     var report: String?
 
     @Option(help: "Product (Milan, Genoa, Bergamo, Siena, Turin); required unless the report (version 3+) names it.")
-    var product: SNPProduct?
+    var product: AMDProduct?
 
     @Option(name: .customLong("chip-id"), help: ArgumentHelp("Chip id, hex (64 bytes; 8 suffice for Turin).", valueName: "HEX"))
     var chipID: String?
@@ -27,7 +27,7 @@ struct VCEKSource: ParsableArguments {
         }
     }
 
-    func resolve() throws -> (SNPProduct, [UInt8], TCBVersion) {
+    func resolve() throws -> (AMDProduct, [UInt8], TCBVersion) {
         if let report {
             let bytes = try ReportVerification.readReport(URL(fileURLWithPath: report))
             let parsed: AttestationReport
@@ -35,10 +35,10 @@ struct VCEKSource: ParsableArguments {
             guard let p = product ?? parsed.inferredProduct else {
                 throw ValidationError("\(report): a version-\(parsed.version) report does not name its CPU; give --product")
             }
-            return (p, parsed.chipID, TCBVersion(raw: parsed.reportedTCB.raw, layout: p.tcbLayout))
+            return (p, parsed.chipID, TCBVersion(raw: parsed.reportedTCB.raw, layout: TCBVersion.Layout(product: p)))
         }
         let p = product!
         let chip = try ByteOption.parse(chipID!, option: "--chip-id", lengths: p == .turin ? [8, 64] : [64])
-        return (p, chip, try TCBOption.parse(tcb!, option: "--tcb", layout: p.tcbLayout))
+        return (p, chip, try TCBOption.parse(tcb!, option: "--tcb", layout: TCBVersion.Layout(product: p)))
     }
 }

@@ -134,21 +134,21 @@ final class AttestationReportTests: XCTestCase {
             let eaxText = v["cpuid_1_eax"] as! String
             let eax = try XCTUnwrap(UInt32(eaxText.dropFirst(2), radix: 16))
             let expected = v["product"] as! String
-            XCTAssertEqual(SNPProduct(cpuid1EAX: eax)?.rawValue ?? "UNKNOWN", expected, eaxText)
+            XCTAssertEqual({ let sig = CPUSignature(leaf1EAX: eax); return AMDProduct(family: sig.family, model: sig.model) }()?.rawValue ?? "UNKNOWN", expected, eaxText)
             if expected != "UNKNOWN" { XCTAssertEqual(Int(eax & 0xf), v["stepping"] as? Int, eaxText) }
         }
     }
 
     func testTCBLayoutsAndMinimumComparison() {
         let milan = TCBVersion(raw: 0x7308000000000003, layout: .milanGenoa)
-        XCTAssertEqual(milan.summary, "bl=3 tee=0 snp=8 ucode=115")
+        XCTAssertEqual(milan.description, "bootloader 3, tee 0, snp 8, microcode 115")
         XCTAssertEqual(TCBVersion(layout: .milanGenoa, bootloader: 3, tee: 0, snp: 8, microcode: 115), milan)
         let turin = TCBVersion(layout: .turin, fmc: 1, bootloader: 2, tee: 3, snp: 4, microcode: 9)
         XCTAssertEqual(turin.raw, 0x0900000004030201)
-        XCTAssertEqual(turin.summary, "fmc=1 bl=2 tee=3 snp=4 ucode=9")
-        XCTAssertTrue(milan.meetsMinimum(TCBVersion(layout: .milanGenoa, bootloader: 3, tee: 0, snp: 8, microcode: 115)))
-        XCTAssertFalse(milan.meetsMinimum(TCBVersion(layout: .milanGenoa, bootloader: 3, tee: 0, snp: 9, microcode: 0)))
+        XCTAssertEqual(turin.description, "fmc 1, bootloader 2, tee 3, snp 4, microcode 9")
+        XCTAssertTrue(milan.isAtLeast(TCBVersion(layout: .milanGenoa, bootloader: 3, tee: 0, snp: 8, microcode: 115)))
+        XCTAssertFalse(milan.isAtLeast(TCBVersion(layout: .milanGenoa, bootloader: 3, tee: 0, snp: 9, microcode: 0)))
         // Component-wise: a larger raw value is not enough.
-        XCTAssertFalse(milan.meetsMinimum(TCBVersion(layout: .milanGenoa, bootloader: 4, tee: 0, snp: 0, microcode: 0)))
+        XCTAssertFalse(milan.isAtLeast(TCBVersion(layout: .milanGenoa, bootloader: 4, tee: 0, snp: 0, microcode: 0)))
     }
 }

@@ -30,7 +30,7 @@ final class KDSURLTests: XCTestCase {
                 let chip = [0xfe] + [UInt8](repeating: 0, count: 62) + [0xc0]
                 XCTAssertEqual(try urls.vcek(product: .milan, chipID: chip, tcb: TCBVersion(raw: 0, layout: .milanGenoa)), v["expected"] as? String)
             } else {
-                let product = try XCTUnwrap(SNPProduct(name: v["product"] as! String))
+                let product = try XCTUnwrap(AMDProduct(name: v["product"] as! String))
                 let signer = try XCTUnwrap(KDSURL.Signer(rawValue: (v["signer"] as! String).lowercased()))
                 let built = urls.certChain(signer, product: product)
                 XCTAssertEqual(built, v["expected"] as? String)
@@ -48,7 +48,7 @@ final class KDSURLTests: XCTestCase {
         XCTAssertEqual(try urls.vcek(product: .turin, chipID: Array(chip.prefix(8)), tcb: turinTCB, style: .zeroPadded),
                        "https://mirror.example/kds/vcek/v1/Turin/1e550a8ee5cf9f4d?fmcSPL=01&blSPL=02&teeSPL=03&snpSPL=04&ucodeSPL=09")
         for variant in ["Genoa", "Bergamo", "siena"] {
-            let genoa = try XCTUnwrap(SNPProduct(name: variant))
+            let genoa = try XCTUnwrap(AMDProduct(name: variant))
             XCTAssertTrue(try urls.vcek(product: genoa, chipID: chip, tcb: TCBVersion(raw: 0x1500000000000007, layout: .milanGenoa))
                 .hasPrefix("https://mirror.example/kds/vcek/v1/Genoa/1e550a8ee5cf9f4daaaa"), variant)
         }

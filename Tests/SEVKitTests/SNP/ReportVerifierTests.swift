@@ -39,7 +39,7 @@ final class ReportVerifierTests: XCTestCase {
         XCTAssertEqual(report.currentTCB.microcode, 206)
         let tcb = try XCTUnwrap(v.bindingChecks(report).first { $0.name == "tcb" })
         XCTAssertTrue(tcb.passed)
-        XCTAssertEqual(tcb.detail, "REPORTED_TCB bl=3 tee=0 snp=8 ucode=115 vs VCEK bl=3 tee=0 snp=8 ucode=115")
+        XCTAssertEqual(tcb.detail, "REPORTED_TCB [bootloader 3, tee 0, snp 8, microcode 115] vs VCEK [bootloader 3, tee 0, snp 8, microcode 115]")
     }
 
     /// trustee check_report_signature_failure (byte 42 += 1), check_report_tcb_failure

@@ -63,9 +63,9 @@ final class SNPCertificateTests: XCTestCase {
         for product in ["milan", "genoa", "turin"] {
             let ark = try XCTUnwrap(SNPVectors.certs("virtee-sev/src/certs/snp/builtin/\(product)/ark.pem").first)
             XCTAssertEqual(SNPTrustAnchors.product(of: ark)?.rawValue.lowercased(), product)
-            XCTAssertEqual(Hex.encode(ark.publicKeyFingerprint), SNPTrustAnchors.arkFingerprints[SNPProduct(name: product)!])
+            XCTAssertEqual(Hex.encode(ark.publicKeyFingerprint), SNPTrustAnchors.arkFingerprints[AMDProduct(name: product)!])
         }
-        for product in SNPProduct.allCases {
+        for product in AMDProduct.allCases {
             let legacy = try TestData.bytes("virtee-sev/src/certs/sev/builtin/\(product.rawValue.lowercased())/ark.cert")
             // Legacy AMD CA cert: exponent and modulus sizes (bits) at 0x38, then both LE.
             let expBits = Int(UInt32(littleEndianBytes: legacy[0x38..<0x3c]))
@@ -83,7 +83,7 @@ final class SNPCertificateTests: XCTestCase {
         let chains = try SNPVectors.caChains()
         XCTAssertEqual(chains.count, 3)
         for c in chains {
-            let product = try XCTUnwrap(SNPProduct(name: c["product"] as! String))
+            let product = try XCTUnwrap(AMDProduct(name: c["product"] as! String))
             let files = try XCTUnwrap(c["files"] as? [String: String])
             let builtinARK = try XCTUnwrap(SNPVectors.certs(files["builtin_ark"]!).first)
             let builtinASK = try XCTUnwrap(SNPVectors.certs(files["builtin_ask"]!).first)

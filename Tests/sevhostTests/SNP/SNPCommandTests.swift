@@ -78,7 +78,7 @@ final class SNPCommandTests: XCTestCase {
         let lines = r.stdout.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.filter { $0.hasPrefix("PASS ") }.count, 19)
         XCTAssertEqual(lines.last, "report \(try TestData.url(Self.milanReport).path): VALID (19 checks passed)")
-        XCTAssertTrue(lines.contains("PASS min-tcb: REPORTED_TCB bl=3 tee=0 snp=8 ucode=115, minimum bl=3 tee=0 snp=8 ucode=100"))
+        XCTAssertTrue(lines.contains("PASS min-tcb: REPORTED_TCB [bootloader 3, tee 0, snp 8, microcode 115], minimum [bootloader 3, tee 0, snp 8, microcode 100]"))
     }
 
     func testEachFailedCheckIsNamedAndExitIsNonZero() throws {
