@@ -9,6 +9,8 @@ public struct CertificateDirectory: Sendable {
     public var crl: CertificateRevocationList?
     /// Which file each certificate came from, for messages.
     public var sources: [SNPCertificate: String] = [:]
+    /// The directory read, for messages.
+    public var path: String?
 
     public init() {}
 
@@ -23,6 +25,7 @@ public struct CertificateDirectory: Sendable {
         } catch {
             throw AttestationError("\(directory.path): cannot list certificate directory (\(error.localizedDescription))")
         }
+        path = directory.path
         for name in names where !name.hasPrefix(".") {
             let url = directory.appendingPathComponent(name)
             var isDir: ObjCBool = false
@@ -68,6 +71,9 @@ public struct CertificateDirectory: Sendable {
     }
 
     public func chain() throws(AttestationError) -> SNPCertificateChain {
+        if certificates.isEmpty {
+            throw AttestationError("\(path ?? "certificates"): no certificates found (add ARK, ASK and VCEK, or pass --fetch)")
+        }
         do { return try SNPCertificateChain(sorting: certificates) } catch {
             throw AttestationError("certificates: \(error.message)")
         }

@@ -11,10 +11,16 @@ public struct ReportVerifier: Sendable {
     /// An immutable BoringSSL key (swift-crypto does not mark it Sendable); never mutated after init.
     nonisolated(unsafe) private let signingKey: P384.Signing.PublicKey?
 
+    /// The endorsement key's AMD extensions, decoded once with the key.
+    private let leafExtensions: Result<EndorsementKeyExtensions, SNPCertificateError>?
+
     public init(chain: SNPCertificateChain, crl: CertificateRevocationList? = nil) {
         self.chain = chain
         self.crl = crl
         signingKey = chain.endorsementKey.flatMap { P384.Signing.PublicKey($0.publicKey) }
+        leafExtensions = chain.endorsementKey.map { leaf in
+            Result { () throws(SNPCertificateError) in try EndorsementKeyExtensions(leaf) }
+        }
     }
 
     /// Only the report signature (the part that changes per report once a chain is trusted).
@@ -35,7 +41,7 @@ public struct ReportVerifier: Sendable {
     /// chip/TCB the key was issued for.
     public func bindingChecks(_ report: AttestationReport) -> [VerificationCheck] {
         var checks: [VerificationCheck] = []
-        guard let leaf = chain.endorsementKey else {
+        guard chain.endorsementKey != nil, let leafExtensions else {
             return [.init("report-signature", false, "no VCEK or VLEK to verify the report with")]
         }
         let kind = chain.endorsementKind ?? .vcek
@@ -54,7 +60,9 @@ public struct ReportVerifier: Sendable {
             "report-signature", signatureIsValid(report),
             signingKey == nil ? "\(kind.rawValue) key is not P-384" : "ECDSA P-384/SHA-384 over bytes 0x000-0x29F with the \(kind.rawValue)"))
         let ext: EndorsementKeyExtensions
-        do { ext = try EndorsementKeyExtensions(leaf) } catch {
+        switch leafExtensions {
+        case .success(let decoded): ext = decoded
+        case .failure(let error):
             checks.append(.init("tcb", false, "\(kind.rawValue) extensions: \(error)"))
             return checks
         }

@@ -29,21 +29,25 @@ public struct SNPCertificateChain: Sendable, Hashable {
     /// the intermediate. With both an ASK and an ASVK present, the one matching the endorsement
     /// key's issuer is taken.
     public init(sorting certificates: [SNPCertificate]) throws(SNPCertificateError) {
-        var ark: SNPCertificate?
+        var roots: [SNPCertificate] = []
         var leaf: SNPCertificate?
         var intermediates: [SNPCertificate] = []
         for cert in certificates {
             if cert.subject == cert.issuer {
-                if ark == nil { ark = cert }
+                roots.append(cert)
             } else if let cn = cert.commonName, cn == "SEV-VCEK" || cn == "SEV-VLEK" {
                 if leaf == nil { leaf = cert }
             } else {
                 intermediates.append(cert)
             }
         }
-        guard let ark else { throw SNPCertificateError("no ARK (self-issued root certificate) among the certificates") }
+        // Follow names from the leaf up, so a directory holding several products' roots (or
+        // both an ASK and an ASVK) still yields the chain that belongs together.
         let intermediate = leaf.flatMap { l in intermediates.first(where: { $0.subject == l.issuer }) } ?? intermediates.first
         guard let intermediate else { throw SNPCertificateError("no ASK or ASVK among the certificates") }
+        guard let ark = roots.first(where: { $0.subject == intermediate.issuer }) ?? roots.first else {
+            throw SNPCertificateError("no ARK (self-issued root certificate) among the certificates")
+        }
         self.init(ark: ark, intermediate: intermediate, endorsementKey: leaf)
     }
 
