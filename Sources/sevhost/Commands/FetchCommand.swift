@@ -4,7 +4,7 @@ import SEVHostKit
 import SEVKit
 
 /// `sevhost fetch ca|vcek|vlek|crl`: certificates and CRLs from AMD KDS (or a mirror), cached,
-/// written to a directory all-or-nothing.
+/// written to a directory all-or-nothing (`OutputFileSet`).
 struct FetchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fetch",
@@ -25,11 +25,12 @@ struct FetchOutput: ParsableArguments {
     func write(_ certs: [(name: String, cert: SNPCertificate)]) throws {
         let dir = URL(fileURLWithPath: out)
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        var files = OutputFileSet()
         for (name, cert) in certs {
-            let path = dir.appendingPathComponent("\(name).\(encoding.rawValue)").path
-            try Output.write(encoding == .pem ? Array(cert.pem.utf8) : cert.der, to: path)
-            print(path)
+            files.add(dir.appendingPathComponent("\(name).\(encoding.rawValue)").path, encoding == .pem ? Array(cert.pem.utf8) : cert.der)
         }
+        try files.commit()
+        for file in files.files { print(file.path) }
     }
 }
 
@@ -115,8 +116,9 @@ struct FetchCRLCommand: AsyncParsableCommand {
         }
         let dir = URL(fileURLWithPath: output.out)
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let path = dir.appendingPathComponent("crl.der").path
-        try Output.write(list.der, to: path)
-        print(path)
+        var files = OutputFileSet()
+        files.add(dir.appendingPathComponent("crl.der").path, list.der)
+        try files.commit()
+        print(files.files[0].path)
     }
 }

@@ -46,9 +46,9 @@ struct IDBlockCommand: ParsableCommand {
         let family = try familyID.map { try ByteOption.parse($0, option: "--family-id", lengths: [16]) } ?? [UInt8](repeating: 0, count: 16)
         let image = try imageID.map { try ByteOption.parse($0, option: "--image-id", lengths: [16]) } ?? [UInt8](repeating: 0, count: 16)
         let block = try IDBlock(launchDigest: digest, familyID: family, imageID: image, version: version, guestSVN: svn, policy: policyValue)
-        let id = try SigningKeyFile.privateKey(pem: String(decoding: try Output.readFile(idKey, what: "ID key"), as: UTF8.self), name: idKey)
+        let id = try SigningKeyFile.privateKey(pem: String(decoding: try CLIFiles.readFile(idKey, what: "ID key"), as: UTF8.self), name: idKey)
         let author = try authorKey.map {
-            try SigningKeyFile.privateKey(pem: String(decoding: try Output.readFile($0, what: "author key"), as: UTF8.self), name: $0)
+            try SigningKeyFile.privateKey(pem: String(decoding: try CLIFiles.readFile($0, what: "author key"), as: UTF8.self), name: $0)
         }
         let auth = try IDAuthInfo.sign(block, idKey: id, authorKey: author)
         guard auth.verifies(block) else { throw CommandFailure("internal error: the ID auth signatures do not verify") }
@@ -59,8 +59,10 @@ struct IDBlockCommand: ParsableCommand {
         if let out {
             let dir = URL(fileURLWithPath: out)
             try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            try Output.write(Array(blockB64.utf8), to: dir.appendingPathComponent("id-block.b64").path)
-            try Output.write(Array(authB64.utf8), to: dir.appendingPathComponent("id-auth.b64").path)
+            var files = OutputFileSet()
+            files.add(dir.appendingPathComponent("id-block.b64").path, Array(blockB64.utf8))
+            files.add(dir.appendingPathComponent("id-auth.b64").path, Array(authB64.utf8))
+            try files.commit()
         }
         if json {
             print(OrderedJSON.object([

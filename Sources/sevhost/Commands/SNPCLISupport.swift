@@ -91,16 +91,9 @@ struct KDSOptions: ParsableArguments {
     }
 }
 
-enum Output {
+enum CLIFiles {
     static func stderr(_ line: String) {
         FileHandle.standardError.write(Data((line + "\n").utf8))
-    }
-
-    /// Writes `bytes` to `path` atomically (temp + rename), `0600` when `secret`.
-    static func write(_ bytes: [UInt8], to path: String, secret: Bool = false) throws {
-        do { try AtomicFile.write(bytes, to: URL(fileURLWithPath: path), permissions: secret ? 0o600 : 0o644) } catch {
-            throw CommandFailure("\(path): cannot write (\(error.localizedDescription))")
-        }
     }
 
     static func readFile(_ path: String, what: String) throws -> [UInt8] {
