@@ -18,12 +18,12 @@ public struct CertificateDirectory: Sendable {
     /// left alone (a README, a report).
     static let certificateExtensions: Set<String> = ["pem", "der", "cer", "crt", "crl", "testcer", ""]
 
-    public init(directory: URL) throws(AttestationError) {
+    public init(directory: URL) throws(ReportInputError) {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
         } catch {
-            throw AttestationError("\(directory.path): cannot list certificate directory (\(error.localizedDescription))")
+            throw ReportInputError("\(directory.path): cannot list certificate directory (\(error.localizedDescription))")
         }
         path = directory.path
         for name in names where !name.hasPrefix(".") {
@@ -33,7 +33,7 @@ public struct CertificateDirectory: Sendable {
             let ext = url.pathExtension.lowercased()
             guard Self.certificateExtensions.contains(ext) else { continue }
             guard let data = FileManager.default.contents(atPath: url.path) else {
-                throw AttestationError("\(url.path): cannot read")
+                throw ReportInputError("\(url.path): cannot read")
             }
             do { try add([UInt8](data), name: url.path) } catch {
                 // A file named like a certificate must be one; an extensionless file (KDS's
@@ -44,7 +44,7 @@ public struct CertificateDirectory: Sendable {
     }
 
     /// Adds one file's content: certificates (PEM bundle or DER) or a CRL.
-    public mutating func add(_ bytes: [UInt8], name: String) throws(AttestationError) {
+    public mutating func add(_ bytes: [UInt8], name: String) throws(ReportInputError) {
         if let certs = try? SNPCertificate.decodeAll(bytes) {
             for cert in certs where !certificates.contains(cert) {
                 certificates.append(cert)
@@ -58,7 +58,7 @@ public struct CertificateDirectory: Sendable {
         }
         // Neither: report why as a certificate, the common case.
         do { _ = try SNPCertificate.decodeAll(bytes) } catch {
-            throw AttestationError("\(name): not a certificate or CRL: \(error.message)")
+            throw ReportInputError("\(name): not a certificate or CRL: \(error.message)")
         }
     }
 
@@ -70,18 +70,18 @@ public struct CertificateDirectory: Sendable {
         certificates.contains { $0.subject != $0.issuer && $0.commonName != "SEV-VCEK" && $0.commonName != "SEV-VLEK" }
     }
 
-    public func chain() throws(AttestationError) -> SNPCertificateChain {
+    public func chain() throws(ReportInputError) -> SNPCertificateChain {
         if certificates.isEmpty {
-            throw AttestationError("\(path ?? "certificates"): no certificates found (add ARK, ASK and VCEK, or pass --fetch)")
+            throw ReportInputError("\(path ?? "certificates"): no certificates found (add ARK, ASK and VCEK, or pass --fetch)")
         }
         do { return try SNPCertificateChain(sorting: certificates) } catch {
-            throw AttestationError("certificates: \(error.message)")
+            throw ReportInputError("certificates: \(error.message)")
         }
     }
 }
 
 /// An attestation input (report, certificates, option) is unusable.
-public struct AttestationError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct ReportInputError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }

@@ -38,7 +38,7 @@ public struct ReportVerification: Sendable {
             if report.reportedTCB.layout != TCBVersion.Layout(product: p) { report = try Self.parse(reportBytes, name: reportName, product: p) }
             if certs.endorsementKey == nil {
                 guard kind == .vcek else {
-                    throw AttestationError("\(reportName): signed by a VLEK, which KDS does not serve publicly; put the VLEK in the certificate directory")
+                    throw ReportInputError("\(reportName): signed by a VLEK, which KDS does not serve publicly; put the VLEK in the certificate directory")
                 }
                 let vcek = try await kds.vcek(product: p, chipID: report.chipID, tcb: report.reportedTCB)
                 certs.certificates.append(vcek)
@@ -52,7 +52,7 @@ public struct ReportVerification: Sendable {
         }
         let chain = try certs.chain()
         if chain.endorsementKey == nil {
-            throw AttestationError("no VCEK or VLEK among the certificates; add it to the directory or pass --fetch")
+            throw ReportInputError("no VCEK or VLEK among the certificates; add it to the directory or pass --fetch")
         }
         // A version-2 report cannot say it is from Turin; the chain can.
         if product == nil, report.cpuidFamily == nil, let p = chain.product, TCBVersion.Layout(product: p) != report.reportedTCB.layout {
@@ -62,13 +62,13 @@ public struct ReportVerification: Sendable {
         return Outcome(report: report, verifier: verifier, checks: verifier.verify(report, policy: policy, at: date))
     }
 
-    static func parse(_ bytes: [UInt8], name: String, product: AMDProduct?) throws(AttestationError) -> AttestationReport {
+    static func parse(_ bytes: [UInt8], name: String, product: AMDProduct?) throws(ReportInputError) -> AttestationReport {
         do { return try AttestationReport(bytes: bytes, product: product) } catch {
-            throw AttestationError("\(name): \(error)")
+            throw ReportInputError("\(name): \(error)")
         }
     }
 
-    private func resolveProduct(report: AttestationReport, certs: CertificateDirectory) throws(AttestationError) -> AMDProduct {
+    private func resolveProduct(report: AttestationReport, certs: CertificateDirectory) throws(ReportInputError) -> AMDProduct {
         if let product { return product }
         if let p = report.inferredProduct { return p }
         if let leaf = certs.endorsementKey, let name = try? EndorsementKeyExtensions(leaf).productName, let p = AMDProduct(name: name) {
@@ -77,19 +77,19 @@ public struct ReportVerification: Sendable {
         if let ark = certs.certificates.first(where: { $0.subject == $0.issuer }), let p = SNPTrustAnchors.product(of: ark) {
             return p
         }
-        throw AttestationError("\(reportName): version \(report.version) does not name its CPU; give --product to fetch from KDS")
+        throw ReportInputError("\(reportName): version \(report.version) does not name its CPU; give --product to fetch from KDS")
     }
 
     /// Reads a report file: raw 1184 bytes, or the same as hex text (as virtee's test data is).
-    public static func readReport(_ url: URL) throws(AttestationError) -> [UInt8] {
+    public static func readReport(_ url: URL) throws(ReportInputError) -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw AttestationError("\(url.path): cannot read report")
+            throw ReportInputError("\(url.path): cannot read report")
         }
         let bytes = [UInt8](data)
         if bytes.count != AttestationReport.size {
             let text = String(decoding: bytes, as: UTF8.self).filter { !$0.isWhitespace }
             if let decoded = Hex.decode(text), decoded.count == AttestationReport.size { return decoded }
-            throw AttestationError("\(url.path): expected a \(AttestationReport.size)-byte report (raw or hex), got \(bytes.count) bytes")
+            throw ReportInputError("\(url.path): expected a \(AttestationReport.size)-byte report (raw or hex), got \(bytes.count) bytes")
         }
         return bytes
     }
