@@ -9,7 +9,7 @@ struct ShowCommand: ParsableCommand {
         abstract: "Print one fact about this host (or a captured one).",
         subcommands: [
             CBitPosition.self, ReducedPhysBits.self, Generation.self,
-            Identifier.self, Version.self, Flags.self, Guests.self, TCB.self, SNPStatus.self,
+            Identifier.self, Version.self, Flags.self, Guests.self, TCB.self, SNPStatus.self, VCEKURLCommand.self,
         ])
 
     /// The C-bit position, QEMU's `cbitpos`.
