@@ -240,10 +240,18 @@ final class DigestPeerTests: XCTestCase {
         return path
     }
 
-    private func realKernel() -> String? {
-        let boot = (try? FileManager.default.contentsOfDirectory(atPath: "/boot")) ?? []
-        return boot.filter { $0.hasPrefix("vmlinuz-") }.sorted().first.map { "/boot/" + $0 }
-            .flatMap { FileManager.default.isReadableFile(atPath: $0) ? $0 : nil }
+    /// A real kernel image: this machine's own, else the Debian one `scripts/setup` unpacks
+    /// into `.peers/kernel`; nil (a generated stand-in) outside CI when neither exists.
+    private func realKernel() throws -> String? {
+        for directory in ["/boot", Peers.peersDirectory.appendingPathComponent("kernel/root/boot").path] {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            if let kernel = names.filter({ $0.hasPrefix("vmlinuz-") }).sorted().first.map({ directory + "/" + $0 }),
+               FileManager.default.isReadableFile(atPath: kernel) {
+                return kernel
+            }
+        }
+        if Peers.isCI { try Peers.missing("a real kernel image (/boot/vmlinuz-* or .peers/kernel, see scripts/setup)") }
+        return nil
     }
 
     private func temporaryDirectory() throws -> URL {
