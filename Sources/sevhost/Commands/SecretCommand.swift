@@ -55,19 +55,7 @@ struct SecretBuildCommand: AsyncParsableCommand {
             throw GuestOwnerFailure("--raw needs --out-header and --out-payload (raw bytes are not printed)")
         }
         guard !secret.isEmpty else { throw GuestOwnerFailure("at least one --secret GUID:FILE is needed") }
-        var entries: [SecretTable.Entry] = []
-        for value in secret {
-            guard let colon = value.firstIndex(of: ":") else {
-                throw GuestOwnerFailure("--secret \(value): expected GUID:FILE")
-            }
-            let guidText = String(value[..<colon])
-            let path = String(value[value.index(after: colon)...])
-            guard let guid = WellKnownSecretGUID.parse(guidText) else {
-                throw GuestOwnerFailure(
-                    "--secret \(guidText): not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx) nor a known alias (\(WellKnownSecretGUID.aliases.map(\.name).joined(separator: ", ")))")
-            }
-            entries.append(SecretTable.Entry(guid: guid, data: try GuestOwnerInput.read(path, option: "--secret \(guidText)")))
-        }
+        let entries = try SecretArguments.entries(secret)
         let tekBytes = try GuestOwnerInput.fixed(tek, option: "--tek", count: 16)
         let tikBytes = try GuestOwnerInput.fixed(tik, option: "--tik", count: 16)
         // The whole LAUNCH_MEASURE blob (48 bytes) or just its measurement (32 bytes).
