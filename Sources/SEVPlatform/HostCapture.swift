@@ -56,7 +56,7 @@ public enum HostCapture {
         }
         for image in OVMFCatalog.find(in: source) {
             let relative = String(image.path.dropFirst())
-            if case .success(let bytes) = source.readBytes(relative) { try put(relative, Array(bytes.suffix(OVMFCatalog.tailSize))) }
+            if case .success(let tail) = source.readTail(relative, count: OVMFCatalog.tailSize) { try put(relative, tail) }
         }
 
         let encoder = JSONEncoder()

@@ -15,6 +15,7 @@ public struct HostProbe: Sendable {
     private let devices: CapturedDevices?
     private let firmware: CapturedFirmware?
     private let tools: CapturedTools?
+    private let live = LiveAnswerCache()
 
     struct CPUIDKey: Hashable, Sendable {
         var leaf: UInt32
@@ -181,8 +182,10 @@ public struct HostProbe: Sendable {
             if let status = firmware.platformStatus { return .success(status) }
             return .failure(FirmwareQueryFailure(firmware.platformStatusError ?? "no platform-status in \(CapturedFile.firmware)"))
         }
-        return Result { () throws(SEVFirmwareError) in try LinuxSEVFirmware().platformStatusNow() }
-            .mapError { FirmwareQueryFailure($0.description) }
+        return live.value("platform-status") {
+            Result { () throws(SEVFirmwareError) in try LinuxSEVFirmware().platformStatusNow() }
+                .mapError { FirmwareQueryFailure($0.description) }
+        }
     }
 
     /// SNP_PLATFORM_STATUS. Live queries go through `/dev/sev` (`LinuxSEVFirmware`).
@@ -192,8 +195,10 @@ public struct HostProbe: Sendable {
             if let status = firmware.snpPlatformStatus { return .success(status) }
             return .failure(FirmwareQueryFailure(firmware.snpPlatformStatusError ?? "no snp-platform-status in \(CapturedFile.firmware)"))
         }
-        return Result { () throws(SEVFirmwareError) in try LinuxSEVFirmware().snpPlatformStatusNow().summary }
-            .mapError { FirmwareQueryFailure($0.description) }
+        return live.value("snp-platform-status") {
+            Result { () throws(SEVFirmwareError) in try LinuxSEVFirmware().snpPlatformStatusNow().summary }
+                .mapError { FirmwareQueryFailure($0.description) }
+        }
     }
 
     // MARK: Installed tools
@@ -201,7 +206,7 @@ public struct HostProbe: Sendable {
     /// The QEMU system emulator the host would use, and its version.
     public func qemu() -> CapturedTools.QEMU {
         if root.isCaptured { return tools?.qemu ?? .init(error: "\(CapturedFile.tools) was not captured") }
-        return QEMUInstallation.find(in: root)
+        return live.value("qemu") { QEMUInstallation.find(in: root) }
     }
 
     // MARK: Files

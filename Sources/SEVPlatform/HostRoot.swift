@@ -70,6 +70,30 @@ public struct HostRoot: Sendable, Equatable {
         return .success(out)
     }
 
+    /// The last `count` bytes of a file (all of it when shorter), read without the rest: OVMF
+    /// images are megabytes and only their end says what they support.
+    public func readTail(_ relative: String, count: Int) -> Result<[UInt8], HostReadFailure> {
+        let fd = open(path(relative), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .failure(HostReadFailure(errno: errno)) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return .failure(HostReadFailure(errno: errno)) }
+        let size = Int(info.st_size)
+        let start = max(0, size - count)
+        var out = [UInt8](repeating: 0, count: size - start)
+        var done = 0
+        while done < out.count {
+            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(start + done)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return .failure(HostReadFailure(errno: errno))
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return .success(Array(out.prefix(done)))
+    }
+
     /// Names in a directory, sorted; nil when it does not exist or cannot be read.
     public func list(_ relative: String) -> [String]? {
         (try? FileManager.default.contentsOfDirectory(atPath: path(relative)))?.sorted()

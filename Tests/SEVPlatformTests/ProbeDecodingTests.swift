@@ -75,4 +75,14 @@ final class ProbeDecodingTests: XCTestCase {
         XCTAssertEqual(CheckRunner.defaultGeneration(for: probe), .es)
         XCTAssertEqual(probe.brand, "AMD EPYC 7742 64-Core Processor")
     }
+
+    func testReadTailReadsOnlyTheEnd() throws {
+        let root = try HostRoot(captured: PackageRoot.url.appendingPathComponent("Tests/Fixtures/hosts/milan-snp").path)
+        let relative = "usr/share/OVMF/OVMF_CODE.fd"
+        let whole = try root.readBytes(relative).get()
+        XCTAssertEqual(whole.count, 4096)
+        XCTAssertEqual(try root.readTail(relative, count: 100).get(), Array(whole.suffix(100)))
+        XCTAssertEqual(try root.readTail(relative, count: 1 << 20).get(), whole, "a shorter file comes back whole")
+        XCTAssertEqual(root.readTail("usr/share/OVMF/missing.fd", count: 10).map(\.count), .failure(HostReadFailure(errno: ENOENT)))
+    }
 }

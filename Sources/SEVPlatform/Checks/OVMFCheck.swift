@@ -42,8 +42,8 @@ public enum OVMFCatalog {
         for directory in directories {
             for name in root.list(directory) ?? [] where name.hasSuffix(".fd") && !name.uppercased().contains("VARS") {
                 let relative = directory + "/" + name
-                guard case .success(let bytes) = root.readBytes(relative) else { continue }
-                images.append(Image(path: root.displayPath(relative), generations: generations(of: Array(bytes.suffix(tailSize)))))
+                guard case .success(let tail) = root.readTail(relative, count: tailSize) else { continue }
+                images.append(Image(path: root.displayPath(relative), generations: generations(of: tail)))
             }
         }
         return images

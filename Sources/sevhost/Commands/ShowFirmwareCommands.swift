@@ -62,10 +62,7 @@ extension ShowCommand {
         @OptionGroup var firmware: FirmwareOption
 
         func run() async throws {
-            let status = try await snpStatus(firmware)
-            let layout = firmware.tcbLayout
-            print("Platform TCB: \(TCBVersion(raw: status.currentTCB, layout: layout)) (\(hex64(status.currentTCB)))")
-            print("Reported TCB: \(TCBVersion(raw: status.reportedTCB, layout: layout)) (\(hex64(status.reportedTCB)))")
+            print(tcbLines(try await snpStatus(firmware), layout: firmware.tcbLayout).joined(separator: "\n"))
         }
     }
 
@@ -88,9 +85,7 @@ extension ShowCommand {
                 "Mask chip key: \(yesNo(status.maskChipKey))",
                 "VLEK enabled: \(yesNo(status.vlekEnabled))",
                 "Guests: \(status.guestCount)",
-                "Platform TCB: \(TCBVersion(raw: status.currentTCB, layout: layout)) (\(hex64(status.currentTCB)))",
-                "Reported TCB: \(TCBVersion(raw: status.reportedTCB, layout: layout)) (\(hex64(status.reportedTCB)))",
-            ]
+            ] + tcbLines(status, layout: layout)
             print(lines.joined(separator: "\n"))
         }
     }
@@ -109,6 +104,14 @@ func snpStatus(_ option: FirmwareOption) async throws -> SNPFirmwareStatus {
 func hex64(_ value: UInt64) -> String {
     let digits = String(value, radix: 16)
     return "0x" + String(repeating: "0", count: 16 - digits.count) + digits
+}
+
+/// The platform (current) and reported TCB, decoded with the product's layout and in hex.
+private func tcbLines(_ status: SNPFirmwareStatus, layout: TCBVersion.Layout) -> [String] {
+    [
+        "Platform TCB: \(TCBVersion(raw: status.currentTCB, layout: layout)) (\(hex64(status.currentTCB)))",
+        "Reported TCB: \(TCBVersion(raw: status.reportedTCB, layout: layout)) (\(hex64(status.reportedTCB)))",
+    ]
 }
 
 private func yesNo(_ value: Bool) -> String { value ? "yes" : "no" }
