@@ -3,7 +3,7 @@
 // sevhost: a host-side launcher and orchestrator for AMD SEV, SEV-ES and SEV-SNP guests.
 // Layers (see DESIGN.md): every target imports only the ones below it.
 //
-//   sevhost (CLI)
+//   sevhost (CLI) · sevhostd (daemon: SEVDaemon)
 //     SEVHostKit (orchestration)
 //       QMP · Launch
 //         SEVPlatform (host I/O) ─ CSEVPlatform (cpuid, <linux/psp-sev.h>)
@@ -16,6 +16,7 @@ let package = Package(
     products: [
         .executable(name: "sevhost", targets: ["sevhost"]),
         .executable(name: "sevhost-sim", targets: ["sevhost-sim"]),
+        .executable(name: "sevhostd", targets: ["sevhostd"]),
         .library(name: "SEVKit", targets: ["SEVKit"]),
     ],
     dependencies: [
@@ -25,6 +26,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.70.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.20.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
     ],
     targets: [
         .target(
@@ -58,7 +63,34 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .target(name: "SEVHostKit", dependencies: ["SEVKit", "SEVPlatform", "Launch", "QMP"]),
+        .target(
+            name: "SEVHostKit",
+            dependencies: [
+                "SEVKit", "SEVPlatform", "Launch", "QMP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // The host daemon's machinery: VM store (SQLite), QEMU supervision, the HTTP API.
+        .target(
+            name: "SEVDaemon",
+            dependencies: [
+                "SEVKit", "SEVPlatform", "Launch", "QMP", "SEVHostKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .executableTarget(
+            name: "sevhostd",
+            dependencies: [
+                "SEVDaemon", "SEVPlatform", "SEVHostKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // A software SEV firmware (platform keys, launch state machine) for sevhost-sim and tests.
         .target(
             name: "SEVSimulator",
@@ -95,6 +127,7 @@ let package = Package(
         .testTarget(name: "LaunchTests", dependencies: ["Launch", "SEVTestSupport"]),
         .testTarget(name: "QMPTests", dependencies: ["QMP", "SEVTestSupport"]),
         .testTarget(name: "SEVHostKitTests", dependencies: ["SEVHostKit", "SEVTestSupport"]),
+        .testTarget(name: "SEVDaemonTests", dependencies: ["SEVDaemon", "SEVHostKit", "Launch", "SEVTestSupport"]),
         .testTarget(name: "sevhostTests", dependencies: ["SEVKit", "SEVPlatform", "SEVTestSupport"]),
         .testTarget(name: "SimulatorTests", dependencies: ["SEVKit", "SEVSimulator", "Launch", "QMP", "SEVTestSupport"]),
     ]

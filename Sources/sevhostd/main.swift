@@ -1,0 +1,2 @@
+// sevhostd: placeholder until the daemon lands.
+print("sevhostd")
