@@ -76,7 +76,7 @@ let package = Package(
         .target(
             name: "SEVDaemon",
             dependencies: [
-                "SEVKit", "SEVPlatform", "Launch", "QMP", "SEVHostKit",
+                "SEVKit", "SEVPlatform", "CSEVPlatform", "Launch", "QMP", "SEVHostKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

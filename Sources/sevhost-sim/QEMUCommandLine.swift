@@ -16,6 +16,8 @@ struct QEMUCommandLine: Sendable {
     var cpuModel = "qemu64"
     var startPaused = false
     var qmpSocket: String?
+    /// `-pidfile FILE`: written once the guest is set up, as QEMU does.
+    var pidFile: String?
 
     // The simulator's own options.
     var stateDirectory: String?
@@ -63,6 +65,7 @@ struct QEMUCommandLine: Sendable {
                 if let equals = head.firstIndex(of: "=") { all[String(head[..<equals])] = String(head[head.index(after: equals)...]) }
                 if all["if"] == "pflash", (all["unit"] ?? "0") == "0", let file = all["file"] { firmwarePath = file }
             case "-bios": firmwarePath = try value(option)
+            case "-pidfile": pidFile = try value(option)
             case "-kernel": kernel = try value(option)
             case "-initrd": initrd = try value(option)
             case "-append": append = try value(option)

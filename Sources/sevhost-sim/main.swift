@@ -167,6 +167,13 @@ let machine = SimulatedMachine(
     guest: launch, platform: platform, firmware: firmware, startPaused: commandLine.startPaused,
     cBitPosition: cBitPosition, reducedPhysicalBits: reducedPhysicalBits,
     secretOut: secretOut, replayedMeasurement: replayed, log: log)
+if let pidFile = commandLine.pidFile {
+    do {
+        try SimulatorFiles.writeAtomically(Array("\(getpid())\n".utf8), to: pidFile, mode: 0o644)
+    } catch {
+        fail("-pidfile \(pidFile): \(error)")
+    }
+}
 log("SEV\(SEVGuestPolicy(rawValue: launch.policy).contains(SEVGuestPolicy.encryptedState) ? "-ES" : "") guest measured, state \(launch.state.rawValue); QMP on \(commandLine.qmpSocket ?? "")")
 do {
     try await QMPServer.run(socketPath: commandLine.qmpSocket ?? "", machine: machine)

@@ -2,6 +2,7 @@
 #define CSEVPLATFORM_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 /// Registers of one CPUID leaf/subleaf.
 typedef struct {
@@ -17,4 +18,24 @@ int csev_cpuid(uint32_t leaf, uint32_t subleaf, csev_cpuid_regs *out);
 /// KVM_GET_API_VERSION on an open /dev/kvm descriptor: the API version (12 on every kernel
 /// since 2.6.22), or -1 with errno set. A shim because Swift cannot call variadic ioctl(2).
 int csev_kvm_api_version(int fd);
+
+/// The credentials of a Unix socket's peer (SO_PEERCRED). Laid out as the kernel's
+/// `struct ucred`, which Swift cannot see without _GNU_SOURCE; process.c asserts the layout
+/// against the real structure at compile time, so it can be read with getsockopt directly.
+typedef struct {
+    int32_t pid;
+    uint32_t uid;
+    uint32_t gid;
+} csev_ucred;
+
+/// Starts `path` (looked up in PATH when it has no slash) with `argv` and `envp` in a new session (so the child outlives its parent's
+/// process group and terminal, and a daemon can be killed without taking its guests along),
+/// with `cwd` as its working directory, stdin from /dev/null and stdout and stderr on `log_fd`.
+/// Returns 0 and the child's pid, or an errno value. posix_spawn, not fork: the daemon is
+/// multithreaded.
+int csev_spawn_session(const char *path, char *const argv[], char *const envp[], const char *cwd, int log_fd, pid_t *pid);
+
+/// Supplementary groups of process `pid` from /proc/PID/status, at most `capacity`; returns
+/// the count written, or -1 when the file cannot be read.
+int csev_process_groups(pid_t pid, uint32_t *groups, int capacity);
 #endif

@@ -1,0 +1,78 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SEVHostKit
+
+/// Every refusal the API gives, with its HTTP status and its stable code (see
+/// docs/openapi.yaml). Messages are one line for a person and never carry secret bytes.
+public enum DaemonError: Error, Sendable, Equatable, CustomStringConvertible {
+    case invalidRequest(String)
+    case forbidden(String)
+    case notFound(String)
+    case exists(String)
+    case wrongState(String)
+    case refused(String)
+    case invalidSpec(String)
+    case qemu(String)
+    case internalError(String)
+
+    public var code: String {
+        switch self {
+        case .invalidRequest: "invalid-request"
+        case .forbidden: "forbidden"
+        case .notFound: "not-found"
+        case .exists: "exists"
+        case .wrongState: "wrong-state"
+        case .refused: "refused"
+        case .invalidSpec: "invalid-spec"
+        case .qemu: "qemu"
+        case .internalError: "internal"
+        }
+    }
+
+    public var statusCode: Int {
+        switch self {
+        case .invalidRequest: 400
+        case .forbidden: 403
+        case .notFound: 404
+        case .exists, .wrongState, .refused: 409
+        case .invalidSpec: 422
+        case .qemu: 502
+        case .internalError: 500
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .invalidRequest(let m), .forbidden(let m), .notFound(let m), .exists(let m), .wrongState(let m),
+             .refused(let m), .invalidSpec(let m), .qemu(let m), .internalError(let m):
+            m
+        }
+    }
+
+    static func noSuchVM(_ name: String) -> DaemonError { .notFound("no VM named '\(name)'") }
+}
+
+extension DaemonError: HTTPResponseError {
+    public var status: HTTPResponse.Status { .init(code: statusCode) }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        JSONResponse.make(DaemonErrorBody(code: code, message: description), status: status)
+    }
+}
+
+/// JSON bodies as the API writes them: sorted keys, no escaped slashes, a final newline.
+enum JSONResponse {
+    static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return raw(Array(data) + [0x0a], status: status)
+    }
+
+    static func raw(_ bytes: [UInt8], status: HTTPResponse.Status = .ok, contentType: String = "application/json") -> Response {
+        Response(
+            status: status, headers: [.contentType: contentType],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

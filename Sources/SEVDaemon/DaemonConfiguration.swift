@@ -1,0 +1,52 @@
+import Launch
+
+/// Everything sevhostd is told at start-up (see sevhostd(8)).
+public struct DaemonConfiguration: Sendable {
+    /// The API's Unix socket.
+    public var socketPath: String
+    /// Permission bits of the socket file (0660: the owner and the group may connect).
+    public var socketMode: UInt32
+    /// Owner and group of the socket file; nil keeps the daemon's own.
+    public var socketOwner: UInt32?
+    public var socketGroup: UInt32?
+    /// Holds `sevhostd.sqlite` and one directory per VM (QEMU's log and pid file, session files).
+    public var stateDirectory: String
+    /// Holds the QMP sockets (`NAME.qmp`); short, because a socket path is at most 107 bytes.
+    public var runDirectory: String
+    /// The program run as QEMU: anything that takes QEMU's command line (sevhost-sim in tests).
+    public var qemu: String
+    /// C-bit position and reduced-phys-bits for `-object sev-guest`.
+    public var host: HostSEVParameters?
+    /// Seconds between `quit` and SIGTERM, and between SIGTERM and SIGKILL, on `stop`.
+    public var stopTimeout: Double
+    /// Seconds a new QEMU has to open its QMP socket and, for pre-attestation, be measured.
+    public var startTimeout: Double
+    public var version: String
+
+    public init(
+        socketPath: String, socketMode: UInt32 = 0o660, socketOwner: UInt32? = nil, socketGroup: UInt32? = nil,
+        stateDirectory: String, runDirectory: String, qemu: String, host: HostSEVParameters?,
+        stopTimeout: Double = 30, startTimeout: Double = 60, version: String
+    ) {
+        self.socketPath = socketPath
+        self.socketMode = socketMode
+        self.socketOwner = socketOwner
+        self.socketGroup = socketGroup
+        self.stateDirectory = stateDirectory
+        self.runDirectory = runDirectory
+        self.qemu = qemu
+        self.host = host
+        self.stopTimeout = stopTimeout
+        self.startTimeout = startTimeout
+        self.version = version
+    }
+
+    public var databasePath: String { stateDirectory + "/sevhostd.sqlite" }
+
+    public func vmDirectory(_ name: String) -> String { stateDirectory + "/vms/" + name }
+
+    public func qmpSocket(_ name: String) -> String { runDirectory + "/" + name + ".qmp" }
+
+    /// The longest path `sockaddr_un` takes (108 bytes with the terminating NUL).
+    public static let maximumSocketPathLength = 107
+}

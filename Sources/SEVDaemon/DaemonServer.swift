@@ -1,0 +1,91 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import SEVHostKit
+
+/// sevhostd: opens the store, finds the VMs a previous run left, and serves the API on its
+/// Unix socket until SIGTERM or SIGINT. Stopping the daemon never stops a guest: QEMU runs in
+/// its own session and the next daemon takes it over.
+public enum DaemonServer {
+    public struct StartupError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public static func run(_ configuration: DaemonConfiguration, logger: Logger) async throws {
+        // Nothing the daemon creates is for others until it says so (the socket is chmod-ed
+        // once bound, so there is no moment it is open to everyone).
+        umask(0o077)
+        for directory in [configuration.stateDirectory, configuration.stateDirectory + "/vms", configuration.runDirectory] {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw StartupError(description: "\(directory): cannot create: \(error.localizedDescription)")
+            }
+        }
+        let store: VMStore
+        do {
+            store = try VMStore(path: configuration.databasePath)
+        } catch {
+            throw StartupError(description: "\(configuration.databasePath): \(error)")
+        }
+        try prepareSocketPath(configuration.socketPath)
+
+        let metrics = DaemonMetrics()
+        let supervisor = VMSupervisor(configuration: configuration, store: store, metrics: metrics, logger: logger)
+        await supervisor.recover()
+        let watcher = Task { await supervisor.watchExits() }
+        defer { watcher.cancel() }
+
+        let access = AccessPolicy(
+            users: [0, getuid(), configuration.socketOwner ?? getuid()],
+            group: configuration.socketGroup ?? getgid())
+        let router = APIRouter(supervisor: supervisor, metrics: metrics).router(access: access, logger: logger)
+        let socket = configuration.socketPath
+        let app = Application(
+            router: router,
+            configuration: .init(address: .unixDomainSocket(path: socket), serverName: "sevhostd"),
+            onServerRunning: { _ in
+                if configuration.socketOwner != nil || configuration.socketGroup != nil {
+                    // -1 leaves that one unchanged.
+                    chown(socket, configuration.socketOwner ?? UInt32.max, configuration.socketGroup ?? UInt32.max)
+                }
+                chmod(socket, mode_t(configuration.socketMode))
+                logger.info("listening", metadata: [
+                    "socket": "\(socket)", "mode": "\(String(configuration.socketMode, radix: 8))",
+                    "qemu": "\(configuration.qemu)", "state": "\(configuration.stateDirectory)",
+                ])
+            },
+            logger: logger)
+        try await app.runService()
+        unlink(socket)
+    }
+
+    /// A socket file left by a daemon that died is removed; one a live daemon answers on is
+    /// not taken over.
+    static func prepareSocketPath(_ path: String) throws {
+        guard path.utf8.count <= DaemonConfiguration.maximumSocketPathLength else {
+            throw StartupError(description: "--socket \(path): longer than \(DaemonConfiguration.maximumSocketPathLength) bytes")
+        }
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return }
+        guard status.st_mode & S_IFMT == S_IFSOCK else {
+            throw StartupError(description: "--socket \(path): exists and is not a socket")
+        }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (index, byte) in path.utf8.enumerated() { buffer[index] = byte }
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        if connected == 0 {
+            throw StartupError(description: "--socket \(path): another sevhostd is listening there")
+        }
+        unlink(path)
+    }
+}

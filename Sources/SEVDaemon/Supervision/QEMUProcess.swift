@@ -1,0 +1,43 @@
+import CSEVPlatform
+import Foundation
+
+/// Starting QEMU so that it outlives the daemon: its own session (a `kill -9` of sevhostd, or
+/// of its process group, leaves the guests running), its working directory the VM's, its
+/// output appended to the VM's `qemu.log`.
+enum QEMUProcess {
+    struct SpawnError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func spawn(program: String, arguments: [String], directory: String, log: String) throws(SpawnError) -> Int32 {
+        let fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw SpawnError(description: "cannot open \(log): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let argv = ([program] + arguments).map { strdup($0) } + [nil]
+        let environment = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in environment { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let status = csev_spawn_session(program, argv, environment, directory, fd, &pid)
+        guard status == 0 else { throw SpawnError(description: "cannot run \(program): \(String(cString: strerror(status)))") }
+        return pid
+    }
+
+    /// Whether `pid` is alive and still the QEMU of `qmpSocket` (its command line names the
+    /// socket), so a pid reused by an unrelated process after a reboot is not mistaken for it.
+    static func isRunning(pid: Int32, qmpSocket: String) -> Bool {
+        guard kill(pid, 0) == 0 || errno == EPERM else { return false }
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        // A zombie has an empty command line: it has exited.
+        guard !data.isEmpty else { return false }
+        return data.split(separator: 0).contains { String(decoding: $0, as: UTF8.self).contains(qmpSocket) }
+    }
+
+    /// The pid QEMU wrote with `-pidfile`.
+    static func readPidFile(_ path: String) -> Int32? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return Int32(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import QMP
+import SEVHostKit
+import SEVKit
+
+extension VMSupervisor {
+    /// Hands the guest owner's LAUNCH_SECRET packet to QEMU and continues the guest. The
+    /// packet passes through: it is not stored, logged or kept after this call. A firmware
+    /// refusal leaves the guest paused at the gate, so the owner can answer again.
+    func inject(_ name: String, _ request: InjectRequest) async throws(DaemonError) -> VMInfo {
+        let record = try record(name)
+        guard record.state == .awaitingSecret, let bundleText = record.bundle else {
+            throw .wrongState("\(name) is \(record.state.rawValue): a secret can only be injected into a VM awaiting-secret")
+        }
+        guard let header = Data(base64Encoded: request.header).map(Array.init) else {
+            throw .invalidRequest("header: not base64")
+        }
+        guard header.count == LaunchSecretPacket.headerSize else {
+            throw .invalidRequest("header: expected \(LaunchSecretPacket.headerSize) bytes, found \(header.count)")
+        }
+        guard let payload = Data(base64Encoded: request.payload).map(Array.init), !payload.isEmpty else {
+            throw .invalidRequest("payload: not base64, or empty")
+        }
+        let bundle: AttestationBundle
+        do {
+            bundle = try AttestationBundle(json: Array(bundleText.utf8), name: "\(name)'s measurement")
+        } catch {
+            throw .internalError(error.description)
+        }
+        if let measurement = request.measurement {
+            guard Data(base64Encoded: measurement) != nil else { throw .invalidRequest("measurement: not base64") }
+            guard Data(base64Encoded: measurement) == Data(base64Encoded: bundle.measurement) else {
+                throw .refused("\(name): the answer was made for another launch (its measurement is not \(name)'s current one); nothing was injected")
+            }
+        }
+        guard let client = live[name]?.client else { throw .qemu("\(name): no QMP connection to its QEMU") }
+        guard !busy.contains(name) else { throw .wrongState("\(name): another operation is in progress") }
+        busy.insert(name)
+        defer { busy.remove(name) }
+        let pid = live[name]?.pid
+        do {
+            try await AttestationAnswer(header: header, payload: payload)
+                .inject(client: client, bundle: bundle, guestPhysicalAddress: request.gpa)
+        } catch {
+            try? store.append(vm: name, kind: "action", message: "secret refused: \(error)")
+            switch error {
+            case .bundle(let text): throw .refused("\(name): \(text)")
+            case .wrongState, .notSEV: throw .wrongState("\(name): \(error)")
+            case .injectionRefused: throw .qemu("\(name): \(error); the guest stays paused")
+            default: throw .qemu("\(name): \(error)")
+            }
+        }
+        guard live[name]?.pid == pid else { throw .qemu("\(name): QEMU exited during the injection") }
+        metrics.injections.increment()
+        logger.info("secret injected; guest continued", metadata: ["vm": "\(name)", "bytes": "\(payload.count)"])
+        return try update(name, event: ("state", "secret injected (\(payload.count) bytes); guest continued")) {
+            $0.state = .running
+        }.info
+    }
+}

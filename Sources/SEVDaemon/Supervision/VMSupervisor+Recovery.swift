@@ -1,0 +1,44 @@
+import Foundation
+import QMP
+import SEVHostKit
+
+extension VMSupervisor {
+    /// After a restart (a crash, `kill -9`, an upgrade): every VM the store says has a QEMU
+    /// is looked for, by the pid it recorded or QEMU's pid file, checked against the VM's QMP
+    /// socket on the process's command line. A live one is taken over (its QMP socket
+    /// reconnected, a launch that was starting carried on); a gone one is marked failed. No
+    /// VM is ever started again by recovery.
+    func recover() async {
+        guard let records = try? store.all() else { return }
+        for record in records where record.state.hasProcess {
+            let pidFile = configuration.vmDirectory(record.name) + "/qemu.pid"
+            let pid = record.pid ?? QEMUProcess.readPidFile(pidFile)
+            guard let pid, QEMUProcess.isRunning(pid: pid, qmpSocket: record.qmp) else {
+                var reason = "QEMU\(pid.map { " (pid \($0))" } ?? "") exited while sevhostd was not running"
+                let output = lastOutput(record.name)
+                if !output.isEmpty { reason += "; last output: " + output.joined(separator: " | ") }
+                _ = try? markFailed(record.name, reason: reason)
+                logger.warning("VM lost while the daemon was down", metadata: ["vm": "\(record.name)", "reason": "\(reason)"])
+                continue
+            }
+            live[record.name] = LiveVM(pid: pid, isChild: false)
+            _ = try? update(record.name, event: ("action", "found again after a restart: pid \(pid), state \(record.state.rawValue)")) {
+                $0.pid = pid
+            }
+            logger.info("found again", metadata: ["vm": "\(record.name)", "pid": "\(pid)", "state": "\(record.state.rawValue)"])
+            let state = record.state
+            let measured = record.bundle != nil
+            let preAttested = record.preAttestation
+            let name = record.name
+            Task { await self.reattach(name, pid: pid, state: state, measured: measured, preAttested: preAttested) }
+        }
+    }
+
+    /// Reconnects to a VM found again and finishes what the previous daemon left half done.
+    private func reattach(_ name: String, pid: Int32, state: VMState, measured: Bool, preAttested: Bool) async {
+        guard let client = await connect(name, pid: pid) else { return }
+        if state == .starting || (state == .awaitingSecret && !measured) {
+            await settle(name, pid: pid, client: client, measure: preAttested)
+        }
+    }
+}

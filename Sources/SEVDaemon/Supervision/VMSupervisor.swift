@@ -1,0 +1,344 @@
+import Foundation
+import Launch
+import Logging
+import QMP
+import SEVHostKit
+import SEVKit
+
+/// Keeps the VMs: turns API requests into QEMU processes and store updates, and QEMU's
+/// events and exits back into states. An actor, so one VM's life is changed by one thing at a
+/// time; the store is the truth and `live` only holds process and QMP handles.
+///
+/// The lifecycle (see `VMState`): `start` spawns QEMU and returns at once; `bringUp` connects
+/// to QMP, reads the launch measurement (pre-attestation) and settles the VM in
+/// `awaiting-secret` or `running`; `inject` hands the guest owner's packet to QEMU and
+/// continues the guest; the exit watcher turns QEMU's end into `stopped` or `failed`.
+actor VMSupervisor {
+    let configuration: DaemonConfiguration
+    let store: VMStore
+    let metrics: DaemonMetrics
+    var logger: Logger
+    var live: [String: LiveVM] = [:]
+    /// VMs with an inject, stop or destroy in progress: a second one is refused, not queued.
+    var busy: Set<String> = []
+
+    init(configuration: DaemonConfiguration, store: VMStore, metrics: DaemonMetrics, logger: Logger) {
+        self.configuration = configuration
+        self.store = store
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    // MARK: - reading
+
+    func list() throws(DaemonError) -> [VMInfo] {
+        try storeCall { try store.all().map(\.info) }
+    }
+
+    func info(_ name: String) throws(DaemonError) -> VMInfo {
+        try record(name).info
+    }
+
+    func record(_ name: String) throws(DaemonError) -> VMRecord {
+        guard let record = try storeCall({ try store.record(name) }) else { throw .noSuchVM(name) }
+        return record
+    }
+
+    func health() throws(DaemonError) -> HealthInfo {
+        let all = try storeCall { try store.all() }
+        return HealthInfo(status: "ok", version: configuration.version, vms: all.count, active: all.filter(\.state.hasProcess).count)
+    }
+
+    /// The AttestationBundle JSON of the current launch.
+    func measurement(_ name: String) throws(DaemonError) -> String {
+        let record = try record(name)
+        guard record.state.hasProcess, let bundle = record.bundle else {
+            throw .wrongState("\(name) has no launch measurement (state \(record.state.rawValue)\(record.preAttestation ? "" : ", launched without pre-attestation"))")
+        }
+        return bundle
+    }
+
+    func logs(_ name: String, lines: Int) throws(DaemonError) -> [String] {
+        _ = try record(name)
+        return LogTail.lines(of: logPath(name), count: lines)
+    }
+
+    // MARK: - define, start
+
+    func create(_ request: CreateVMRequest) throws(DaemonError) -> VMInfo {
+        let file = request.file ?? "<spec>"
+        var spec: VMSpec
+        do {
+            spec = try SpecLoader.load(text: request.spec, file: file)
+        } catch {
+            throw .invalidSpec(error.description)
+        }
+        let socket = configuration.qmpSocket(spec.name)
+        spec.qmp = socket
+        let plan = try resolve(spec, file: file)
+        if socket.utf8.count > DaemonConfiguration.maximumSocketPathLength {
+            throw .invalidSpec("\(file): name: '\(spec.name)' is too long: its QMP socket \(socket) exceeds \(DaemonConfiguration.maximumSocketPathLength) bytes")
+        }
+        let now = Timestamp.now()
+        let record = VMRecord(
+            name: spec.name, spec: Self.json(spec), file: file, type: spec.confidential.type.rawValue,
+            policy: plan.policy.hex, preAttestation: Self.isPreAttested(plan), state: .defined, reason: nil, pid: nil,
+            qmp: socket, binary: nil, bundle: nil, stopRequested: false, dhCert: plan.dhCert, session: plan.session,
+            created: now, updated: now)
+        guard try storeCall({ try store.insert(record) }) else { throw .exists("a VM named '\(spec.name)' exists") }
+        logger.info("defined", metadata: ["vm": "\(spec.name)", "type": "\(record.type)", "policy": "\(record.policy)"])
+        return record.info
+    }
+
+    func start(_ name: String) throws(DaemonError) -> VMInfo {
+        var record = try record(name)
+        guard record.state.canStart, live[name] == nil else {
+            throw .wrongState("\(name) is \(record.state.rawValue): only a defined, stopped or failed VM can be started")
+        }
+        guard !busy.contains(name) else { throw .wrongState("\(name): another operation is in progress") }
+        let directory = configuration.vmDirectory(name)
+        let arguments: [String]
+        do {
+            arguments = try launchArguments(record, directory: directory)
+        } catch {
+            record = try markFailed(name, reason: error.description)
+            metrics.launchFailures.increment()
+            return record.info
+        }
+        unlink(record.qmp)
+        unlink(directory + "/qemu.pid")
+        appendLogBanner(name)
+        record = try update(name, event: ("state", "starting \(configuration.qemu)")) {
+            $0.state = .starting
+            $0.reason = nil
+            $0.bundle = nil
+            $0.pid = nil
+            $0.stopRequested = false
+            $0.binary = configuration.qemu
+        }
+        let pid: Int32
+        do {
+            pid = try QEMUProcess.spawn(program: configuration.qemu, arguments: arguments, directory: directory, log: logPath(name))
+        } catch {
+            metrics.launchFailures.increment()
+            return try markFailed(name, reason: error.description).info
+        }
+        record = try update(name, event: ("action", "QEMU started, pid \(pid)")) { $0.pid = pid }
+        live[name] = LiveVM(pid: pid, isChild: true, startedAt: .now)
+        metrics.launches.increment()
+        logger.info("QEMU started", metadata: ["vm": "\(name)", "pid": "\(pid)"])
+        let preAttested = record.preAttestation
+        Task { await self.bringUp(name, pid: pid, measure: preAttested) }
+        return record.info
+    }
+
+    /// QEMU's argv for the stored spec: the session files written into the VM's directory,
+    /// the daemon's QMP socket, and `-pidfile` so a restarted daemon can find the process.
+    private func launchArguments(_ record: VMRecord, directory: String) throws(DaemonError) -> [String] {
+        var spec: VMSpec
+        do {
+            spec = try SpecLoader.load(text: record.spec, file: record.file)
+        } catch {
+            throw .invalidSpec(error.description)
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            if let dhCert = record.dhCert, let session = record.session {
+                try AtomicFile.write(Array(dhCert.utf8), to: URL(fileURLWithPath: directory + "/godh.b64"), permissions: 0o600)
+                try AtomicFile.write(Array(session.utf8), to: URL(fileURLWithPath: directory + "/session.b64"), permissions: 0o600)
+                spec.confidential.dhCertFile = directory + "/godh.b64"
+                spec.confidential.sessionFile = directory + "/session.b64"
+            }
+        } catch {
+            throw .internalError("\(directory): \(error)")
+        }
+        let plan = try resolve(spec, file: record.file)
+        do {
+            return try QEMUCommandBuilder().arguments(for: plan) + ["-pidfile", directory + "/qemu.pid"]
+        } catch {
+            throw .invalidSpec("\(record.file): \(error.description)")
+        }
+    }
+
+    /// The launch builder's checks, with the firmware inspected and the host's C-bit values;
+    /// QEMU's argv is built once so every refusal happens here, not in a QEMU that exits.
+    private func resolve(_ spec: VMSpec, file: String) throws(DaemonError) -> LaunchPlan {
+        let plan: LaunchPlan
+        do {
+            let firmware = try FirmwareFacts(firmwareAt: spec.firmware.path)
+            plan = try LaunchPlan.resolve(spec, host: configuration.host, firmware: firmware)
+            _ = try QEMUCommandBuilder().arguments(for: plan)
+        } catch {
+            if error == .hostParametersUnknown {
+                throw .invalidSpec("\(file): \(error.description) (start sevhostd with --cbitpos and --reduced-phys-bits, or on an SEV host)")
+            }
+            throw .invalidSpec("\(file): \(error.description)")
+        }
+        return plan
+    }
+
+    /// SEV and SEV-ES guests with `pre-attestation: true` wait for a secret; an SNP guest is
+    /// attested from inside, so it runs at once.
+    static func isPreAttested(_ plan: LaunchPlan) -> Bool {
+        plan.preAttestation && plan.type != .sevSNP
+    }
+
+    // MARK: - bring-up
+
+    /// Connects to the new QEMU's QMP socket and settles the VM: measured and paused, or running.
+    func bringUp(_ name: String, pid: Int32, measure: Bool) async {
+        guard let client = await connect(name, pid: pid) else { return }
+        await settle(name, pid: pid, client: client, measure: measure)
+    }
+
+    /// Keeps trying the QMP socket until QEMU opens it, exits, or the start timeout passes.
+    func connect(_ name: String, pid: Int32) async -> QMPClient? {
+        let socket = configuration.qmpSocket(name)
+        let deadline = ContinuousClock.now + .milliseconds(Int64(configuration.startTimeout * 1000))
+        var lastError = "no attempt"
+        while ContinuousClock.now < deadline {
+            guard live[name]?.pid == pid else { return nil }
+            do {
+                let client = try await QMPClient.connect(path: socket, timeout: .seconds(10))
+                guard live[name]?.pid == pid else {
+                    await client.close()
+                    return nil
+                }
+                live[name]?.client = client
+                live[name]?.eventPump = Task { [weak self] in
+                    for await event in client.events { await self?.qmpEvent(name, event) }
+                }
+                return client
+            } catch {
+                lastError = error.description
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        guard live[name]?.pid == pid else { return nil }
+        await abandon(name, pid: pid, reason: "QEMU did not answer on its QMP socket within \(Int(configuration.startTimeout)) s (\(lastError))")
+        return nil
+    }
+
+    /// Reads the launch measurement and parks the VM at the gate, or lets it run.
+    func settle(_ name: String, pid: Int32, client: QMPClient, measure: Bool) async {
+        if measure {
+            let bundle: AttestationBundle
+            do {
+                bundle = try await AttestationBundle.collect(client: client)
+            } catch {
+                guard live[name]?.pid == pid else { return }
+                await abandon(name, pid: pid, reason: "pre-attestation: \(error)")
+                return
+            }
+            guard live[name]?.pid == pid else { return }
+            let json = String(decoding: bundle.json, as: UTF8.self)
+            let prefix = bundle.measurementBytes.map { Hex.encode(Array($0.prefix(8))) } ?? ""
+            try? update(name, event: ("state", "paused and measured (measurement \(prefix)…); waiting for the guest owner's secret")) {
+                $0.bundle = json
+                $0.state = .awaitingSecret
+            }
+        } else {
+            do {
+                let status = try await client.queryStatus()
+                if !status.running { try await client.cont() }
+            } catch {
+                guard live[name]?.pid == pid else { return }
+                await abandon(name, pid: pid, reason: "QMP: \(error)")
+                return
+            }
+            guard live[name]?.pid == pid else { return }
+            try? update(name, event: ("state", "running")) { $0.state = .running }
+        }
+        if let startedAt = live[name]?.startedAt {
+            metrics.launchSeconds.record(ContinuousClock.now - startedAt)
+        }
+        logger.info("settled", metadata: ["vm": "\(name)", "pid": "\(pid)", "measured": "\(measure)"])
+    }
+
+    /// A launch that cannot go on: QEMU is killed and the VM marked failed with `reason`
+    /// (the exit watcher then sees the exit, which changes nothing more).
+    func abandon(_ name: String, pid: Int32, reason: String) async {
+        logger.warning("launch failed", metadata: ["vm": "\(name)", "reason": "\(reason)"])
+        metrics.launchFailures.increment()
+        _ = try? markFailed(name, reason: reason)
+        kill(pid, SIGKILL)
+    }
+
+    // MARK: - QMP events
+
+    func qmpEvent(_ name: String, _ event: QMPEvent) {
+        metrics.qmpEvents.increment()
+        var message = event.name
+        if !event.data.isEmpty { message += " " + QMPValue.object(event.data).jsonText() }
+        try? store.append(vm: name, kind: "qmp", message: message)
+        // Someone continued the guest behind the daemon's back (not the inject in progress):
+        // say so rather than pretend it is still at the gate.
+        if event.name == "RESUME", !busy.contains(name), let record = try? store.record(name), record.state == .awaitingSecret {
+            try? update(name, event: ("state", "resumed through QMP without a secret from sevhostd")) { $0.state = .running }
+        }
+    }
+
+    // MARK: - helpers
+
+    @discardableResult
+    func update(_ name: String, event: (kind: String, message: String)? = nil, _ change: (inout VMRecord) -> Void) throws(DaemonError) -> VMRecord {
+        guard let record = try storeCall({ try store.update(name, event: event, change) }) else { throw .noSuchVM(name) }
+        return record
+    }
+
+    @discardableResult
+    func markFailed(_ name: String, reason: String) throws(DaemonError) -> VMRecord {
+        try update(name, event: ("state", "failed: \(reason)")) {
+            $0.state = .failed
+            $0.reason = reason
+        }
+    }
+
+    func storeCall<T>(_ body: () throws -> T) throws(DaemonError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw .internalError("state database: \(error)")
+        }
+    }
+
+    func logPath(_ name: String) -> String { configuration.vmDirectory(name) + "/qemu.log" }
+
+    /// A line in QEMU's log before each launch, so a failure's stderr lines are this launch's.
+    func appendLogBanner(_ name: String) {
+        let line = "\(Self.banner) \(Timestamp.now())\n"
+        if let handle = FileHandle(forWritingAtPath: logPath(name)) ?? {
+            FileManager.default.createFile(atPath: logPath(name), contents: nil, attributes: [.posixPermissions: 0o640])
+            return FileHandle(forWritingAtPath: logPath(name))
+        }() {
+            _ = try? handle.seekToEnd()
+            try? handle.write(contentsOf: Data(line.utf8))
+            try? handle.close()
+        }
+    }
+
+    static let banner = "--- sevhostd: launch at"
+
+    /// The last few lines QEMU printed in its current launch.
+    func lastOutput(_ name: String, lines: Int = 5) -> [String] {
+        let tail = LogTail.lines(of: logPath(name), count: 200)
+        let launch = tail.lastIndex(where: { $0.hasPrefix(Self.banner) }).map { Array(tail[($0 + 1)...]) } ?? tail
+        return Array(launch.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.suffix(lines))
+    }
+
+    static func json(_ spec: VMSpec) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(spec)) ?? Data(), as: UTF8.self)
+    }
+}
+
+extension VMSupervisor {
+    /// Events after `after` (one VM's or all) and the last sequence number handed out.
+    func events(vm: String?, after: Int64) throws(DaemonError) -> ([VMEvent], Int64) {
+        try storeCall {
+            let (events, last) = try store.events(vm: vm, after: after)
+            return (events.map(\.event), last)
+        }
+    }
+}

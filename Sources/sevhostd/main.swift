@@ -1,2 +1,0 @@
-// sevhostd: placeholder until the daemon lands.
-print("sevhostd")
