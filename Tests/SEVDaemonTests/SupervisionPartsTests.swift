@@ -1,0 +1,87 @@
+import Foundation
+import XCTest
+
+@testable import SEVDaemon
+
+final class SupervisionPartsTests: XCTestCase {
+    func testExitStatusesSayHowQEMUEnded() {
+        XCTAssertEqual(ExitStatus(waitStatus: 0).description, "QEMU exited with status 0")
+        XCTAssertTrue(ExitStatus(waitStatus: 0).isClean)
+        XCTAssertEqual(ExitStatus(waitStatus: 1 << 8).description, "QEMU exited with status 1")
+        XCTAssertEqual(ExitStatus(waitStatus: 9).description, "QEMU was killed by signal 9 (SIGKILL)")
+        XCTAssertEqual(ExitStatus(waitStatus: 11).description, "QEMU was killed by signal 11 (SIGSEGV)")
+        XCTAssertFalse(ExitStatus(waitStatus: 15).isClean)
+        XCTAssertEqual(ExitStatus.unknown.description, "QEMU exited")
+    }
+
+    /// The child gets stdin, stdout and stderr and nothing else of the daemon's (a leaked
+    /// listening socket would keep answering for a dead daemon), runs in its own session, in
+    /// the VM's directory.
+    func testSpawnedProcessesGetOnlyTheirLogAndTheirOwnSession() throws {
+        var template = Array("/tmp/sevhostd-spawn-XXXXXX".utf8CString)
+        let directory = String(cString: try XCTUnwrap(mkdtemp(&template)))
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // A descriptor the daemon holds without O_CLOEXEC.
+        let leaked = open("/dev/null", O_RDONLY)
+        defer { close(leaked) }
+        let log = directory + "/qemu.log"
+        let pid = try QEMUProcess.spawn(
+            program: "/bin/sh",
+            arguments: ["-c", "pwd; ls /proc/$$/fd | sort -n | tr '\\n' ' '; echo; ps -o sid= -p $$; echo $$"],
+            directory: directory, log: log)
+        var status: Int32 = 0
+        XCTAssertEqual(waitpid(pid, &status, 0), pid)
+        XCTAssertEqual(ExitStatus(waitStatus: status), .exited(0))
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        XCTAssertEqual(lines.count, 4, "\(lines)")
+        XCTAssertEqual(lines[0], directory)
+        // The shell's descriptors (ls reads them from its parent's /proc entry): exactly three,
+        // though this test process holds `leaked` and more without O_CLOEXEC.
+        XCTAssertGreaterThan(leaked, 2)
+        XCTAssertEqual(lines[1], "0 1 2")
+        XCTAssertEqual(lines[2], lines[3], "the child leads its own session")
+    }
+
+    func testASpawnFailureNamesTheProgram() {
+        XCTAssertThrowsError(try QEMUProcess.spawn(program: "/nonexistent/qemu", arguments: [], directory: "/tmp", log: "/dev/null")) {
+            XCTAssertEqual("\($0)", "cannot run /nonexistent/qemu: No such file or directory")
+        }
+    }
+
+    func testARunningProcessIsRecognisedOnlyByItsQMPSocket() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        process.arguments = ["30", "/run/test-vm.qmp"]
+        try process.run()
+        defer { process.terminate(); process.waitUntilExit() }
+        XCTAssertTrue(QEMUProcess.isRunning(pid: process.processIdentifier, qmpSocket: "/run/test-vm.qmp"))
+        XCTAssertFalse(QEMUProcess.isRunning(pid: process.processIdentifier, qmpSocket: "/run/other-vm.qmp"))
+        XCTAssertFalse(QEMUProcess.isRunning(pid: Int32.max, qmpSocket: "/run/test-vm.qmp"))
+    }
+
+    func testLogTailReadsTheLastLines() throws {
+        let path = NSTemporaryDirectory() + "sevhostd-tail-\(getpid()).log"
+        defer { unlink(path) }
+        let text = (1...5000).map { "line \($0)" }.joined(separator: "\n") + "\n"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertEqual(LogTail.lines(of: path, count: 3, chunk: 100), ["line 4998", "line 4999", "line 5000"])
+        XCTAssertEqual(LogTail.lines(of: path, count: 1), ["line 5000"])
+        XCTAssertEqual(LogTail.lines(of: path, count: 6000, chunk: 1000).count, 5000)
+        XCTAssertEqual(LogTail.lines(of: path + ".missing", count: 3), [])
+    }
+
+    func testAccessIsForListedUsersAndTheGroup() {
+        let policy = AccessPolicy(users: [0, 1000], group: 990)
+        let me = getpid()
+        XCTAssertTrue(policy.allows(PeerCredentials(pid: me, uid: 0, gid: 0)))
+        XCTAssertTrue(policy.allows(PeerCredentials(pid: me, uid: 1000, gid: 1000)))
+        XCTAssertTrue(policy.allows(PeerCredentials(pid: me, uid: 1234, gid: 990)))
+        // This test process (root here, or a developer) is not in group 990 as a supplementary group.
+        XCTAssertFalse(policy.allows(PeerCredentials(pid: me, uid: 65534, gid: 65534)))
+    }
+
+    func testTimestampsAreRFC3339UTCWithMilliseconds() {
+        let stamp = Timestamp.now()
+        XCTAssertNotNil(stamp.range(of: #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"#, options: .regularExpression), stamp)
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import SEVHostKit
+import XCTest
+
+@testable import SEVDaemon
+
+final class VMStoreTests: XCTestCase {
+    private var directory: String!
+
+    override func setUpWithError() throws {
+        var template = Array("/tmp/sevhostd-store-XXXXXX".utf8CString)
+        directory = String(cString: try XCTUnwrap(mkdtemp(&template)))
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private func record(_ name: String, state: VMState = .defined) -> VMRecord {
+        VMRecord(
+            name: name, spec: "{}", file: "spec.yaml", type: "sev", policy: "0x1", preAttestation: true, state: state,
+            reason: nil, pid: nil, qmp: "/run/\(name).qmp", binary: nil, bundle: nil, stopRequested: false,
+            dhCert: "GODH", session: "SESSION", created: "2026-11-22T00:00:00.000Z", updated: "2026-11-22T00:00:00.000Z")
+    }
+
+    func testTheDatabaseFileIsPrivate() throws {
+        let path = directory + "/sevhostd.sqlite"
+        _ = try VMStore(path: path)
+        let mode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+        XCTAssertEqual(mode & 0o777, 0o600)
+    }
+
+    func testInsertRefusesATakenNameAndRecordsTheDefinition() throws {
+        let store = try VMStore(path: directory + "/db.sqlite")
+        XCTAssertTrue(try store.insert(record("a")))
+        XCTAssertFalse(try store.insert(record("a")))
+        let (events, last) = try store.events(vm: "a", after: 0)
+        XCTAssertEqual(events.map(\.message), ["defined from spec.yaml"])
+        XCTAssertEqual(events.map(\.state), [.defined])
+        XCTAssertEqual(last, 1)
+    }
+
+    func testAStateChangeAndItsEventAreOneWrite() throws {
+        let store = try VMStore(path: directory + "/db.sqlite")
+        XCTAssertTrue(try store.insert(record("a")))
+        let updated = try XCTUnwrap(try store.update("a", event: ("state", "starting")) { $0.state = .starting; $0.pid = 42 })
+        XCTAssertEqual(updated.state, .starting)
+        XCTAssertEqual(try store.record("a")?.pid, 42)
+        try store.append(vm: "a", kind: "qmp", message: "STOP")
+        let events = try store.events(vm: "a", after: 1).events
+        XCTAssertEqual(events.map(\.kind), ["state", "qmp"])
+        XCTAssertEqual(events.map(\.state), [.starting, nil])
+        XCTAssertNil(try store.update("missing") { $0.state = .failed })
+    }
+
+    func testSequenceNumbersAreNeverHandedOutTwice() throws {
+        let store = try VMStore(path: directory + "/db.sqlite")
+        XCTAssertTrue(try store.insert(record("a")))
+        XCTAssertTrue(try store.insert(record("b")))
+        try store.delete("b")
+        XCTAssertNil(try store.record("b"))
+        XCTAssertEqual(try store.events(vm: nil, after: 0).last, 2)
+        XCTAssertTrue(try store.insert(record("c")))
+        XCTAssertEqual(try store.events(vm: "c", after: 0).events.map(\.seq), [3])
+    }
+
+    func testStateSurvivesReopening() throws {
+        let path = directory + "/db.sqlite"
+        do {
+            let store = try VMStore(path: path)
+            XCTAssertTrue(try store.insert(record("a")))
+            try store.update("a", event: ("state", "measured")) {
+                $0.state = .awaitingSecret
+                $0.bundle = "{}"
+                $0.pid = 7
+            }
+        }
+        let reopened = try VMStore(path: path)
+        let found = try XCTUnwrap(try reopened.record("a"))
+        XCTAssertEqual(found.state, .awaitingSecret)
+        XCTAssertEqual(found.info.pid, 7)
+        XCTAssertTrue(found.info.measured)
+        XCTAssertEqual(try reopened.all().map(\.name), ["a"])
+    }
+
+    func testAVMWithoutAProcessShowsNoPid() {
+        var stopped = record("a", state: .stopped)
+        stopped.pid = 99
+        XCTAssertNil(stopped.info.pid)
+    }
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# sevhostd: one simulated launch against 64 at once, and the daemon's memory.
+# Each launch is POST /v1/vms/NAME/start?wait=true, which answers once sevhost-sim (playing
+# QEMU, with the software SEV firmware) has measured the guest and the daemon has read the
+# measurement over QMP: the VM is paused in awaiting-secret.
+#
+# usage: benchmarks/daemon.sh [COUNT]   (default 64; release build of sevhostd and sevhost-sim)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count="${1:-64}"
+swift build -c release --product sevhostd >/dev/null
+swift build -c release --product sevhost-sim >/dev/null
+swift build -c release --product sevhost >/dev/null
+bin="$(swift build -c release --show-bin-path)"
+
+dir="$(mktemp -d /tmp/sevhostd-bench-XXXXXX)"
+cleanup() {
+    [ -n "${daemon:-}" ] && kill "$daemon" 2>/dev/null || true
+    pkill -9 -f "$dir/run/" 2>/dev/null || true
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+"$bin/sevhost-sim" --sim-state "$dir/sim" --print-pdh "$dir/pdh.cert"
+"$bin/sevhost" session "$dir/pdh.cert" 0x1 --out "$dir" --name owner >/dev/null 2>&1
+cat > "$dir/spec.yaml" <<SPEC
+name: template
+vcpus: 2
+cpu: EPYC-v4
+memory: 1G
+firmware:
+  path: /usr/share/OVMF/OVMF_CODE.fd
+confidential:
+  type: sev
+  policy: "0x1"
+  pre-attestation: true
+  dh-cert-file: $dir/owner_godh.b64
+  session-file: $dir/owner_session.b64
+SPEC
+SEVHOST_SIM_STATE="$dir/sim" SEVHOST_SIM_SECRET_OUT=guest-secrets.bin \
+    "$bin/sevhostd" --socket "$dir/d.sock" --state-dir "$dir/state" --run-dir "$dir/run" \
+    --qemu "$bin/sevhost-sim" --cbitpos 51 --reduced-phys-bits 1 --log-level warning 2>"$dir/daemon.log" &
+daemon=$!
+for _ in $(seq 100); do [ -S "$dir/d.sock" ] && break; sleep 0.1; done
+sleep 0.5
+
+echo "machine: $(uname -srm); $(nproc) CPUs; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+echo "sevhostd $("$bin/sevhostd" --version), release build; QEMU played by sevhost-sim (Debian OVMF, SEV, 2 vCPUs)"
+python3 benchmarks/daemon_launches.py "$dir/d.sock" "$dir/spec.yaml" "$daemon" "$count"
