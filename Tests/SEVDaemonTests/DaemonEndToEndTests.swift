@@ -1,0 +1,224 @@
+import Foundation
+import SEVHostKit
+import SEVTestSupport
+import XCTest
+
+/// sevhostd for real: the daemon binary on its Unix socket, sevhost-sim as QEMU, the
+/// `sevhost vm` CLI and the guest owner's own commands, as an operator and an owner would
+/// use them.
+final class DaemonEndToEndTests: XCTestCase {
+    private var harness: DaemonHarness!
+
+    override func setUpWithError() throws {
+        harness = try DaemonHarness()
+    }
+
+    override func tearDown() {
+        harness?.stop()
+    }
+
+    private func vm(_ arguments: String...) throws -> ProcessResult {
+        try harness.vm(arguments)
+    }
+
+    private func events(_ name: String) async throws -> [String] {
+        try await harness.client.events(of: name).events.map { "\($0.kind) \($0.state?.rawValue ?? "-")" }
+    }
+
+    /// create → start (paused, measured) → measurement → the owner verifies → inject →
+    /// running, with the owner's secret in the guest → stop.
+    func testTheWholeFlowThroughTheCLI() async throws {
+        try harness.startDaemon()
+        let spec = try harness.writeSpec(name: "web")
+
+        let created = try vm("create", spec)
+        XCTAssertEqual(created.stderr, "")
+        XCTAssertEqual(created.stdout, "created web (sev, policy 0x1)\n")
+        XCTAssertEqual(created.status, 0)
+
+        let started = try vm("start", "web")
+        XCTAssertEqual(started.stdout, "web: awaiting-secret (paused, measured; fetch with: sevhost vm measurement web)\n", started.stderr)
+        XCTAssertEqual(started.status, 0)
+        let pid = try XCTUnwrap(try await harness.client.showVM("web").pid)
+        XCTAssertEqual(harness.guestPids("web"), [pid])
+
+        let listed = try vm("list")
+        XCTAssertEqual(listed.stdout, """
+            NAME  STATE            TYPE  POLICY  PID
+            web   awaiting-secret  sev   0x1     \(pid)
+
+            """)
+
+        let bundle = harness.path("bundle.json")
+        XCTAssertEqual(try vm("measurement", "web", "--out", bundle).status, 0)
+        let answer = try harness.ownerAnswer(bundle: bundle, secret: "correct horse battery staple")
+        let injected = try vm("inject", "web", answer, "--bundle", bundle, "--gpa", DaemonHarness.secretGPA)
+        XCTAssertEqual(injected.stderr, "")
+        XCTAssertEqual(injected.stdout, "web: injected 48-byte secret; running\n")
+        XCTAssertEqual(injected.status, 0)
+        XCTAssertEqual(
+            try harness.guestSecrets("web"),
+            "/sys/kernel/security/secrets/coco/736869e5-84f0-4973-92ec-06879ce3da0b: 28 bytes: \"correct horse battery staple\"\n")
+        XCTAssertEqual(try await harness.client.showVM("web").state, .running)
+
+        let stopped = try vm("stop", "web")
+        XCTAssertEqual(stopped.status, 0, stopped.stderr)
+        XCTAssertEqual(try await harness.client.showVM("web").state, .stopped)
+        XCTAssertEqual(harness.guestPids("web"), [])
+
+        XCTAssertEqual(try await events("web"), [
+            "state defined", "state starting", "action -", "state awaiting-secret",
+            "qmp -", "state running", "action -", "qmp -", "state stopped",
+        ])
+        // The secret went to QEMU and was forgotten: not in the database, not in the daemon's log.
+        let database = try Data(contentsOf: URL(fileURLWithPath: harness.stateDirectory + "/sevhostd.sqlite"))
+        XCTAssertNil(database.range(of: Data("correct horse".utf8)))
+        XCTAssertFalse(harness.daemonLog().contains("correct horse"))
+        let payload = try XCTUnwrap(try String(contentsOfFile: answer, encoding: .utf8).split(separator: "\n").first { $0.hasPrefix("payload: ") })
+        XCTAssertNil(database.range(of: Data(payload.dropFirst(9).utf8)))
+    }
+
+    /// `kill -9` of the daemon with one VM at the gate, one running and one defined; a new
+    /// daemon finds each in its state with the same QEMU process, and the flow completes.
+    func testAKilledDaemonFindsEveryVMAgain() async throws {
+        try harness.startDaemon()
+        for name in ["gate", "busy", "idle"] {
+            XCTAssertEqual(try vm("create", try harness.writeSpec(name: name)).status, 0)
+        }
+        XCTAssertEqual(try vm("start", "gate").status, 0)
+        XCTAssertEqual(try vm("start", "busy").status, 0)
+        let busyBundle = harness.path("busy.json")
+        XCTAssertEqual(try vm("measurement", "busy", "--out", busyBundle).status, 0)
+        let busyAnswer = try harness.ownerAnswer(bundle: busyBundle, secret: "busy")
+        XCTAssertEqual(try vm("inject", "busy", busyAnswer, "--gpa", DaemonHarness.secretGPA).status, 0)
+        let before = try await harness.client.listVMs().vms
+        let gatePid = try XCTUnwrap(harness.guestPids("gate").first)
+        let busyPid = try XCTUnwrap(harness.guestPids("busy").first)
+
+        harness.killDaemon()
+        // The guests live on without their daemon.
+        XCTAssertEqual(harness.guestPids("gate"), [gatePid])
+        XCTAssertEqual(harness.guestPids("busy"), [busyPid])
+
+        try harness.startDaemon()
+        let after = try await harness.client.listVMs().vms
+        XCTAssertEqual(after.map(\.name), ["busy", "gate", "idle"])
+        XCTAssertEqual(after.map(\.state), [.running, .awaitingSecret, .defined])
+        XCTAssertEqual(after.map(\.pid), [busyPid, gatePid, nil])
+        XCTAssertEqual(after.map(\.measured), before.map(\.measured))
+        // Nothing started twice.
+        XCTAssertEqual(harness.guestPids(), [gatePid, busyPid].sorted())
+
+        let bundle = harness.path("gate.json")
+        XCTAssertEqual(try vm("measurement", "gate", "--out", bundle).status, 0)
+        let answer = try harness.ownerAnswer(bundle: bundle, secret: "after the restart")
+        let injected = try vm("inject", "gate", answer, "--bundle", bundle, "--gpa", DaemonHarness.secretGPA)
+        XCTAssertEqual(injected.stdout, "gate: injected 48-byte secret; running\n", injected.stderr)
+        XCTAssertTrue(try harness.guestSecrets("gate").hasSuffix("17 bytes: \"after the restart\"\n"))
+
+        // A guest that dies while no daemon watches is reported, not restarted.
+        harness.killDaemon()
+        kill(busyPid, SIGKILL)
+        XCTAssertTrue(harness.eventually { harness.guestPids("busy").isEmpty })
+        try harness.startDaemon()
+        let busy = try await harness.client.showVM("busy")
+        XCTAssertEqual(busy.state, .failed)
+        XCTAssertEqual(busy.reason?.hasPrefix("QEMU (pid \(busyPid)) exited while sevhostd was not running; last output: "), true, busy.reason ?? "")
+        XCTAssertEqual(harness.guestPids("busy"), [])
+        XCTAssertEqual(try vm("stop", "gate").status, 0)
+    }
+
+    /// A QEMU that dies of a signal leaves the VM failed, with how it died and its last lines.
+    func testACrashedQEMUFailsTheVMWithItsLastOutput() async throws {
+        try harness.startDaemon()
+        XCTAssertEqual(try vm("create", try harness.writeSpec(name: "fragile")).status, 0)
+        XCTAssertEqual(try vm("start", "fragile").status, 0)
+        let pid = try XCTUnwrap(harness.guestPids("fragile").first)
+        kill(pid, SIGSEGV)
+        XCTAssertTrue(try harness.eventually { try harness.vm(["show", "fragile", "--json"]).stdout.contains("\"failed\"") })
+        let shown = try await harness.client.showVM("fragile")
+        XCTAssertEqual(
+            shown.reason,
+            "QEMU was killed by signal 11 (SIGSEGV); last output: sevhost-sim: SEV guest measured, state launch-secret; QMP on \(harness.path("run/fragile.qmp"))")
+        XCTAssertNil(shown.pid)
+        XCTAssertEqual(try vm("start", "fragile").status, 0, "a failed VM can be started again")
+        XCTAssertEqual(try vm("destroy", "fragile").status, 1, "a VM with a process is only destroyed with --force")
+        XCTAssertEqual(try vm("destroy", "fragile", "--force").status, 0)
+        XCTAssertEqual(harness.guestPids(), [])
+    }
+
+    /// A "QEMU" that refuses the command line: its own words become the failure's reason.
+    func testAQEMUThatRefusesToStartFailsTheVMWithItsMessage() async throws {
+        let fake = harness.path("qemu-refuses")
+        try """
+            #!/bin/sh
+            echo "qemu-system-x86_64: -object sev-guest,id=sev0: sev_launch_start: LAUNCH_START ret=1 fw_error=16 'Invalid key'" >&2
+            exit 1
+
+            """.write(toFile: fake, atomically: true, encoding: .utf8)
+        chmod(fake, 0o755)
+        try harness.startDaemon(qemu: fake)
+        XCTAssertEqual(try vm("create", try harness.writeSpec(name: "doomed")).status, 0)
+        let started = try vm("start", "doomed")
+        XCTAssertEqual(started.status, 1)
+        XCTAssertEqual(started.stdout, "")
+        XCTAssertEqual(
+            started.stderr,
+            "sevhost: vm start: doomed: failed: QEMU exited with status 1 while starting; last output: qemu-system-x86_64: -object sev-guest,id=sev0: sev_launch_start: LAUNCH_START ret=1 fw_error=16 'Invalid key'\n")
+    }
+
+    func testSpecsAreCheckedWhenCreated() async throws {
+        try harness.startDaemon()
+        let spec = try harness.writeSpec(name: "twice")
+        XCTAssertEqual(try vm("create", spec).status, 0)
+        let again = try vm("create", spec)
+        XCTAssertEqual(again.status, 1)
+        XCTAssertEqual(again.stderr, "sevhost: vm create: a VM named 'twice' exists\n")
+
+        let es = try harness.writeSpec(name: "bad-policy", policy: "0x5")
+        let refused = try vm("create", es)
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.hasPrefix("sevhost: vm create: \(es): "), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("policy"), refused.stderr)
+        XCTAssertEqual(try await harness.client.listVMs().vms.map(\.name), ["twice"])
+
+        XCTAssertEqual(try vm("start", "nothing").stderr, "sevhost: vm start: no VM named 'nothing'\n")
+    }
+
+    /// 64 launches at once all reach the gate, and the daemon's memory stays small.
+    func testSixtyFourConcurrentLaunchesAllReachTheGate() async throws {
+        try harness.startDaemon()
+        let client = harness.client
+        let names = (1...64).map { String(format: "vm%02d", $0) }
+        for name in names {
+            let text = try String(contentsOfFile: try harness.writeSpec(name: name), encoding: .utf8)
+            _ = try await client.createVM(CreateVMRequest(spec: text.replacingOccurrences(of: "owner_", with: harness.path("owner_")), file: name))
+        }
+        let states = try await withThrowingTaskGroup(of: (String, VMState).self) { group in
+            for name in names {
+                group.addTask { (name, try await client.startVM(name, wait: true).state) }
+            }
+            var states: [String: VMState] = [:]
+            for try await (name, state) in group { states[name] = state }
+            return states
+        }
+        XCTAssertEqual(states.count, 64)
+        XCTAssertEqual(Set(states.values), [.awaitingSecret], "\(states.filter { $0.value != .awaitingSecret })")
+        XCTAssertEqual(harness.guestPids().count, 64)
+        let peak = try XCTUnwrap(residentPeak(of: try XCTUnwrap(harness.daemon?.processIdentifier)))
+        XCTAssertLessThan(peak, 200 << 20, "sevhostd's peak RSS with 64 VMs")
+        let metrics = try await client.metrics()
+        XCTAssertTrue(metrics.contains("sevhostd_vms{state=\"awaiting-secret\"} 64"), metrics)
+        XCTAssertTrue(metrics.contains("sevhostd_launches_total 64"), metrics)
+        for name in names { try await client.destroyVM(name, force: true) }
+        XCTAssertEqual(harness.guestPids(), [])
+    }
+
+    private func residentPeak(of pid: Int32) -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])
+        else { return nil }
+        return kilobytes * 1024
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import SEVTestSupport
+import XCTest
+
+/// templates/sevhostd.service as systemd reads it.
+final class SystemdUnitTests: XCTestCase {
+    private var unit: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("templates/sevhostd.service")
+    }
+
+    /// `systemd-analyze verify` with the ExecStart pointed at the built daemon: the only
+    /// complaints left are the man pages, which are not installed here.
+    func testSystemdAcceptsTheUnit() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze") else {
+            try Peers.missing("systemd-analyze (Debian package systemd)")
+        }
+        let text = try String(contentsOf: unit, encoding: .utf8)
+            .replacingOccurrences(of: "/usr/bin/sevhostd", with: DaemonHarness.sevhostd.path)
+            .replacingOccurrences(of: "/usr/bin/qemu-system-x86_64", with: "/bin/true")
+        var template = Array("/tmp/sevhostd-unit-XXXXXX".utf8CString)
+        let directory = String(cString: try XCTUnwrap(mkdtemp(&template)))
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let copy = directory + "/sevhostd.service"
+        try text.write(toFile: copy, atomically: true, encoding: .utf8)
+        let result = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/systemd-analyze"), ["verify", copy])
+        let complaints = (result.stdout + result.stderr).split(separator: "\n").filter { !$0.contains("Command 'man ") }
+        XCTAssertEqual(complaints, [])
+    }
+
+    func testTheUnitLeavesGuestsRunningWhenTheDaemonStops() throws {
+        let text = try String(contentsOf: unit, encoding: .utf8)
+        XCTAssertTrue(text.contains("\nKillMode=process\n"))
+        XCTAssertTrue(text.contains("\nRuntimeDirectoryPreserve=yes\n"))
+    }
+}
