@@ -126,7 +126,10 @@ let package = Package(
         ),
         .testTarget(name: "LaunchTests", dependencies: ["Launch", "SEVTestSupport"]),
         .testTarget(name: "QMPTests", dependencies: ["QMP", "SEVTestSupport"]),
-        .testTarget(name: "SEVHostKitTests", dependencies: ["SEVHostKit", "SEVTestSupport"]),
+        .testTarget(
+            name: "SEVHostKitTests",
+            dependencies: ["SEVHostKit", "Launch", "SEVTestSupport", .product(name: "Yams", package: "Yams")]
+        ),
         .testTarget(name: "SEVDaemonTests", dependencies: ["SEVDaemon", "SEVHostKit", "Launch", "SEVTestSupport"]),
         .testTarget(name: "sevhostTests", dependencies: ["SEVKit", "SEVPlatform", "SEVTestSupport"]),
         .testTarget(name: "SimulatorTests", dependencies: ["SEVKit", "SEVSimulator", "Launch", "QMP", "SEVTestSupport"]),

@@ -30,6 +30,7 @@ struct SEVHost: AsyncParsableCommand {
             FetchCommand.self,
             IDBlockCommand.self,
             KeyDigestCommand.self,
+            VMCommand.self,
         ]
     )
 }

@@ -32,12 +32,7 @@ struct AttestConnection: ParsableArguments {
     var gpa: String?
 
     func address() throws -> UInt64? {
-        guard let gpa else { return nil }
-        let lower = gpa.lowercased()
-        guard let value = lower.hasPrefix("0x") ? UInt64(lower.dropFirst(2), radix: 16) : UInt64(lower) else {
-            throw GuestOwnerFailure("--gpa \(gpa): expected a decimal or 0x-prefixed hex address")
-        }
-        return value
+        try gpa.map { try GuestOwnerInput.address($0, option: "--gpa") }
     }
 
     func connect() async throws(AttestationError) -> QMPClient {
@@ -182,14 +177,14 @@ struct AttestInjectCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: AttestConnection
 
-    @Argument(help: "The answer: `header: B64` and `payload: B64` lines, or JSON with header and payload.")
+    @Argument(help: "The answer file (- for standard input): `header: B64` and `payload: B64` lines, or JSON with header and payload.")
     var answer: String
 
     @Option(help: "The bundle the answer was made for: refuse when the guest's measurement changed since.")
     var bundle: String?
 
     func run() async throws {
-        let answerBytes = try GuestOwnerInput.read(answer, option: "ANSWER")
+        let answerBytes = try GuestOwnerInput.readOrStandardInput(answer, option: "ANSWER")
         let bundleValue = try bundle.map { path in
             try AttestationBundle(json: try GuestOwnerInput.read(path, option: "--bundle"), name: path)
         }

@@ -23,6 +23,21 @@ enum GuestOwnerInput {
         return [UInt8](data)
     }
 
+    /// Like `read`, with `-` meaning standard input (an answer piped from the guest owner).
+    static func readOrStandardInput(_ path: String, option: String) throws -> [UInt8] {
+        guard path == "-" else { return try read(path, option: option) }
+        return [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+    }
+
+    /// A guest physical address in decimal or 0x-prefixed hex.
+    static func address(_ text: String, option: String) throws -> UInt64 {
+        let lower = text.lowercased()
+        guard let value = lower.hasPrefix("0x") ? UInt64(lower.dropFirst(2), radix: 16) : UInt64(lower) else {
+            throw GuestOwnerFailure("\(option) \(text): expected a decimal or 0x-prefixed hex address")
+        }
+        return value
+    }
+
     /// sevctl's convention for keys and blobs: an existing file path, else base64 text.
     /// A file holding base64 text (as saved from QMP or virsh) is accepted too when its raw
     /// size is not the expected one but its decoded size is.

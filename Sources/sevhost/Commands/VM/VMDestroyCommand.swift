@@ -1,0 +1,26 @@
+import ArgumentParser
+import SEVHostKit
+
+/// `sevhost vm destroy NAME`.
+struct VMDestroyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "destroy",
+        abstract: "Forget a VM (its spec, state and events).",
+        discussion: "A VM with a QEMU process is refused unless --force, which kills QEMU first."
+    )
+
+    @OptionGroup var options: VMDaemonOptions
+
+    @Argument(help: "The VM's name.")
+    var name: String
+
+    @Flag(help: "Kill the VM's QEMU first if it has one.")
+    var force = false
+
+    func run() async throws {
+        try await VMReport.run("destroy", vm: name, options: options) {
+            try await options.client.destroyVM(name, force: force)
+            print("destroyed \(name)")
+        }
+    }
+}

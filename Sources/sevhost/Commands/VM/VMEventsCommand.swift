@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import SEVHostKit
+
+/// `sevhost vm events [NAME]`: the daemon's event history, and with --follow, its future.
+struct VMEventsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events",
+        abstract: "Print the events of one VM or of all: state changes, QEMU's QMP events, daemon actions.",
+        discussion: """
+            One line per event, `SEQ TIME VM KIND MESSAGE`, oldest first (--json: one JSON \
+            object per line). --follow keeps asking the daemon for newer events (long polls of \
+            30 s) until interrupted.
+            """
+    )
+
+    @OptionGroup var options: VMDaemonOptions
+
+    @Argument(help: "The VM's name (default: every VM).")
+    var name: String?
+
+    @Option(help: "Only events with a sequence number greater than this.")
+    var after: Int64 = 0
+
+    @Flag(help: "Wait for new events until interrupted.")
+    var follow = false
+
+    @Flag(help: "Print each event as one JSON object per line.")
+    var json = false
+
+    /// How long each --follow request asks the daemon to hold it.
+    static let followWait = 30
+
+    func validate() throws {
+        guard after >= 0 else { throw ValidationError("--after: expected a sequence number (0 or more)") }
+    }
+
+    func run() async throws {
+        try await VMReport.run("events", vm: name, options: options) {
+            let client = options.client
+            var after = self.after
+            repeat {
+                let wait = follow ? Self.followWait : nil
+                let list = if let name {
+                    try await client.events(of: name, after: after, wait: wait)
+                } else {
+                    try await client.events(after: after, wait: wait)
+                }
+                var text = ""
+                for event in list.events {
+                    text += (json ? VMRender.json(event, pretty: false) : VMRender.line(event)) + "\n"
+                }
+                VMOutput.write(text)
+                after = list.events.last?.seq ?? max(after, list.last)
+            } while follow
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import SEVHostKit
+
+/// `sevhost vm logs NAME`: the tail of QEMU's output.
+struct VMLogsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logs",
+        abstract: "Print the last lines of a VM's QEMU output (stdout and stderr)."
+    )
+
+    @OptionGroup var options: VMDaemonOptions
+
+    @Argument(help: "The VM's name.")
+    var name: String
+
+    @Option(help: "How many lines (1...10000; the daemon's default is 100).")
+    var lines: Int?
+
+    func validate() throws {
+        if let lines, !(1...10000).contains(lines) { throw ValidationError("--lines: expected 1...10000") }
+    }
+
+    func run() async throws {
+        try await VMReport.run("logs", vm: name, options: options) {
+            let text = try await options.client.logs(name, lines: lines)
+            VMOutput.write(text.isEmpty || text.hasSuffix("\n") ? text : text + "\n")
+        }
+    }
+}
