@@ -11,14 +11,14 @@ final class DaemonClientErrorTests: XCTestCase {
     /// The error `body` throws against a fake daemon that answers `answer`.
     private func failure(
         _ answer: FakeAnswer, timeout: Duration = .seconds(10), maximumResponseSize: Int = DaemonClient.defaultMaximumResponseSize,
-        _ body: (DaemonClient) async throws(DaemonClientError) -> Void
+        _ body: (DaemonClient) async throws -> Void
     ) async throws -> DaemonClientError {
         let server = try FakeDaemon { _ in answer }
         defer { server.stop() }
         let client = DaemonClient(socketPath: server.path, timeout: timeout, maximumResponseSize: maximumResponseSize)
         do {
             try await body(client)
-        } catch {
+        } catch let error as DaemonClientError {
             return error
         }
         XCTFail("the request succeeded")

@@ -35,7 +35,7 @@ public enum DaemonClientError: Error, Equatable, Sendable, CustomStringConvertib
         }
     }
 
-    private static func format(_ seconds: Double) -> String {
+    static func format(_ seconds: Double) -> String {
         seconds == seconds.rounded() && abs(seconds) < 1e15 ? String(Int64(seconds)) : String(seconds)
     }
 }

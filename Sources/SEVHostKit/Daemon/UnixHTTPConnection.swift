@@ -68,7 +68,7 @@ enum DaemonSocketReason {
             return String(cString: strerror(error.errnoCode))
         }
         if let error = error as? ChannelError, case .connectTimeout = error {
-            return "no connection within \(timeout.map { "\($0.secondsValue)" } ?? "the allowed time")s"
+            return "no connection within " + (timeout.map { DaemonClientError.format($0.secondsValue) + "s" } ?? "the allowed time")
         }
         if let error = error as? SocketAddressError, case .unixDomainSocketPathTooLong = error {
             return "the path is too long for a Unix socket address"
