@@ -392,3 +392,34 @@ final class VMCommandTests: XCTestCase {
             "sevhost: vm list: malformed answer from sevhostd to GET /v1/vms: HTTP 502 Bad Gateway without a sevhostd error body: '<html>proxy</html>'\n")
     }
 }
+
+/// man/sevhost-vm.1 documents every `vm` subcommand and every option each one takes, as
+/// the built binary's help lists them.
+final class VMManPageTests: XCTestCase {
+    func testTheManPageHasEverySubcommandAndOption() throws {
+        let page = try String(contentsOf: PackageRoot.url.appendingPathComponent("man/sevhost-vm.1"), encoding: .utf8)
+        let help = try Subprocess.sevhost(["vm", "--help"])
+        XCTAssertEqual(help.status, 0, help.stderr)
+        let section = help.stdout.components(separatedBy: "SUBCOMMANDS:\n").last!.components(separatedBy: "\n\n")[0]
+        let listed = section
+            .split(separator: "\n").compactMap { line -> String? in
+                guard line.hasPrefix("  "), !line.hasPrefix("   ") else { return nil }
+                return line.split(separator: " ").first.map(String.init)
+            }
+            .filter { $0 != "help" }
+        XCTAssertEqual(listed, ["create", "list", "show", "start", "stop", "destroy", "measurement", "inject", "events", "logs"])
+        for subcommand in listed {
+            XCTAssertTrue(page.contains(".B sevhost vm \(subcommand)\n"), "SYNOPSIS lacks \(subcommand)")
+            let usage = try Subprocess.sevhost(["vm", subcommand, "--help"]).stdout
+                .split(separator: "\n").first { $0.hasPrefix("USAGE:") } ?? ""
+            let options = usage.split(separator: " ").compactMap { token -> String? in
+                let name = token.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                return name.hasPrefix("--") ? name : nil
+            }
+            XCTAssertFalse(options.isEmpty, "\(subcommand): no options in \(usage)")
+            for option in options {
+                XCTAssertTrue(page.contains(option.replacingOccurrences(of: "-", with: "\\-")), "\(subcommand): the man page lacks \(option)")
+            }
+        }
+    }
+}

@@ -11,7 +11,9 @@ struct VMDaemonOptions: ParsableArguments {
             valueName: "SOCKET"))
     var daemon: String?
 
-    @Option(help: "Seconds to wait for the connection and each answer; requests that wait for the VM get the daemon's own limit on top.")
+    @Option(help: ArgumentHelp(
+        "Seconds to wait for the connection and each answer; requests that wait for the VM get the daemon's own limit on top.",
+        valueName: "SECONDS"))
     var timeout: Double = 30
 
     func validate() throws {

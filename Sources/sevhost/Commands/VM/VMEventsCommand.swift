@@ -19,7 +19,7 @@ struct VMEventsCommand: AsyncParsableCommand {
     @Argument(help: "The VM's name (default: every VM).")
     var name: String?
 
-    @Option(help: "Only events with a sequence number greater than this.")
+    @Option(help: ArgumentHelp("Only events with a sequence number greater than this.", valueName: "SEQ"))
     var after: Int64 = 0
 
     @Flag(help: "Wait for new events until interrupted.")

@@ -23,10 +23,10 @@ struct VMInjectCommand: AsyncParsableCommand {
     @Argument(help: "The answer file (- for standard input): `header: B64` and `payload: B64` lines, or JSON with header and payload.")
     var answer: String
 
-    @Option(help: "The bundle the answer was made for: refuse when the guest's measurement changed since.")
+    @Option(help: ArgumentHelp("The bundle the answer was made for: refuse when the guest's measurement changed since.", valueName: "FILE"))
     var bundle: String?
 
-    @Option(help: "Guest physical address for the secret (decimal or 0x hex); default: the firmware's secret area.")
+    @Option(help: ArgumentHelp("Guest physical address for the secret (decimal or 0x hex); default: the firmware's secret area.", valueName: "ADDR"))
     var gpa: String?
 
     func run() async throws {

@@ -13,7 +13,7 @@ struct VMLogsCommand: AsyncParsableCommand {
     @Argument(help: "The VM's name.")
     var name: String
 
-    @Option(help: "How many lines (1...10000; the daemon's default is 100).")
+    @Option(help: ArgumentHelp("How many lines (1...10000; the daemon's default is 100).", valueName: "N"))
     var lines: Int?
 
     func validate() throws {

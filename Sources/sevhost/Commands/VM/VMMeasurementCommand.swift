@@ -19,7 +19,7 @@ struct VMMeasurementCommand: AsyncParsableCommand {
     @Argument(help: "The VM's name.")
     var name: String
 
-    @Option(help: "Write the bundle to this file (atomically) instead of standard output.")
+    @Option(help: ArgumentHelp("Write the bundle to this file (atomically) instead of standard output.", valueName: "FILE"))
     var out: String?
 
     func run() async throws {
