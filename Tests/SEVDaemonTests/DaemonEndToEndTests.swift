@@ -39,7 +39,8 @@ final class DaemonEndToEndTests: XCTestCase {
         let started = try vm("start", "web")
         XCTAssertEqual(started.stdout, "web: awaiting-secret (paused, measured; fetch with: sevhost vm measurement web)\n", started.stderr)
         XCTAssertEqual(started.status, 0)
-        let pid = try XCTUnwrap(try await harness.client.showVM("web").pid)
+        let shown = try await harness.client.showVM("web")
+        let pid = try XCTUnwrap(shown.pid)
         XCTAssertEqual(harness.guestPids("web"), [pid])
 
         let listed = try vm("list")
@@ -54,19 +55,22 @@ final class DaemonEndToEndTests: XCTestCase {
         let answer = try harness.ownerAnswer(bundle: bundle, secret: "correct horse battery staple")
         let injected = try vm("inject", "web", answer, "--bundle", bundle, "--gpa", DaemonHarness.secretGPA)
         XCTAssertEqual(injected.stderr, "")
-        XCTAssertEqual(injected.stdout, "web: injected 48-byte secret; running\n")
+        XCTAssertEqual(injected.stdout, "web: injected 80-byte secret; running\n")
         XCTAssertEqual(injected.status, 0)
         XCTAssertEqual(
             try harness.guestSecrets("web"),
             "/sys/kernel/security/secrets/coco/736869e5-84f0-4973-92ec-06879ce3da0b: 28 bytes: \"correct horse battery staple\"\n")
-        XCTAssertEqual(try await harness.client.showVM("web").state, .running)
+        let running = try await harness.client.showVM("web")
+        XCTAssertEqual(running.state, .running)
 
         let stopped = try vm("stop", "web")
         XCTAssertEqual(stopped.status, 0, stopped.stderr)
-        XCTAssertEqual(try await harness.client.showVM("web").state, .stopped)
+        let stoppedVM = try await harness.client.showVM("web")
+        XCTAssertEqual(stoppedVM.state, .stopped)
         XCTAssertEqual(harness.guestPids("web"), [])
 
-        XCTAssertEqual(try await events("web"), [
+        let history = try await events("web")
+        XCTAssertEqual(history, [
             "state defined", "state starting", "action -", "state awaiting-secret",
             "qmp -", "state running", "action -", "qmp -", "state stopped",
         ])
@@ -113,7 +117,7 @@ final class DaemonEndToEndTests: XCTestCase {
         XCTAssertEqual(try vm("measurement", "gate", "--out", bundle).status, 0)
         let answer = try harness.ownerAnswer(bundle: bundle, secret: "after the restart")
         let injected = try vm("inject", "gate", answer, "--bundle", bundle, "--gpa", DaemonHarness.secretGPA)
-        XCTAssertEqual(injected.stdout, "gate: injected 48-byte secret; running\n", injected.stderr)
+        XCTAssertEqual(injected.stdout, "gate: injected 64-byte secret; running\n", injected.stderr)
         XCTAssertTrue(try harness.guestSecrets("gate").hasSuffix("17 bytes: \"after the restart\"\n"))
 
         // A guest that dies while no daemon watches is reported, not restarted.
@@ -180,7 +184,8 @@ final class DaemonEndToEndTests: XCTestCase {
         XCTAssertEqual(refused.status, 1)
         XCTAssertTrue(refused.stderr.hasPrefix("sevhost: vm create: \(es): "), refused.stderr)
         XCTAssertTrue(refused.stderr.contains("policy"), refused.stderr)
-        XCTAssertEqual(try await harness.client.listVMs().vms.map(\.name), ["twice"])
+        let kept = try await harness.client.listVMs().vms
+        XCTAssertEqual(kept.map(\.name), ["twice"])
 
         XCTAssertEqual(try vm("start", "nothing").stderr, "sevhost: vm start: no VM named 'nothing'\n")
     }
