@@ -422,4 +422,24 @@ final class VMManPageTests: XCTestCase {
             }
         }
     }
+
+    /// man/sevhostd.8 documents every option the built daemon takes.
+    func testTheDaemonsManPageHasEveryOption() throws {
+        let page = try String(contentsOf: PackageRoot.url.appendingPathComponent("man/sevhostd.8"), encoding: .utf8)
+        let daemon = Peers.productsDirectory.appendingPathComponent("sevhostd")
+        guard FileManager.default.isExecutableFile(atPath: daemon.path) else { try Peers.missing("the built sevhostd") }
+        let help = try Subprocess.run(daemon, ["--help"])
+        XCTAssertEqual(help.status, 0, help.stderr)
+        let options = help.stdout.components(separatedBy: "OPTIONS:\n").last!.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("  --") else { return nil }
+            let option = String(line.dropFirst(2).split(separator: " ")[0])
+            return ["--version", "--help"].contains(option) ? nil : option
+        }
+        XCTAssertGreaterThan(options.count, 10)
+        // Each one is an item of the OPTIONS section (roff escapes its dashes).
+        let section = try XCTUnwrap(page.components(separatedBy: ".SH OPTIONS\n").dropFirst().first?.components(separatedBy: "\n.SH ").first)
+        for option in options {
+            XCTAssertTrue(section.contains(option.replacingOccurrences(of: "-", with: "\\-") + " "), "sevhostd(8) OPTIONS lacks \(option)")
+        }
+    }
 }
