@@ -41,16 +41,26 @@ public final class FakeDaemon: @unchecked Sendable {
     public let directory: String
     public let path: String
     private let listener: Int32
+    /// Whether `directory` was made for this server (and is removed by `stop`).
+    private let ownsDirectory: Bool
     private let lock = NSLock()
     private var recorded: [RecordedRequest] = []
     private let done = DispatchSemaphore(value: 0)
 
-    public init(answer: @escaping @Sendable (RecordedRequest) -> FakeAnswer) throws {
-        var template = Array("/tmp/sevhost-fake-daemon-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw POSIXError(.EIO) }
-        directory = String(cString: made)
-        path = directory + "/sevhostd.sock"
-        listener = try FakeDaemon.listen(path)
+    /// Listens on `path`, or on `sevhostd.sock` in a new temporary directory.
+    public init(path: String? = nil, answer: @escaping @Sendable (RecordedRequest) -> FakeAnswer) throws {
+        if let path {
+            directory = (path as NSString).deletingLastPathComponent
+            self.path = path
+            ownsDirectory = false
+        } else {
+            var template = Array("/tmp/sevhost-fake-daemon-XXXXXX".utf8CString)
+            guard let made = mkdtemp(&template) else { throw POSIXError(.EIO) }
+            directory = String(cString: made)
+            self.path = directory + "/sevhostd.sock"
+            ownsDirectory = true
+        }
+        listener = try FakeDaemon.listen(self.path)
         let fd = listener
         let done = self.done
         let thread = Thread {
@@ -72,13 +82,14 @@ public final class FakeDaemon: @unchecked Sendable {
         return recorded
     }
 
-    /// Stops listening and waits (bounded) for the serving thread.
+    /// Stops listening, waits (bounded) for the serving thread, and removes the socket (and
+    /// the directory made for it).
     public func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
         _ = done.wait(timeout: .now() + 10)
         unlink(path)
-        rmdir(directory)
+        if ownsDirectory { rmdir(directory) }
     }
 
     /// A bound, listening Unix stream socket at `path`.

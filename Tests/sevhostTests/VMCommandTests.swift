@@ -375,6 +375,62 @@ final class VMCommandTests: XCTestCase {
         XCTAssertEqual(requests.map(\.target), ["/v1/events?wait=30", "/v1/events?after=10&wait=30", "/v1/events?after=14&wait=30"])
     }
 
+    /// A daemon restart under --follow: the connection is cut, the socket disappears and
+    /// comes back; the follower says so once and goes on after the last event it printed.
+    func testFollowSurvivesADaemonRestart() throws {
+        let path = directory.appendingPathComponent("sevhostd.sock").path
+        let first = try FakeDaemon(path: path) { request in
+            request.query == "wait=30" ? .json(200, "OK", Self.events) : .raw([])
+        }
+        final class Box: @unchecked Sendable { var server: FakeDaemon? }
+        let second = Box()
+        let restarted = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            // Once the follower's second poll was cut off, the "new daemon" takes over.
+            while first.requests.count < 2 { usleep(10_000) }
+            first.stop()
+            // A follower that never finds its daemon again would poll forever: keep trying.
+            for _ in 0..<100 where second.server == nil {
+                second.server = try? FakeDaemon(path: path) { request in
+                    request.query == "after=10&wait=30"
+                        ? .json(200, "OK", #"{"events":[{"seq":13,"vm":"web","time":"2026-11-22T10:01:00.000Z","kind":"action","message":"sevhostd started"}],"last":13}"#)
+                        : .json(500, "Internal Server Error", #"{"error":{"code":"internal","message":"enough"}}"#)
+                }
+                if second.server == nil { usleep(100_000) }
+            }
+            restarted.signal()
+        }
+        let result = try Subprocess.sevhost(["vm", "events", "--follow", "--daemon", path])
+        XCTAssertEqual(restarted.wait(timeout: .now() + 30), .success)
+        defer { second.server?.stop() }
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stdout, """
+            6 2026-11-22T10:00:01.000Z web state start requested
+            9 2026-11-22T10:00:02.500Z web qmp STOP
+            10 2026-11-22T10:00:03.000Z web state QEMU exited | no KVM
+            13 2026-11-22T10:01:00.000Z web action sevhostd started
+
+            """)
+        XCTAssertEqual(result.stderr, """
+            sevhost: vm events: malformed answer from sevhostd to GET /v1/events: the daemon closed the connection without answering; retrying every second
+            sevhost: vm events: enough
+
+            """)
+        XCTAssertEqual(first.requests.map(\.target).prefix(2), ["/v1/events?wait=30", "/v1/events?after=10&wait=30"])
+        XCTAssertEqual(second.server?.requests.map(\.target), ["/v1/events?after=10&wait=30", "/v1/events?after=13&wait=30"])
+    }
+
+    /// Before the daemon ever answered, --follow does not wait for one that may never come.
+    func testFollowWithoutADaemonFailsAtOnce() throws {
+        let result = try Subprocess.sevhost(["vm", "events", "--follow", "--daemon", "/nonexistent.sock"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderr, """
+            sevhost: vm events: cannot reach sevhostd at /nonexistent.sock: No such file or directory \
+            (is it running? --daemon or SEVHOST_DAEMON names another socket)
+
+            """)
+    }
+
     func testLogs() throws {
         let (result, requests) = try vm(["logs", "web", "--lines", "2"]) { _ in .text("qemu: line 1\nqemu: line 2") }
         XCTAssertEqual(result.status, 0, result.stderr)

@@ -10,7 +10,8 @@ struct VMEventsCommand: AsyncParsableCommand {
         discussion: """
             One line per event, `SEQ TIME VM KIND MESSAGE`, oldest first (--json: one JSON \
             object per line). --follow keeps asking the daemon for newer events (long polls of \
-            30 s) until interrupted.
+            30 s) until interrupted; when the daemon goes away after answering once (a \
+            restart), it says so once on stderr and asks again every second.
             """
     )
 
@@ -31,6 +32,17 @@ struct VMEventsCommand: AsyncParsableCommand {
     /// How long each --follow request asks the daemon to hold it.
     static let followWait = 30
 
+    /// How long --follow waits before asking a daemon that went away again.
+    static let retryInterval: Duration = .seconds(1)
+
+    /// Failures a daemon restart causes: no socket for a moment, a connection cut mid-answer.
+    static func isTransient(_ error: DaemonClientError) -> Bool {
+        switch error {
+        case .cannotConnect, .malformedResponse: true
+        case .api, .timedOut: false
+        }
+    }
+
     func validate() throws {
         guard after >= 0 else { throw ValidationError("--after: expected a sequence number (0 or more)") }
     }
@@ -39,13 +51,30 @@ struct VMEventsCommand: AsyncParsableCommand {
         try await VMReport.run("events", vm: name, options: options) {
             let client = options.client
             var after = self.after
+            var answered = false
+            var retrying = false
             repeat {
                 let wait = follow ? Self.followWait : nil
-                let list = if let name {
-                    try await client.events(of: name, after: after, wait: wait)
-                } else {
-                    try await client.events(after: after, wait: wait)
+                let list: VMEventList
+                do {
+                    list = if let name {
+                        try await client.events(of: name, after: after, wait: wait)
+                    } else {
+                        try await client.events(after: after, wait: wait)
+                    }
+                } catch let error as DaemonClientError where follow && answered && Self.isTransient(error) {
+                    // The daemon went away under a follower (restarted, say): keep asking,
+                    // from the last event seen, so that nothing is missed or printed twice.
+                    if !retrying {
+                        let message = VMReport.message(error, vm: name, socket: options.socketPath)
+                        FileHandle.standardError.write(Data("sevhost: vm events: \(message); retrying every second\n".utf8))
+                        retrying = true
+                    }
+                    try await Task.sleep(for: Self.retryInterval)
+                    continue
                 }
+                answered = true
+                retrying = false
                 var text = ""
                 for event in list.events {
                     text += (json ? VMRender.json(event, pretty: false) : VMRender.line(event)) + "\n"
