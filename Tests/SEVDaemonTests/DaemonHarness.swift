@@ -74,6 +74,9 @@ final class DaemonHarness: @unchecked Sendable {
         environment["SEVHOST_SIM_STATE"] = simState
         // Relative: each simulated guest writes its secret area into its own VM directory.
         environment["SEVHOST_SIM_SECRET_OUT"] = "guest-secrets.bin"
+        // A simulated guest killed by a signal should die at once, as QEMU does, not linger
+        // in Swift's crash backtracer.
+        environment["SWIFT_BACKTRACE"] = "enable=no"
         process.environment = environment
         FileManager.default.createFile(atPath: path("daemon.log"), contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: path("daemon.log")))

@@ -54,6 +54,12 @@ final class SupervisionPartsTests: XCTestCase {
         process.arguments = ["30", "/run/test-vm.qmp"]
         try process.run()
         defer { process.terminate(); process.waitUntilExit() }
+        // Until exec, the child's command line is still this test's.
+        let deadline = Date().addingTimeInterval(10)
+        while !((try? String(contentsOfFile: "/proc/\(process.processIdentifier)/cmdline", encoding: .utf8))?.hasPrefix("/bin/sleep") ?? false),
+              Date() < deadline {
+            usleep(10_000)
+        }
         XCTAssertTrue(QEMUProcess.isRunning(pid: process.processIdentifier, qmpSocket: "/run/test-vm.qmp"))
         XCTAssertFalse(QEMUProcess.isRunning(pid: process.processIdentifier, qmpSocket: "/run/other-vm.qmp"))
         XCTAssertFalse(QEMUProcess.isRunning(pid: Int32.max, qmpSocket: "/run/test-vm.qmp"))

@@ -233,7 +233,7 @@ actor VMSupervisor {
             guard live[name]?.pid == pid else { return }
             let json = String(decoding: bundle.json, as: UTF8.self)
             let prefix = bundle.measurementBytes.map { Hex.encode(Array($0.prefix(8))) } ?? ""
-            try? update(name, event: ("state", "paused and measured (measurement \(prefix)…); waiting for the guest owner's secret")) {
+            _ = try? update(name, event: ("state", "paused and measured (measurement \(prefix)…); waiting for the guest owner's secret")) {
                 $0.bundle = json
                 $0.state = .awaitingSecret
             }
@@ -247,7 +247,7 @@ actor VMSupervisor {
                 return
             }
             guard live[name]?.pid == pid else { return }
-            try? update(name, event: ("state", "running")) { $0.state = .running }
+            _ = try? update(name, event: ("state", "running")) { $0.state = .running }
         }
         if let startedAt = live[name]?.startedAt {
             metrics.launchSeconds.record(ContinuousClock.now - startedAt)
@@ -274,7 +274,7 @@ actor VMSupervisor {
         // Someone continued the guest behind the daemon's back (not the inject in progress):
         // say so rather than pretend it is still at the gate.
         if event.name == "RESUME", !busy.contains(name), let record = try? store.record(name), record.state == .awaitingSecret {
-            try? update(name, event: ("state", "resumed through QMP without a secret from sevhostd")) { $0.state = .running }
+            _ = try? update(name, event: ("state", "resumed through QMP without a secret from sevhostd")) { $0.state = .running }
         }
     }
 
@@ -308,7 +308,7 @@ actor VMSupervisor {
     func appendLogBanner(_ name: String) {
         let line = "\(Self.banner) \(Timestamp.now())\n"
         if let handle = FileHandle(forWritingAtPath: logPath(name)) ?? {
-            FileManager.default.createFile(atPath: logPath(name), contents: nil, attributes: [.posixPermissions: 0o640])
+            _ = FileManager.default.createFile(atPath: logPath(name), contents: nil, attributes: [.posixPermissions: 0o640])
             return FileHandle(forWritingAtPath: logPath(name))
         }() {
             _ = try? handle.seekToEnd()

@@ -19,23 +19,27 @@ final class DaemonMetrics: Sendable {
     private let residentBytes: Gauge
 
     init() {
-        launches = registry.makeCounter(name: "sevhostd_launches_total", help: "QEMU processes started.")
-        launchFailures = registry.makeCounter(name: "sevhostd_launch_failures_total", help: "Launches that failed before settling.")
-        crashes = registry.makeCounter(name: "sevhostd_qemu_crashes_total", help: "QEMU processes that ended without being asked to.")
-        injections = registry.makeCounter(name: "sevhostd_secret_injections_total", help: "Launch secrets injected.")
-        qmpEvents = registry.makeCounter(name: "sevhostd_qmp_events_total", help: "QMP events received from QEMU.")
-        requests = registry.makeCounter(name: "sevhostd_http_requests_total", help: "API requests answered.")
-        forbidden = registry.makeCounter(name: "sevhostd_http_forbidden_total", help: "API requests refused by the peer check.")
+        func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+            MetricNameDescriptor(namespace: "sevhostd", metricName: metric, unitName: unit, helpText: help)
+        }
+        launches = registry.makeCounter(descriptor: name("launches", "total", "QEMU processes started."))
+        launchFailures = registry.makeCounter(descriptor: name("launch_failures", "total", "Launches that failed before settling."))
+        crashes = registry.makeCounter(descriptor: name("qemu_crashes", "total", "QEMU processes that ended without being asked to."))
+        injections = registry.makeCounter(descriptor: name("secret_injections", "total", "Launch secrets injected."))
+        qmpEvents = registry.makeCounter(descriptor: name("qmp_events", "total", "QMP events received from QEMU."))
+        requests = registry.makeCounter(descriptor: name("http_requests", "total", "API requests answered."))
+        forbidden = registry.makeCounter(descriptor: name("http_forbidden", "total", "API requests refused by the peer check."))
         launchSeconds = registry.makeDurationHistogram(
-            name: "sevhostd_launch_seconds",
-            buckets: [.milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60)],
-            help: "From start to awaiting-secret or running.")
+            descriptor: name("launch", "seconds", "From start to awaiting-secret or running."),
+            buckets: [.milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60)])
         var states: [VMState: Gauge] = [:]
         for state in VMState.allCases {
-            states[state] = registry.makeGauge(name: "sevhostd_vms", labels: [("state", state.rawValue)], help: "VMs by state.")
+            states[state] = registry.makeGauge(
+                descriptor: MetricNameDescriptor(namespace: "sevhostd", metricName: "vms", unitName: "", helpText: "VMs by state."),
+                labels: [("state", state.rawValue)])
         }
         self.states = states
-        residentBytes = registry.makeGauge(name: "sevhostd_resident_memory_bytes", help: "The daemon's resident set size.")
+        residentBytes = registry.makeGauge(descriptor: name("resident_memory", "bytes", "The daemon's resident set size."))
     }
 
     /// The exposition text, with the gauges brought up to date first.
