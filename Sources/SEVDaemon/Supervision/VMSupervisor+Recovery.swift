@@ -36,7 +36,9 @@ extension VMSupervisor {
 
     /// Reconnects to a VM found again and finishes what the previous daemon left half done.
     private func reattach(_ name: String, pid: Int32, state: VMState, measured: Bool, preAttested: Bool) async {
-        guard let client = await connect(name, pid: pid) else { return }
+        // A launch that was starting may still be abandoned after the start timeout; a guest
+        // at the gate or running is never killed for a slow monitor.
+        guard let client = await connect(name, pid: pid, patient: state != .starting) else { return }
         if state == .starting || (state == .awaitingSecret && !measured) {
             await settle(name, pid: pid, client: client, measure: preAttested)
         }

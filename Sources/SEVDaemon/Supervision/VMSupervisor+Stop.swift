@@ -102,7 +102,7 @@ extension VMSupervisor {
             try? store.append(vm: name, kind: "action", message: "\(status.description)")
         } else if record.stopRequested || (status.isClean && record.state != .starting) {
             let why = record.stopRequested ? "stopped on request (\(status.description))" : "the guest shut down (\(status.description))"
-            try? update(name, event: ("state", why)) {
+            _ = try? update(name, event: ("state", why)) {
                 $0.state = .stopped
                 $0.reason = nil
                 $0.pid = nil
@@ -113,7 +113,7 @@ extension VMSupervisor {
             if !output.isEmpty { reason += "; last output: " + output.joined(separator: " | ") }
             metrics.crashes.increment()
             logger.warning("QEMU ended unexpectedly", metadata: ["vm": "\(name)", "pid": "\(pid)", "reason": "\(reason)"])
-            try? update(name, event: ("state", "failed: \(reason)")) {
+            _ = try? update(name, event: ("state", "failed: \(reason)")) {
                 $0.state = .failed
                 $0.reason = reason
                 $0.pid = nil

@@ -92,8 +92,11 @@ actor VMSupervisor {
 
     func start(_ name: String) throws(DaemonError) -> VMInfo {
         var record = try record(name)
-        guard record.state.canStart, live[name] == nil else {
+        guard record.state.canStart else {
             throw .wrongState("\(name) is \(record.state.rawValue): only a defined, stopped or failed VM can be started")
+        }
+        if let previous = live[name] {
+            throw .wrongState("\(name): its previous QEMU (pid \(previous.pid)) has not exited yet")
         }
         guard !busy.contains(name) else { throw .wrongState("\(name): another operation is in progress") }
         let directory = configuration.vmDirectory(name)
@@ -191,12 +194,16 @@ actor VMSupervisor {
         await settle(name, pid: pid, client: client, measure: measure)
     }
 
-    /// Keeps trying the QMP socket until QEMU opens it, exits, or the start timeout passes.
-    func connect(_ name: String, pid: Int32) async -> QMPClient? {
+    /// Keeps trying the QMP socket until QEMU opens it, exits, or the start timeout passes;
+    /// then the launch is abandoned (QEMU killed, the VM failed). With `patient`, for a guest
+    /// found again after a restart, it never gives up while the process lives: a monitor that
+    /// is slow to answer is no reason to kill a running guest.
+    func connect(_ name: String, pid: Int32, patient: Bool = false) async -> QMPClient? {
         let socket = configuration.qmpSocket(name)
         let deadline = ContinuousClock.now + .milliseconds(Int64(configuration.startTimeout * 1000))
         var lastError = "no attempt"
-        while ContinuousClock.now < deadline {
+        var reported = false
+        while patient || ContinuousClock.now < deadline {
             guard live[name]?.pid == pid else { return nil }
             do {
                 let client = try await QMPClient.connect(path: socket, timeout: .seconds(10))
@@ -212,7 +219,11 @@ actor VMSupervisor {
             } catch {
                 lastError = error.description
             }
-            try? await Task.sleep(for: .milliseconds(50))
+            if patient, !reported, ContinuousClock.now >= deadline {
+                reported = true
+                try? store.append(vm: name, kind: "action", message: "QMP socket not answering (\(lastError)); still trying")
+            }
+            try? await Task.sleep(for: .milliseconds(ContinuousClock.now < deadline ? 50 : 1000))
         }
         guard live[name]?.pid == pid else { return nil }
         await abandon(name, pid: pid, reason: "QEMU did not answer on its QMP socket within \(Int(configuration.startTimeout)) s (\(lastError))")
