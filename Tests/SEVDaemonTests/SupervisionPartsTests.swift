@@ -55,9 +55,12 @@ final class SupervisionPartsTests: XCTestCase {
         let process = Process()
         // The socket path rides along as the shell's $0 (sleep would refuse it as an argument).
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "sleep 30", "/run/test-vm.qmp"]
+        process.arguments = ["-c", "sleep 30; exit 0", "/run/test-vm.qmp"]
         try process.run()
-        defer { process.terminate(); process.waitUntilExit() }
+        defer {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
         // Until exec, the child's command line is still this test's.
         let deadline = Date().addingTimeInterval(10)
         while !((try? String(contentsOfFile: "/proc/\(process.processIdentifier)/cmdline", encoding: .utf8))?.hasPrefix("/bin/sh") ?? false),
