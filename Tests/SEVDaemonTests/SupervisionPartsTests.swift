@@ -52,23 +52,25 @@ final class SupervisionPartsTests: XCTestCase {
     }
 
     func testARunningProcessIsRecognisedOnlyByItsQMPSocket() throws {
-        let process = Process()
-        // The socket path rides along as the shell's $0 (sleep would refuse it as an argument).
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "sleep 30; exit 0", "/run/test-vm.qmp"]
-        try process.run()
-        defer {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        // The socket path rides along as the shell's $0, as QEMU's argv carries its -qmp.
+        let pid = try QEMUProcess.spawn(
+            program: "/bin/sh", arguments: ["-c", "sleep 30; exit 0", "/run/test-vm.qmp"], directory: "/tmp", log: "/dev/null")
+        // The kernel fills the command line in at the end of exec, after posix_spawn returns.
+        for _ in 0..<5000 where (try? FileHandle(forReadingAtPath: "/proc/\(pid)/cmdline")?.readToEnd())??.isEmpty != false {
+            usleep(1000)
         }
-        // Until exec, the child's command line is still this test's.
-        let deadline = Date().addingTimeInterval(10)
-        while !((try? String(contentsOfFile: "/proc/\(process.processIdentifier)/cmdline", encoding: .utf8))?.hasPrefix("/bin/sh") ?? false),
-              Date() < deadline {
-            usleep(10_000)
+        XCTAssertTrue(QEMUProcess.isRunning(pid: pid, qmpSocket: "/run/test-vm.qmp"))
+        XCTAssertFalse(QEMUProcess.isRunning(pid: pid, qmpSocket: "/run/other-vm.qmp"))
+        // The whole session (the shell and its sleep) goes.
+        kill(-pid, SIGKILL)
+        // Dead but not yet collected: a zombie is not running.
+        for _ in 0..<5000 where (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.contains(") Z ") == false {
+            usleep(1000)
         }
-        XCTAssertTrue(QEMUProcess.isRunning(pid: process.processIdentifier, qmpSocket: "/run/test-vm.qmp"))
-        XCTAssertFalse(QEMUProcess.isRunning(pid: process.processIdentifier, qmpSocket: "/run/other-vm.qmp"))
+        XCTAssertFalse(QEMUProcess.isRunning(pid: pid, qmpSocket: "/run/test-vm.qmp"))
+        var status: Int32 = 0
+        XCTAssertEqual(waitpid(pid, &status, 0), pid)
+        XCTAssertFalse(QEMUProcess.isRunning(pid: pid, qmpSocket: "/run/test-vm.qmp"))
         XCTAssertFalse(QEMUProcess.isRunning(pid: Int32.max, qmpSocket: "/run/test-vm.qmp"))
     }
 

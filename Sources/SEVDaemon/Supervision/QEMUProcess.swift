@@ -29,10 +29,21 @@ enum QEMUProcess {
     /// socket), so a pid reused by an unrelated process after a reboot is not mistaken for it.
     static func isRunning(pid: Int32, qmpSocket: String) -> Bool {
         guard kill(pid, 0) == 0 || errno == EPERM else { return false }
-        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
-        // A zombie has an empty command line: it has exited.
-        guard !data.isEmpty else { return false }
-        return data.split(separator: 0).contains { String(decoding: $0, as: UTF8.self).contains(qmpSocket) }
+        // A zombie has exited; its parent has not collected it yet.
+        guard let stat = readProcFile(pid, "stat"), let close = stat.lastIndex(of: UInt8(ascii: ")")),
+              close + 2 < stat.count, stat[close + 2] != UInt8(ascii: "Z"), stat[close + 2] != UInt8(ascii: "X")
+        else { return false }
+        guard let commandLine = readProcFile(pid, "cmdline") else { return false }
+        // Empty only while the process is between fork and exec (the kernel fills it in last).
+        guard !commandLine.isEmpty else { return true }
+        return commandLine.split(separator: 0).contains { String(decoding: $0, as: UTF8.self).contains(qmpSocket) }
+    }
+
+    /// A /proc file read to its end: they report a size of 0, so a read sized by stat gets nothing.
+    private static func readProcFile(_ pid: Int32, _ name: String) -> [UInt8]? {
+        guard let handle = FileHandle(forReadingAtPath: "/proc/\(pid)/\(name)") else { return nil }
+        defer { try? handle.close() }
+        return (try? handle.readToEnd()).map { Array($0 ?? Data()) }
     }
 
     /// The pid QEMU wrote with `-pidfile`.
