@@ -56,22 +56,24 @@ final class SupervisionPartsTests: XCTestCase {
         let pid = try QEMUProcess.spawn(
             program: "/bin/sh", arguments: ["-c", "sleep 30; exit 0", "/run/test-vm.qmp"], directory: "/tmp", log: "/dev/null")
         // The kernel fills the command line in at the end of exec, after posix_spawn returns.
-        for _ in 0..<5000 where (try? FileHandle(forReadingAtPath: "/proc/\(pid)/cmdline")?.readToEnd())??.isEmpty != false {
-            usleep(1000)
-        }
+        waitUntil { (try? FileHandle(forReadingAtPath: "/proc/\(pid)/cmdline")?.readToEnd())??.isEmpty == false }
         XCTAssertTrue(QEMUProcess.isRunning(pid: pid, qmpSocket: "/run/test-vm.qmp"))
         XCTAssertFalse(QEMUProcess.isRunning(pid: pid, qmpSocket: "/run/other-vm.qmp"))
         // The whole session (the shell and its sleep) goes.
         kill(-pid, SIGKILL)
         // Dead but not yet collected: a zombie is not running.
-        for _ in 0..<5000 where (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.contains(") Z ") == false {
-            usleep(1000)
-        }
+        waitUntil { (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.contains(") Z ") == true }
         XCTAssertFalse(QEMUProcess.isRunning(pid: pid, qmpSocket: "/run/test-vm.qmp"))
         var status: Int32 = 0
         XCTAssertEqual(waitpid(pid, &status, 0), pid)
         XCTAssertFalse(QEMUProcess.isRunning(pid: pid, qmpSocket: "/run/test-vm.qmp"))
         XCTAssertFalse(QEMUProcess.isRunning(pid: Int32.max, qmpSocket: "/run/test-vm.qmp"))
+    }
+
+    /// Polls `condition` every millisecond for at most five seconds.
+    private func waitUntil(_ condition: () -> Bool) {
+        let deadline = Date().addingTimeInterval(5)
+        while !condition(), Date() < deadline { usleep(1000) }
     }
 
     func testLogTailReadsTheLastLines() throws {
