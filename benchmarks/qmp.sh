@@ -31,14 +31,25 @@ echo "machine: $(uname -srm); $(nproc) CPUs; $(grep -m1 'model name' /proc/cpuin
 echo "qemu: $("$qemu" --version | head -1)"
 echo "python: $("$python" --version 2>&1); qemu.qmp $("$python" -c 'import importlib.metadata as m; print(m.version("qemu.qmp"))')"
 echo "count: $count sequential query-status round trips each"
+# QEMU's own CPU time (user + system, all its threads) around each client run, per command:
+# what that client's requests cost the server.
+tick="$(getconf CLK_TCK)"
+qemu_cpu() { awk '{print $14 + $15}' "/proc/$qemu_pid/stat"; }
+run() {   # run LABEL COUNT COMMAND...: the client's own line, then QEMU's CPU per command
+    local label=$1 n=$2 before after; shift 2
+    before=$(qemu_cpu)
+    "$@"
+    after=$(qemu_cpu)
+    echo "  QEMU CPU during $label: $(( (after - before) * 1000000 / tick / n )) us per query-status"
+}
 # Warm both paths once, then measure sequential round trips: sevhost, Python, sevhost again
 # (so drift from other load on the machine shows), then 8 requests in flight for each.
 "$sevhost" qmp "$socket" bench --count 200 >/dev/null
 "$python" benchmarks/qmp_roundtrips.py "$socket" 200 >/dev/null
-"$sevhost" qmp "$socket" bench --count "$count"
-"$python" benchmarks/qmp_roundtrips.py "$socket" "$count"
-"$sevhost" qmp "$socket" bench --count "$count"
+run "sevhost (both lines)" $((2 * count)) "$sevhost" qmp "$socket" bench --count "$count"
+run "qemu.qmp" "$count" "$python" benchmarks/qmp_roundtrips.py "$socket" "$count"
+run "sevhost (both lines)" $((2 * count)) "$sevhost" qmp "$socket" bench --count "$count"
 "$sevhost" qmp "$socket" bench --count "$count" --concurrency 8
 "$python" benchmarks/qmp_roundtrips.py "$socket" "$count" 8
 # The floor under every client: QEMU's own answer rate with no client library at all.
-"$python" benchmarks/qmp_roundtrips.py "$socket" "$count" raw
+run "raw socket" "$count" "$python" benchmarks/qmp_roundtrips.py "$socket" "$count" raw
