@@ -11,9 +11,9 @@ count="${1:-20000}"
 qemu="${QEMU:-/usr/bin/qemu-system-x86_64}"
 python=".venv/bin/python"
 
-if [ -z "${SEVHOST:-}" ]; then
-    swift build -c release --product sevhost >/dev/null
-    SEVHOST="$(swift build -c release --show-bin-path)/sevhost"
+if [ -z "${SEVHOST:-}" ]; then   # the build a user installs, as benchmarks/digest.sh uses
+    swift build -c release --static-swift-stdlib --product sevhost --scratch-path .build-static >/dev/null
+    SEVHOST="$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)/sevhost"
 fi
 sevhost="$SEVHOST"
 
