@@ -30,9 +30,9 @@ public enum MeasurementFiles {
     /// The whole file.
     ///
     /// Reads straight into the array's own storage, sized from `fstat`: one allocation, no
-    /// zero-filled staging block and no second copy (for a 2 MiB firmware those were a third
-    /// of `sevhost digest`'s own work). A file longer than `fstat` said (one still growing, a
-    /// pseudo-file) is read to its end all the same.
+    /// zero-filled 1 MiB staging block and no second copy of every byte (a firmware image is
+    /// read on every `sevhost digest`, where each millisecond shows). A file longer than `fstat`
+    /// said (one still growing, a pseudo-file) is read to its end all the same.
     public static func contents(_ path: String) throws(MeasurementFileError) -> [UInt8] {
         let fd = try openForReading(path)
         defer { close(fd) }
