@@ -42,6 +42,8 @@ let package = Package(
             ]
         ),
         .target(name: "CSEVPlatform"),
+        // HTTP GET through libcurl loaded at run time (KDS fetches), so executables start without it.
+        .target(name: "CHTTPGet"),
         // The /dev/sev ioctls through the kernel's <linux/psp-sev.h> (linux-libc-dev 6.12).
         .target(name: "CSEVFirmware"),
         .target(name: "SEVPlatform", dependencies: ["SEVKit", "CSEVPlatform", "CSEVFirmware"]),
@@ -66,7 +68,7 @@ let package = Package(
         .target(
             name: "SEVHostKit",
             dependencies: [
-                "SEVKit", "SEVPlatform", "Launch", "QMP",
+                "SEVKit", "SEVPlatform", "Launch", "QMP", "CHTTPGet",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

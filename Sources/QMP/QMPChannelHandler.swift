@@ -36,6 +36,14 @@ final class QMPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     private var greetingDeadline: Scheduled<Void>?
     private var pending: [Int64: Pending] = [:]
     private var nextID: Int64 = 1
+    /// The request sent without an `id`, whose reply therefore comes without one. A request goes
+    /// untagged only when nothing else is in flight (the usual one-at-a-time flow), saving QEMU
+    /// from reading the id's bytes. The first reply without an id is its reply; if that request
+    /// expired first, the late reply is recognised and dropped rather than given to another.
+    private var untaggedID: Int64?
+    /// Set once a request has expired: its reply may still arrive, so from then on every
+    /// request carries an id.
+    private var repliesMayStraggle = false
     private var eventWaiters: [EventWaiter] = []
     private var nextWaiterToken: UInt64 = 0
     /// Events not yet taken by `nextEvent`, oldest first, bounded so a chatty guest with no
@@ -83,10 +91,15 @@ final class QMPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         }
         let id = nextID
         nextID += 1
+        // QMP answers requests in order, so with nothing else in flight (and no expired request
+        // whose reply may still come) the next reply without an id can only be this one's.
+        let tagged = !pending.isEmpty || repliesMayStraggle
+        if !tagged { untaggedID = id }
         var buffer = context.channel.allocator.buffer(capacity: 64 + command.utf8.count)
-        QMPRequest.write(command: command, arguments: arguments, id: id, into: &buffer)
+        QMPRequest.write(command: command, arguments: arguments, id: tagged ? id : nil, into: &buffer)
         let deadline = eventLoop.scheduleTask(in: timeout) { [self] in
             guard let expired = pending.removeValue(forKey: id) else { return }
+            repliesMayStraggle = true
             expired.completion(.failure(.timedOut(waitingFor: "the reply to \(command)", seconds: seconds)))
         }
         pending[id] = Pending(command: command, completion: completion, deadline: deadline)
@@ -201,13 +214,21 @@ final class QMPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         let key: Int64
         if let number = id?.int64Value {
             key = number
-        } else if id == nil, pending.count == 1, let only = pending.keys.first {
-            // QEMU answers a request it could not parse without an id; with one request in
-            // flight there is no doubt whose error it is.
-            key = only
+        } else if id == nil || id == .null {
+            if let untaggedID {
+                // The untagged request's reply (stale if that request expired: dropped below).
+                key = untaggedID
+            } else if pending.count == 1, let only = pending.keys.first {
+                // QEMU answers a request it could not parse without an id; with one request in
+                // flight there is no doubt whose error it is.
+                key = only
+            } else {
+                return
+            }
         } else {
             return  // not ours (an id we never sent): ignore rather than misattribute
         }
+        if key == untaggedID { untaggedID = nil }
         guard let request = pending.removeValue(forKey: key) else { return }
         request.deadline?.cancel()
         switch outcome {

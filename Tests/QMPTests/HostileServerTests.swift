@@ -188,6 +188,27 @@ final class HostileServerTests: XCTestCase {
         await client.close()
     }
 
+    /// A request sent while nothing else is in flight carries no id (QEMU reads fewer bytes),
+    /// one sent beside another does. Once a request has expired its reply may still come, so
+    /// later requests carry ids and that late, id-less reply is not taken for theirs.
+    func testLateReplyToAnExpiredRequestIsNotTakenForTheNext() async throws {
+        let path = try serve { peer in
+            guard let first = peer.handshake(), first.command == "query-sev", first.id == "null",
+                let second = peer.readRequest(), second.command == "query-status", second.id != "null"
+            else { return }
+            peer.send(#"{"error": {"class": "GenericError", "desc": "query-sev, too late"}}"# + "\n")
+            peer.send(#"{"return": {"status": "paused", "running": false}, "id": \#(second.id)}"# + "\n")
+            peer.drain()
+        }
+        let client = try await QMPClient.connect(path: path, timeout: .seconds(2))
+        await expectError(.timedOut(waitingFor: "the reply to query-sev", seconds: 0.25)) {
+            _ = try await client.querySEV(timeout: .milliseconds(250))
+        }
+        let status = try await client.queryStatus()
+        XCTAssertEqual(status, QMPStatus(status: .paused, running: false))
+        await client.close()
+    }
+
     /// QEMU answers a request it cannot parse with an error that has no id.
     func testErrorWithoutIdGoesToTheOnlyRequestInFlight() async throws {
         let path = try serve { peer in

@@ -57,6 +57,7 @@ final class JSONWireTests: XCTestCase {
 
     func testRequestBytes() {
         XCTAssertEqual(QMPRequest.line(command: "query-status", arguments: nil, id: 1), #"{"execute":"query-status","id":1}"# + "\n")
+        XCTAssertEqual(QMPRequest.line(command: "query-status", arguments: nil, id: nil), #"{"execute":"query-status"}"# + "\n")
         XCTAssertEqual(
             QMPRequest.line(command: "sev-inject-launch-secret", arguments: ["packet-header": "AQ==", "secret": "Ag==", "gpa": .uint(.max)], id: 42),
             #"{"execute":"sev-inject-launch-secret","arguments":{"gpa":18446744073709551615,"packet-header":"AQ==","secret":"Ag=="},"id":42}"#

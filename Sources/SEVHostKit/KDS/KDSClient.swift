@@ -1,7 +1,5 @@
+import CHTTPGet
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import SEVKit
 
 /// Fetches certificate chains, VCEKs and CRLs from AMD's Key Distribution Service (or a mirror),
@@ -158,31 +156,45 @@ public struct KDSClient: Sendable {
         seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.1f", seconds)
     }
 
+    /// One GET through libcurl (`CHTTPGet`), on a Dispatch thread since the call blocks.
+    ///
+    /// Not `URLSession`: importing FoundationNetworking links libcurl and its ~35 dependent
+    /// libraries into every process of the `sevhost` executable, about 10 ms of start-up for
+    /// every command, including those that never go near the network (`digest`); CHTTPGet
+    /// loads libcurl only when a fetch happens.
     private static func perform(_ url: URL, timeout: Double) async throws -> (Int, [String: String], [UInt8]) {
-        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
-        request.httpMethod = "GET"
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        let session = URLSession(configuration: configuration)
-        defer { session.finishTasksAndInvalidate() }
+        let text = url.absoluteString
         return try await withCheckedThrowingContinuation { continuation in
-            let task = session.dataTask(with: request) { data, response, error in
-                if let error {
-                    continuation.resume(throwing: error)
+            DispatchQueue.global().async {
+                var response = chttp_response()
+                defer { chttp_response_free(&response) }
+                guard chttp_get(text, timeout, &response) == 0 else {
+                    let reason = withUnsafeBytes(of: response.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                    continuation.resume(throwing: HTTPGetError(reason: reason))
                     return
                 }
-                guard let http = response as? HTTPURLResponse else {
-                    continuation.resume(throwing: URLError(.badServerResponse))
-                    return
-                }
-                var headers: [String: String] = [:]
-                for (k, v) in http.allHeaderFields {
-                    if let k = k as? String, let v = v as? String { headers[k] = v }
-                }
-                continuation.resume(returning: (http.statusCode, headers, [UInt8](data ?? Data())))
+                let body = response.body.map { [UInt8](UnsafeBufferPointer(start: $0, count: response.body_length)) } ?? []
+                let headerText = response.headers.map { String(cString: $0) } ?? ""
+                continuation.resume(returning: (response.status, Self.headerFields(headerText), body))
             }
-            task.resume()
         }
+    }
+
+    /// "Name: value" lines (after the status line) as a dictionary; a repeated name keeps the last.
+    static func headerFields(_ text: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for line in text.split(whereSeparator: \.isNewline) {
+            guard let colon = line.firstIndex(of: ":"), !line.hasPrefix("HTTP/") else { continue }
+            let name = String(line[..<colon]).trimmingCharacters(in: .whitespaces)
+            fields[name] = String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+        }
+        return fields
+    }
+
+    /// Why a GET did not produce an answer (libcurl's one-line reason).
+    struct HTTPGetError: Error, LocalizedError {
+        let reason: String
+        var errorDescription: String? { reason }
     }
 
     /// Writes atomically (temp file in the same directory, then rename), so a crash or a full

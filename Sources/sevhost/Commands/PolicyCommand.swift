@@ -15,6 +15,7 @@ struct PolicyCommand: ParsableCommand {
 
     struct Explain: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "explain",
             abstract: "Print every field of a policy given in hex or as names.",
             discussion: "Examples: sevhost policy explain --type snp 0x30000; sevhost policy explain --type sev nodbg,es")
 
@@ -36,6 +37,7 @@ struct PolicyCommand: ParsableCommand {
 
     struct Build: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "build",
             abstract: "Print the hex value of a policy given as flag names.",
             discussion: """
                 SEV flags: nodbg, noks, es, nosend, domain, sev, api=MAJOR.MINOR.

@@ -11,6 +11,7 @@ struct VMSACommand: AsyncParsableCommand {
 
     struct Build: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "build",
             abstract: "Write the 4096-byte VMSA page vCPU N starts with.",
             discussion: """
                 Same arguments as `sevctl vmsa build`. With --fpu zero the page is byte-identical to \
@@ -120,6 +121,7 @@ struct VMSACommand: AsyncParsableCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Print a VMSA page's fields as JSON (sevctl's layout).",
             discussion: "--extended adds the SNP VMPL and SEV_FEATURES, the x87/SSE control words and any other non-zero byte sevctl's layout does not show.")
 
