@@ -33,19 +33,4 @@ struct SEVHost: AsyncParsableCommand {
             VMCommand.self,
         ]
     )
-
-    /// `sevhost digest` in its plain form skips ArgumentParser's reflection (a quarter of its
-    /// run time, see DigestFastPath); everything else, and any digest it is unsure of, is parsed
-    /// as usual.
-    static func main() async {
-        if let digest = DigestFastPath.command(CommandLine.arguments.dropFirst()) {
-            do {
-                try await digest.run()
-            } catch {
-                exit(withError: error)
-            }
-            return
-        }
-        await main(nil)
-    }
 }
