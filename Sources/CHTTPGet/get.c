@@ -1,40 +1,29 @@
-// libcurl's easy interface, resolved at run time. The option numbers are libcurl's stable ABI
-// (curl.h: CURLOPTTYPE_* base + index), written out so the build needs no libcurl headers.
+// libcurl's easy interface, resolved at run time: the option and info numbers come from
+// libcurl's own header (libcurl4-openssl-dev), the functions from dlopen, so the executable is
+// not linked against libcurl and its ~35 dependencies.
 #include "chttpget.h"
 
+#include <curl/curl.h>
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum {
-    OPT_WRITEDATA = 10001,
-    OPT_URL = 10002,
-    OPT_ERRORBUFFER = 10010,
-    OPT_USERAGENT = 10018,
-    OPT_HEADERDATA = 10029,
-    OPT_WRITEFUNCTION = 20011,
-    OPT_HEADERFUNCTION = 20079,
-    OPT_FOLLOWLOCATION = 52,
-    OPT_MAXREDIRS = 68,
-    OPT_NOSIGNAL = 99,
-    OPT_TIMEOUT_MS = 155,
-    INFO_RESPONSE_CODE = 0x200002,
-    GLOBAL_DEFAULT = 3,
-    CURL_ERROR_SIZE = 256,
-};
+/// The largest body taken: AMD's certificates and CRLs are a few KiB; a server (or a mirror)
+/// that sends more is refused rather than allowed to fill memory.
+enum { MAXIMUM_BODY = 16 << 20 };
 
 typedef size_t (*write_callback)(char *, size_t, size_t, void *);
 
 static struct {
-    int (*global_init)(long);
-    void *(*easy_init)(void);
-    int (*easy_setopt)(void *, int, ...);
-    int (*easy_perform)(void *);
-    int (*easy_getinfo)(void *, int, ...);
-    void (*easy_cleanup)(void *);
-    const char *(*easy_strerror)(int);
+    CURLcode (*global_init)(long);
+    CURL *(*easy_init)(void);
+    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+    CURLcode (*easy_perform)(CURL *);
+    CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+    void (*easy_cleanup)(CURL *);
+    const char *(*easy_strerror)(CURLcode);
     char load_error[200];
 } curl;
 
@@ -64,7 +53,7 @@ static void load_curl(void) {
         curl.easy_init = NULL;
         return;
     }
-    if (curl.global_init(GLOBAL_DEFAULT) != 0) {
+    if (curl.global_init(CURL_GLOBAL_DEFAULT) != 0) {
         snprintf(curl.load_error, sizeof curl.load_error, "libcurl failed to initialise");
         curl.easy_init = NULL;
     }
@@ -74,10 +63,12 @@ static void load_curl(void) {
 typedef struct {
     char *bytes;
     size_t length, capacity;
+    size_t limit;
     int failed;
 } buffer;
 
 static size_t append(buffer *b, const char *data, size_t length) {
+    if (b->limit && b->length + length > b->limit) { b->failed = 2; return 0; }  // libcurl then fails the transfer
     if (b->length + length + 1 > b->capacity) {
         size_t capacity = b->capacity ? b->capacity : 4096;
         while (capacity < b->length + length + 1) capacity *= 2;
@@ -110,37 +101,43 @@ int chttp_get(const char *url, double timeout_seconds, chttp_response *out) {
         snprintf(out->error, sizeof out->error, "%s", curl.load_error);
         return -1;
     }
-    void *easy = curl.easy_init();
+    CURL *easy = curl.easy_init();
     if (easy == NULL) {
         snprintf(out->error, sizeof out->error, "libcurl could not start a transfer");
         return -1;
     }
     buffer body = {0}, headers = {0};
+    headers.limit = 64 << 10;
+    body.limit = MAXIMUM_BODY;
     char error[CURL_ERROR_SIZE] = {0};
     long timeout_ms = timeout_seconds > 0 ? (long)(timeout_seconds * 1000) : 0;
-    curl.easy_setopt(easy, OPT_URL, url);
-    curl.easy_setopt(easy, OPT_ERRORBUFFER, error);
-    curl.easy_setopt(easy, OPT_USERAGENT, "sevhost");
-    curl.easy_setopt(easy, OPT_NOSIGNAL, 1L);
-    curl.easy_setopt(easy, OPT_FOLLOWLOCATION, 1L);
-    curl.easy_setopt(easy, OPT_MAXREDIRS, 10L);
-    curl.easy_setopt(easy, OPT_TIMEOUT_MS, timeout_ms);
-    curl.easy_setopt(easy, OPT_WRITEFUNCTION, (write_callback)on_body);
-    curl.easy_setopt(easy, OPT_WRITEDATA, &body);
-    curl.easy_setopt(easy, OPT_HEADERFUNCTION, (write_callback)on_header);
-    curl.easy_setopt(easy, OPT_HEADERDATA, &headers);
-    int code = curl.easy_perform(easy);
+    curl.easy_setopt(easy, CURLOPT_URL, url);
+    curl.easy_setopt(easy, CURLOPT_ERRORBUFFER, error);
+    curl.easy_setopt(easy, CURLOPT_USERAGENT, "sevhost");
+    curl.easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl.easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
+    curl.easy_setopt(easy, CURLOPT_MAXREDIRS, 10L);
+    curl.easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl.easy_setopt(easy, CURLOPT_WRITEFUNCTION, (write_callback)on_body);
+    curl.easy_setopt(easy, CURLOPT_WRITEDATA, &body);
+    curl.easy_setopt(easy, CURLOPT_HEADERFUNCTION, (write_callback)on_header);
+    curl.easy_setopt(easy, CURLOPT_HEADERDATA, &headers);
+    CURLcode code = curl.easy_perform(easy);
     if (code != 0 || body.failed || headers.failed) {
-        const char *reason = body.failed || headers.failed ? "out of memory" : error[0] ? error : curl.easy_strerror(code);
+        const char *reason = body.failed == 2    ? "the response body is larger than 16 MiB"
+                             : headers.failed == 2 ? "the response headers are larger than 64 KiB"
+                             : body.failed || headers.failed ? "out of memory"
+                             : error[0] ? error : curl.easy_strerror(code);
         snprintf(out->error, sizeof out->error, "%s", reason);
         // One line: libcurl's messages sometimes end in a newline.
         out->error[strcspn(out->error, "\r\n")] = 0;
+        int oversized = body.failed == 2 || headers.failed == 2;
         curl.easy_cleanup(easy);
         free(body.bytes);
         free(headers.bytes);
-        return -1;
+        return oversized ? -2 : -1;
     }
-    curl.easy_getinfo(easy, INFO_RESPONSE_CODE, &out->status);
+    curl.easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &out->status);
     curl.easy_cleanup(easy);
     out->body = (unsigned char *)body.bytes;
     out->body_length = body.length;

@@ -64,7 +64,9 @@ public final class LocalKDSServer: @unchecked Sendable {
 
     public func stop() {
         if process.isRunning {
-            process.terminate()
+            // SIGKILL, not SIGTERM: a server started from a Swift concurrency thread inherits
+            // that thread's blocked signals, SIGTERM among them, and would never go.
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: routesFile)

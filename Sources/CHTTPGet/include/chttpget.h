@@ -18,7 +18,8 @@ typedef struct {
 /// GETs `url` (redirects followed, `timeout_seconds` for the whole transfer) through libcurl,
 /// which is loaded with dlopen on the first call rather than linked: the `sevhost` executable
 /// then starts without libcurl and its ~35 dependent libraries, which only KDS fetches need.
-/// Blocking; thread-safe. Returns 0 with `status`, `body` and `headers` set, or -1 with `error`.
+/// Blocking; thread-safe. Returns 0 with `status`, `body` and `headers` set, or -1 with `error`
+/// (-2 when the answer was larger than 16 MiB of body or 64 KiB of headers, and refused).
 int chttp_get(const char *url, double timeout_seconds, chttp_response *out);
 
 /// Frees what chttp_get allocated; the struct itself belongs to the caller.

@@ -114,6 +114,8 @@ public struct KDSClient: Sendable {
             let (status, headers, body): (Int, [String: String], [UInt8])
             do {
                 (status, headers, body) = try await Self.perform(requestURL, timeout: configuration.timeout)
+            } catch let error as HTTPGetError where error.oversized {
+                throw KDSError(.badContent, "\(url): refused: \(error.reason)")
             } catch {
                 throw KDSError(
                     .offline,
@@ -168,9 +170,10 @@ public struct KDSClient: Sendable {
             DispatchQueue.global().async {
                 var response = chttp_response()
                 defer { chttp_response_free(&response) }
-                guard chttp_get(text, timeout, &response) == 0 else {
+                let result = chttp_get(text, timeout, &response)
+                guard result == 0 else {
                     let reason = withUnsafeBytes(of: response.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                    continuation.resume(throwing: HTTPGetError(reason: reason))
+                    continuation.resume(throwing: HTTPGetError(reason: reason, oversized: result == -2))
                     return
                 }
                 let body = response.body.map { [UInt8](UnsafeBufferPointer(start: $0, count: response.body_length)) } ?? []
@@ -194,6 +197,8 @@ public struct KDSClient: Sendable {
     /// Why a GET did not produce an answer (libcurl's one-line reason).
     struct HTTPGetError: Error, LocalizedError {
         let reason: String
+        /// The server answered, with more than a certificate or CRL could be.
+        let oversized: Bool
         var errorDescription: String? { reason }
     }
 

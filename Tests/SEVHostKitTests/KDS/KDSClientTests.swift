@@ -106,6 +106,23 @@ final class KDSClientTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: cache.appendingPathComponent("vcek/Genoa/cert_chain.pem").path))
     }
 
+    /// A server that answers with more than any certificate could be is cut off, not buffered.
+    func testAnOversizedAnswerIsRefused() async throws {
+        let big = FileManager.default.temporaryDirectory.appendingPathComponent("kds-big-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: big) }
+        try Data(count: (16 << 20) + 1).write(to: big)
+        let hostile = try LocalKDSServer(routes: ["/vcek/v1/Turin/cert_chain": .init(file: big)])
+        defer { hostile.stop() }
+        do {
+            _ = try await client(cache: cache, base: hostile.baseURL).certChain(.vcek, product: .turin)
+            XCTFail("expected failure")
+        } catch {
+            XCTAssertEqual(error.kind, .badContent)
+            XCTAssertEqual(error.message, "\(hostile.baseURL)/vcek/v1/Turin/cert_chain: refused: the response body is larger than 16 MiB")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: cache.appendingPathComponent("vcek/Turin/cert_chain.pem").path))
+    }
+
     func testUnreachableHostSaysOfflineInOneLine() async throws {
         do {
             _ = try await client(base: "http://127.0.0.1:1").certChain(.vcek, product: .milan)
