@@ -182,8 +182,14 @@ final class DaemonEndToEndTests: XCTestCase {
         let es = try harness.writeSpec(name: "bad-policy", policy: "0x5")
         let refused = try vm("create", es)
         XCTAssertEqual(refused.status, 1)
-        XCTAssertTrue(refused.stderr.hasPrefix("sevhost: vm create: \(es): "), refused.stderr)
-        XCTAssertTrue(refused.stderr.contains("policy"), refused.stderr)
+        XCTAssertEqual(
+            refused.stderr, "sevhost: vm create: \(es): confidential.policy: policy 0x5 sets the ES bit (0x4); use type sev-es\n")
+        let dots = try harness.writeSpec(name: "..")
+        let parent = try vm("create", dots)
+        XCTAssertEqual(parent.status, 1)
+        XCTAssertEqual(
+            parent.stderr,
+            "sevhost: vm create: \(dots): name: '..' cannot start with '.': it names the VM's directory and QMP socket\n")
         let kept = try await harness.client.listVMs().vms
         XCTAssertEqual(kept.map(\.name), ["twice"])
 

@@ -73,6 +73,11 @@ actor VMSupervisor {
         } catch {
             throw .invalidSpec(error.description)
         }
+        // The name becomes a directory and a socket file: '.' and '..' would be the state
+        // directory itself or its parent (a destroy would remove them).
+        if spec.name.hasPrefix(".") {
+            throw .invalidSpec("\(file): name: '\(spec.name)' cannot start with '.': it names the VM's directory and QMP socket")
+        }
         let socket = configuration.qmpSocket(spec.name)
         spec.qmp = socket
         let plan = try resolve(spec, file: file)
