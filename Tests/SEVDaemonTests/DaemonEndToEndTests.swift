@@ -3,6 +3,8 @@ import SEVHostKit
 import SEVTestSupport
 import XCTest
 
+@testable import SEVDaemon
+
 /// sevhostd for real: the daemon binary on its Unix socket, sevhost-sim as QEMU, the
 /// `sevhost vm` CLI and the guest owner's own commands, as an operator and an owner would
 /// use them.
@@ -103,6 +105,10 @@ final class DaemonEndToEndTests: XCTestCase {
         // The guests live on without their daemon.
         XCTAssertEqual(harness.guestPids("gate"), [gatePid])
         XCTAssertEqual(harness.guestPids("busy"), [busyPid])
+        // The worst moment for "gate": the daemon died after starting QEMU but before recording
+        // its pid, and before QEMU wrote its pid file. It is still found, by its QMP socket.
+        try VMStore(path: harness.stateDirectory + "/sevhostd.sqlite").update("gate") { $0.pid = nil }
+        XCTAssertEqual(unlink(harness.stateDirectory + "/vms/gate/qemu.pid"), 0)
 
         try harness.startDaemon()
         let after = try await harness.client.listVMs().vms

@@ -52,13 +52,17 @@ final class SupervisionPartsTests: XCTestCase {
     }
 
     func testARunningProcessIsRecognisedOnlyByItsQMPSocket() throws {
-        // The socket path rides along as the shell's $0, as QEMU's argv carries its -qmp.
+        // The socket rides along as the shell's positional parameters, as QEMU's argv carries it.
         let pid = try QEMUProcess.spawn(
-            program: "/bin/sh", arguments: ["-c", "sleep 30; exit 0", "/run/test-vm.qmp"], directory: "/tmp", log: "/dev/null")
+            program: "/bin/sh", arguments: ["-c", "sleep 30; exit 0", "sh", "-qmp", "unix:/run/test-vm.qmp,server=on,wait=off"],
+            directory: "/tmp", log: "/dev/null")
         // The kernel fills the command line in at the end of exec, after posix_spawn returns.
         waitUntil { (try? FileHandle(forReadingAtPath: "/proc/\(pid)/cmdline")?.readToEnd())??.isEmpty == false }
         XCTAssertTrue(QEMUProcess.isRunning(pid: pid, qmpSocket: "/run/test-vm.qmp"))
         XCTAssertFalse(QEMUProcess.isRunning(pid: pid, qmpSocket: "/run/other-vm.qmp"))
+        // Found without its pid, as a restarted daemon finds a QEMU whose pid it never recorded.
+        XCTAssertEqual(QEMUProcess.find(qmpSocket: "/run/test-vm.qmp"), pid)
+        XCTAssertNil(QEMUProcess.find(qmpSocket: "/run/other-vm.qmp"))
         // The whole session (the shell and its sleep) goes.
         kill(-pid, SIGKILL)
         // Dead but not yet collected: a zombie is not running.

@@ -46,6 +46,19 @@ enum QEMUProcess {
         return (try? handle.readToEnd()).map { Array($0 ?? Data()) }
     }
 
+    /// The live process with `-qmp unix:QMPSOCKET,...` on its command line, found by looking
+    /// through /proc: for a daemon killed after starting QEMU but before it recorded the pid,
+    /// and before QEMU wrote its pid file.
+    static func find(qmpSocket: String) -> Int32? {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).sorted().first { pid in
+            guard let commandLine = readProcFile(pid, "cmdline"), !commandLine.isEmpty else { return false }
+            let words = commandLine.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            return zip(words, words.dropFirst()).contains { $0 == "-qmp" && $1.hasPrefix("unix:" + qmpSocket + ",") }
+                && isRunning(pid: pid, qmpSocket: qmpSocket)
+        }
+    }
+
     /// The pid QEMU wrote with `-pidfile`.
     static func readPidFile(_ path: String) -> Int32? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }

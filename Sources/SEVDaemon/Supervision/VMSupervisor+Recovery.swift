@@ -4,15 +4,15 @@ import SEVHostKit
 
 extension VMSupervisor {
     /// After a restart (a crash, `kill -9`, an upgrade): every VM the store says has a QEMU
-    /// is looked for, by the pid it recorded or QEMU's pid file, checked against the VM's QMP
-    /// socket on the process's command line. A live one is taken over (its QMP socket
+    /// is looked for, by the pid it recorded, QEMU's pid file, or else the process whose
+    /// command line names the VM's QMP socket, always checked against that socket. A live one is taken over (its QMP socket
     /// reconnected, a launch that was starting carried on); a gone one is marked failed. No
     /// VM is ever started again by recovery.
     func recover() async {
         guard let records = try? store.all() else { return }
         for record in records where record.state.hasProcess {
             let pidFile = configuration.vmDirectory(record.name) + "/qemu.pid"
-            let pid = record.pid ?? QEMUProcess.readPidFile(pidFile)
+            let pid = record.pid ?? QEMUProcess.readPidFile(pidFile) ?? QEMUProcess.find(qmpSocket: record.qmp)
             guard let pid, QEMUProcess.isRunning(pid: pid, qmpSocket: record.qmp) else {
                 var reason = "QEMU\(pid.map { " (pid \($0))" } ?? "") exited while sevhostd was not running"
                 let output = lastOutput(record.name)

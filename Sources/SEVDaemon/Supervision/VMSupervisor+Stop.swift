@@ -11,6 +11,11 @@ extension VMSupervisor {
         guard record.state.hasProcess, let vm = live[name] else {
             throw .wrongState("\(name) is \(record.state.rawValue): it has no QEMU process to stop")
         }
+        // An injection in progress finishes first (a quit in its middle would leave the owner
+        // not knowing whether the secret went in); force does not wait.
+        guard force || !busy.contains(name) else {
+            throw .wrongState("\(name): an injection is in progress; stop again when it is done, or stop with force")
+        }
         let updated = try update(name, event: ("action", force ? "stop requested: SIGKILL" : "stop requested: quit")) {
             $0.stopRequested = true
         }
