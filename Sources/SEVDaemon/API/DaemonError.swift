@@ -16,29 +16,19 @@ public enum DaemonError: Error, Sendable, Equatable, CustomStringConvertible {
     case qemu(String)
     case internalError(String)
 
-    public var code: String {
+    /// The API's code for this refusal; its HTTP status comes with it (`DaemonErrorCode`, the
+    /// one table the client and docs/openapi.yaml are checked against).
+    public var errorCode: DaemonErrorCode {
         switch self {
-        case .invalidRequest: "invalid-request"
-        case .forbidden: "forbidden"
-        case .notFound: "not-found"
-        case .exists: "exists"
-        case .wrongState: "wrong-state"
-        case .refused: "refused"
-        case .invalidSpec: "invalid-spec"
-        case .qemu: "qemu"
-        case .internalError: "internal"
-        }
-    }
-
-    public var statusCode: Int {
-        switch self {
-        case .invalidRequest: 400
-        case .forbidden: 403
-        case .notFound: 404
-        case .exists, .wrongState, .refused: 409
-        case .invalidSpec: 422
-        case .qemu: 502
-        case .internalError: 500
+        case .invalidRequest: .invalidRequest
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .exists: .exists
+        case .wrongState: .wrongState
+        case .refused: .refused
+        case .invalidSpec: .invalidSpec
+        case .qemu: .qemu
+        case .internalError: .internal
         }
     }
 
@@ -54,10 +44,10 @@ public enum DaemonError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension DaemonError: HTTPResponseError {
-    public var status: HTTPResponse.Status { .init(code: statusCode) }
+    public var status: HTTPResponse.Status { .init(code: errorCode.httpStatus) }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        JSONResponse.make(DaemonErrorBody(code: code, message: description), status: status)
+        JSONResponse.make(DaemonErrorBody(code: errorCode.rawValue, message: description), status: status)
     }
 }
 
