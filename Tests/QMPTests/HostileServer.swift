@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import SEVTestSupport
 
 /// A scripted QMP "server" on a Unix socket, built from plain blocking sockets so that it shares
 /// nothing with the NIO client it misbehaves towards. It accepts one connection and runs the
@@ -21,20 +22,7 @@ final class HostileServer: @unchecked Sendable {
         self.directory = directory
         self.path = path
 
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EIO) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0, listen(fd, 4) == 0 else {
-            close(fd)
-            throw POSIXError(.EADDRINUSE)
-        }
+        let fd = try UnixSocket.listen(path, backlog: 4)
         listener = fd
         let done = self.done
         thread = Thread {

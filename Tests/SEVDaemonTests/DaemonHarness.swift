@@ -78,7 +78,7 @@ final class DaemonHarness: @unchecked Sendable {
         // in Swift's crash backtracer.
         environment["SWIFT_BACKTRACE"] = "enable=no"
         process.environment = environment
-        FileManager.default.createFile(atPath: path("daemon.log"), contents: nil)
+        _ = FileManager.default.createFile(atPath: path("daemon.log"), contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: path("daemon.log")))
         try log.seekToEnd()
         process.standardOutput = log
@@ -87,7 +87,7 @@ final class DaemonHarness: @unchecked Sendable {
         try process.run()
         daemon = process
         let deadline = Date().addingTimeInterval(30)
-        while !canConnect() {
+        while !UnixSocket.canConnect(socket) {
             guard process.isRunning, Date() < deadline else {
                 throw DaemonHarnessError("sevhostd did not start: \(daemonLog())")
             }
@@ -106,21 +106,6 @@ final class DaemonHarness: @unchecked Sendable {
     func daemonLog() -> String {
         (try? String(contentsOfFile: path("daemon.log"), encoding: .utf8)) ?? ""
     }
-
-    private func canConnect() -> Bool {
-        let fd = socket_unix()
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            for (index, byte) in socket.utf8.enumerated() { buffer[index] = byte }
-        }
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        } == 0
-    }
-
-    private func socket_unix() -> Int32 { Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0) }
 
     /// `sevhost vm ARGS` against this daemon.
     func vm(_ arguments: [String]) throws -> ProcessResult {

@@ -170,7 +170,7 @@ final class DaemonClientErrorTests: XCTestCase {
             rmdir(directory)
         }
         // A socket file left behind by a daemon that died.
-        close(try FakeDaemon.listen(path))
+        close(try UnixSocket.listen(path))
         do {
             _ = try await DaemonClient(socketPath: path, timeout: .seconds(5)).health()
             XCTFail("connected to a dead socket")

@@ -60,7 +60,7 @@ public final class FakeDaemon: @unchecked Sendable {
             self.path = directory + "/sevhostd.sock"
             ownsDirectory = true
         }
-        listener = try FakeDaemon.listen(self.path)
+        listener = try UnixSocket.listen(self.path)
         let fd = listener
         let done = self.done
         let thread = Thread {
@@ -90,25 +90,6 @@ public final class FakeDaemon: @unchecked Sendable {
         _ = done.wait(timeout: .now() + 10)
         unlink(path)
         if ownsDirectory { rmdir(directory) }
-    }
-
-    /// A bound, listening Unix stream socket at `path`.
-    public static func listen(_ path: String) throws -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EIO) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0, Glibc.listen(fd, 8) == 0 else {
-            close(fd)
-            throw POSIXError(.EADDRINUSE)
-        }
-        return fd
     }
 
     private func serve(_ fd: Int32, _ answer: (RecordedRequest) -> FakeAnswer) {
