@@ -168,13 +168,15 @@ extension QMPError {
     }
 }
 
+/// A Swift `Duration` as NIO's deadlines and as seconds for messages; public because the
+/// daemon's HTTP client (SEVHostKit) sets its deadlines the same way.
 extension Duration {
-    var timeAmount: TimeAmount {
+    public var timeAmount: TimeAmount {
         let (seconds, attoseconds) = components
         return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
-    var seconds: Double {
+    public var seconds: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
     }

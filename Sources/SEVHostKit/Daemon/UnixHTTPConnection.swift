@@ -6,6 +6,7 @@ import Darwin
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import QMP
 
 /// One HTTP/1.1 exchange over a fresh connection to a Unix socket.
 ///
@@ -26,7 +27,7 @@ enum UnixHTTPConnection {
         let eventLoop = eventLoopGroup.next()
         let promise = eventLoop.makePromise(of: DaemonHTTPResponse.self)
         let bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(connectTimeout.nioTimeAmount)
+            .connectTimeout(connectTimeout.timeAmount)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
@@ -44,8 +45,8 @@ enum UnixHTTPConnection {
             throw failure
         }
         let label = request.label
-        let seconds = responseTimeout.secondsValue
-        let timer = eventLoop.scheduleTask(in: responseTimeout.nioTimeAmount) {
+        let seconds = responseTimeout.seconds
+        let timer = eventLoop.scheduleTask(in: responseTimeout.timeAmount) {
             promise.fail(DaemonClientError.timedOut(request: label, seconds: seconds))
             channel.close(promise: nil)
         }
@@ -68,23 +69,11 @@ enum DaemonSocketReason {
             return String(cString: strerror(error.errnoCode))
         }
         if let error = error as? ChannelError, case .connectTimeout = error {
-            return "no connection within " + (timeout.map { DaemonClientError.format($0.secondsValue) + "s" } ?? "the allowed time")
+            return "no connection within " + (timeout.map { DaemonClientError.format($0.seconds) + "s" } ?? "the allowed time")
         }
         if let error = error as? SocketAddressError, case .unixDomainSocketPathTooLong = error {
             return "the path is too long for a Unix socket address"
         }
         return "\(error)"
-    }
-}
-
-extension Duration {
-    var nioTimeAmount: TimeAmount {
-        let (seconds, attoseconds) = components
-        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-
-    var secondsValue: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
