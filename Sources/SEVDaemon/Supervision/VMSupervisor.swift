@@ -80,7 +80,7 @@ actor VMSupervisor {
         }
         let socket = configuration.qmpSocket(spec.name)
         spec.qmp = socket
-        let plan = try resolve(spec, file: file)
+        let plan = try resolve(spec, file: file).plan
         if socket.utf8.count > DaemonConfiguration.maximumSocketPathLength {
             throw .invalidSpec("\(file): name: '\(spec.name)' is too long: its QMP socket \(socket) exceeds \(DaemonConfiguration.maximumSocketPathLength) bytes")
         }
@@ -160,29 +160,22 @@ actor VMSupervisor {
         } catch {
             throw .internalError("\(directory): \(error)")
         }
-        let plan = try resolve(spec, file: record.file)
-        do {
-            return try QEMUCommandBuilder().arguments(for: plan) + ["-pidfile", directory + "/qemu.pid"]
-        } catch {
-            throw .invalidSpec("\(record.file): \(error.description)")
-        }
+        return try resolve(spec, file: record.file).arguments + ["-pidfile", directory + "/qemu.pid"]
     }
 
-    /// The launch builder's checks, with the firmware inspected and the host's C-bit values;
-    /// QEMU's argv is built once so every refusal happens here, not in a QEMU that exits.
-    private func resolve(_ spec: VMSpec, file: String) throws(DaemonError) -> LaunchPlan {
-        let plan: LaunchPlan
+    /// The launch builder's checks, with the firmware inspected and the host's C-bit values,
+    /// and QEMU's argv: every refusal happens here, not in a QEMU that exits.
+    private func resolve(_ spec: VMSpec, file: String) throws(DaemonError) -> (plan: LaunchPlan, arguments: [String]) {
         do {
             let firmware = try FirmwareFacts(firmwareAt: spec.firmware.path)
-            plan = try LaunchPlan.resolve(spec, host: configuration.host, firmware: firmware)
-            _ = try QEMUCommandBuilder().arguments(for: plan)
+            let plan = try LaunchPlan.resolve(spec, host: configuration.host, firmware: firmware)
+            return (plan, try QEMUCommandBuilder().arguments(for: plan))
         } catch {
             if error == .hostParametersUnknown {
                 throw .invalidSpec("\(file): \(error.description) (start sevhostd with --cbitpos and --reduced-phys-bits, or on an SEV host)")
             }
             throw .invalidSpec("\(file): \(error.description)")
         }
-        return plan
     }
 
     /// SEV and SEV-ES guests with `pre-attestation: true` wait for a secret; an SNP guest is
