@@ -35,6 +35,10 @@ public struct SNPLaunchDigest: Sendable {
 
     /// Folds one page of `type` at `gpa` whose contents hash to `contents` (48 bytes).
     public mutating func update(type: PageType, gpa: UInt64, contents: [UInt8]) {
+        update(type: type, gpa: gpa, contents: contents[...])
+    }
+
+    mutating func update(type: PageType, gpa: UInt64, contents: ArraySlice<UInt8>) {
         var info = [UInt8]()
         info.reserveCapacity(Self.pageInfoSize)
         info.append(contentsOf: digest)
@@ -48,17 +52,14 @@ public struct SNPLaunchDigest: Sendable {
     }
 
     /// Measures `data` as consecutive normal pages starting at `gpa` (`data.count` must be a page multiple).
+    ///
+    /// The pages' own hashes are independent and are computed first, in parallel
+    /// (`PageDigests`); only the fold into the digest is sequential.
     public mutating func measureNormalPages(_ data: [UInt8], at gpa: UInt64) {
         precondition(data.count % Self.pageSize == 0, "normal pages are whole pages")
-        data.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let page = UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + Self.pageSize)])
-                var hasher = SHA384()
-                hasher.update(bufferPointer: page)
-                update(type: .normal, gpa: gpa + UInt64(offset), contents: Array(hasher.finalize()))
-                offset += Self.pageSize
-            }
+        let pages = data.withUnsafeBytes { PageDigests(of: $0) }
+        for page in 0..<pages.count {
+            update(type: .normal, gpa: gpa + UInt64(page * Self.pageSize), contents: pages[page])
         }
     }
 
