@@ -21,12 +21,16 @@ public struct DaemonConfiguration: Sendable {
     public var stopTimeout: Double
     /// Seconds a new QEMU has to open its QMP socket and, for pre-attestation, be measured.
     public var startTimeout: Double
+    /// The most events kept per VM; older ones are dropped as new ones arrive.
+    public var eventHistory: Int
+    /// The default of `eventHistory`: months of an ordinary guest's life, a few hundred KiB.
+    public static let defaultEventHistory = 1000
     public var version: String
 
     public init(
         socketPath: String, socketMode: UInt32 = 0o660, socketOwner: UInt32? = nil, socketGroup: UInt32? = nil,
         stateDirectory: String, runDirectory: String, qemu: String, host: HostSEVParameters?,
-        stopTimeout: Double = 30, startTimeout: Double = 60, version: String
+        stopTimeout: Double = 30, startTimeout: Double = 60, eventHistory: Int = DaemonConfiguration.defaultEventHistory, version: String
     ) {
         self.socketPath = socketPath
         self.socketMode = socketMode
@@ -38,6 +42,7 @@ public struct DaemonConfiguration: Sendable {
         self.host = host
         self.stopTimeout = stopTimeout
         self.startTimeout = startTimeout
+        self.eventHistory = eventHistory
         self.version = version
     }
 

@@ -26,7 +26,7 @@ public enum DaemonServer {
         }
         let store: VMStore
         do {
-            store = try VMStore(path: configuration.databasePath)
+            store = try VMStore(path: configuration.databasePath, eventHistory: configuration.eventHistory)
         } catch {
             throw StartupError(description: "\(configuration.databasePath): \(error)")
         }

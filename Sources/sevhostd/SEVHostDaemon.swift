@@ -49,6 +49,9 @@ struct SEVHostDaemon: AsyncParsableCommand {
     @Option(help: "Seconds a new QEMU has to open its QMP socket and be measured.")
     var startTimeout: Double = 60
 
+    @Option(help: "The most events kept per VM; older ones are dropped as new ones arrive.")
+    var eventHistory = DaemonConfiguration.defaultEventHistory
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -67,6 +70,7 @@ struct SEVHostDaemon: AsyncParsableCommand {
         }
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format \(logFormat): expected text or json") }
         guard stopTimeout > 0, startTimeout > 0 else { throw ValidationError("--stop-timeout and --start-timeout must be positive") }
+        guard eventHistory >= 1 else { throw ValidationError("--event-history \(eventHistory): expected at least 1") }
     }
 
     func run() async throws {
@@ -82,7 +86,7 @@ struct SEVHostDaemon: AsyncParsableCommand {
             socketPath: socket, socketMode: UInt32(socketMode, radix: 8) ?? 0o660,
             socketOwner: try socketOwner.map { try Self.userID($0) }, socketGroup: try socketGroup.map { try Self.groupID($0) },
             stateDirectory: stateDir, runDirectory: runDir, qemu: qemu, host: hostParameters(logger: logger),
-            stopTimeout: stopTimeout, startTimeout: startTimeout, version: Self.configuration.version)
+            stopTimeout: stopTimeout, startTimeout: startTimeout, eventHistory: eventHistory, version: Self.configuration.version)
         do {
             try await DaemonServer.run(configuration, logger: logger)
         } catch let error as DaemonServer.StartupError {

@@ -64,6 +64,41 @@ final class VMStoreTests: XCTestCase {
         XCTAssertEqual(try store.events(vm: "c", after: 0).events.map(\.seq), [3])
     }
 
+    func testEachVMKeepsOnlyItsNewestEvents() throws {
+        let store = try VMStore(path: directory + "/db.sqlite", eventHistory: 3)
+        XCTAssertTrue(try store.insert(record("a")))  // seq 1
+        XCTAssertTrue(try store.insert(record("b")))  // seq 2
+        for index in 1...4 { try store.append(vm: "a", kind: "qmp", message: "a\(index)") }  // seq 3...6
+        try store.update("b", event: ("state", "starting")) { $0.state = .starting }  // seq 7
+        try store.append(vm: "a", kind: "qmp", message: "a5")  // seq 8
+
+        let a = try store.events(vm: "a", after: 0)
+        XCTAssertEqual(a.events.map(\.seq), [5, 6, 8])
+        XCTAssertEqual(a.events.map(\.message), ["a3", "a4", "a5"])
+        XCTAssertEqual(a.last, 8)
+        // Another VM's history is not trimmed by a's: b has 2 of its 3.
+        XCTAssertEqual(try store.events(vm: "b", after: 0).events.map(\.seq), [2, 7])
+        XCTAssertEqual(try store.events(vm: nil, after: 0).events.map(\.seq), [2, 5, 6, 7, 8])
+        // Dropped numbers are not handed out again.
+        try store.append(vm: "b", kind: "qmp", message: "b1")
+        XCTAssertEqual(try store.events(vm: "b", after: 0).events.map(\.seq), [2, 7, 9])
+        try store.append(vm: "b", kind: "qmp", message: "b2")
+        XCTAssertEqual(try store.events(vm: "b", after: 0).events.map(\.seq), [7, 9, 10])
+    }
+
+    func testTheLimitHoldsAcrossReopeningWithASmallerOne() throws {
+        let path = directory + "/db.sqlite"
+        do {
+            let store = try VMStore(path: path)
+            XCTAssertTrue(try store.insert(record("a")))
+            for index in 1...9 { try store.append(vm: "a", kind: "qmp", message: "e\(index)") }
+        }
+        let reopened = try VMStore(path: path, eventHistory: 2)
+        XCTAssertEqual(try reopened.events(vm: "a", after: 0).events.count, 10)
+        try reopened.append(vm: "a", kind: "qmp", message: "e10")
+        XCTAssertEqual(try reopened.events(vm: "a", after: 0).events.map(\.message), ["e9", "e10"])
+    }
+
     func testStateSurvivesReopening() throws {
         let path = directory + "/db.sqlite"
         do {

@@ -5,10 +5,20 @@ import SEVHostKit
 /// The daemon's state in one SQLite file: the VMs and their event history. Every state change
 /// and the event that tells of it are written in one transaction, so after a crash the history
 /// never disagrees with the state. The file is 0600: it names every guest and its launch.
+///
+/// Each VM keeps only its newest `eventHistory` events: a guest that runs for months, or one
+/// whose QEMU keeps emitting events, must not grow the file (and every poll over it) without
+/// bound. The oldest are dropped in the transaction that adds a new one; sequence numbers are
+/// never reused, so a poller that fell behind sees a gap, not a different event under a number
+/// it already had.
 final class VMStore: Sendable {
     private let queue: DatabaseQueue
+    /// The most events kept per VM.
+    let eventHistory: Int
 
-    init(path: String) throws {
+    init(path: String, eventHistory: Int = DaemonConfiguration.defaultEventHistory) throws {
+        precondition(eventHistory >= 1, "a VM keeps at least its latest event")
+        self.eventHistory = eventHistory
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         let existed = FileManager.default.fileExists(atPath: path)
@@ -57,7 +67,7 @@ final class VMStore: Sendable {
             if try VMRecord.fetchOne(db, key: record.name) != nil { return false }
             try record.insert(db)
             var event = EventRecord(vm: record.name, time: record.created, kind: "state", state: record.state, message: "defined from \(record.file)")
-            try event.insert(db)
+            try insert(&event, db)
             return true
         }
     }
@@ -84,7 +94,7 @@ final class VMStore: Sendable {
                 var row = EventRecord(
                     vm: name, time: record.updated, kind: event.kind,
                     state: event.kind == "state" || record.state != before ? record.state : nil, message: event.message)
-                try row.insert(db)
+                try insert(&row, db)
             }
             return record
         }
@@ -94,8 +104,19 @@ final class VMStore: Sendable {
     func append(vm: String, kind: String, message: String) throws {
         try queue.write { db in
             var row = EventRecord(vm: vm, time: Timestamp.now(), kind: kind, state: nil, message: message)
-            try row.insert(db)
+            try insert(&row, db)
         }
+    }
+
+    /// Adds one event and drops that VM's events older than its newest `eventHistory`.
+    private func insert(_ event: inout EventRecord, _ db: Database) throws {
+        try event.insert(db)
+        try db.execute(
+            sql: """
+                DELETE FROM event WHERE vm = ? AND seq <= (
+                    SELECT seq FROM event WHERE vm = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)
+                """,
+            arguments: [event.vm, event.vm, eventHistory])
     }
 
     /// Removes a VM and its history.
