@@ -42,11 +42,13 @@ final class QMPServerHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias OutboundOut = ByteBuffer
 
     private let machine: SimulatedMachine
+    private let connections: NegotiatedConnections
     private let onQuit: @Sendable () -> Void
     private var negotiated = false
 
-    init(machine: SimulatedMachine, onQuit: @escaping @Sendable () -> Void) {
+    init(machine: SimulatedMachine, connections: NegotiatedConnections, onQuit: @escaping @Sendable () -> Void) {
         self.machine = machine
+        self.connections = connections
         self.onQuit = onQuit
     }
 
@@ -73,6 +75,7 @@ final class QMPServerHandler: ChannelInboundHandler, @unchecked Sendable {
                 send(Self.error("CommandNotFound", "Capabilities negotiation is already complete, command ignored", id: id), context: context)
             } else {
                 negotiated = true
+                connections.add(context.channel)
                 send(Self.reply(.object([:]), id: id), context: context)
             }
             return
@@ -92,6 +95,11 @@ final class QMPServerHandler: ChannelInboundHandler, @unchecked Sendable {
             context.close(promise: nil)
             onQuit()
         }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        connections.remove(context.channel)
+        context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -117,7 +125,7 @@ final class QMPServerHandler: ChannelInboundHandler, @unchecked Sendable {
         return .object(object)
     }
 
-    private static func event(_ event: QMPEvent) -> QMPValue {
+    static func event(_ event: QMPEvent) -> QMPValue {
         var now = timeval()
         gettimeofday(&now, nil)
         return [
@@ -133,6 +141,10 @@ final class QMPServerHandler: ChannelInboundHandler, @unchecked Sendable {
 enum QMPServer {
     static func run(socketPath: String, machine: SimulatedMachine) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let connections = NegotiatedConnections()
+        let signalSources = ShutdownSignals.install(on: loop, connections: connections, socketPath: socketPath)
+        defer { signalSources.forEach { $0.cancel() } }
         unlink(socketPath)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 16)
@@ -140,7 +152,7 @@ enum QMPServer {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(QMPServerLineDecoder(maximumLength: 16 << 20)))
-                    try channel.pipeline.syncOperations.addHandler(QMPServerHandler(machine: machine) {
+                    try channel.pipeline.syncOperations.addHandler(QMPServerHandler(machine: machine, connections: connections) {
                         unlink(socketPath)
                         // QEMU exits once it has answered `quit`; give the reply a moment to leave.
                         channel.eventLoop.scheduleTask(in: .milliseconds(50)) { exit(0) }

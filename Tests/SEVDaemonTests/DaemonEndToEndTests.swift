@@ -138,6 +138,51 @@ final class DaemonEndToEndTests: XCTestCase {
         XCTAssertEqual(try vm("stop", "gate").status, 0)
     }
 
+    /// QEMU's SHUTDOWN event says how a guest ended, also for a QEMU found again after a
+    /// restart, which is not the daemon's child and has no exit status to read: a guest that
+    /// powers itself off is stopped, not failed, and a signal from someone on the host is a stop
+    /// made outside sevhostd, not a guest shutdown.
+    func testQEMUsShutdownEventSaysHowAGuestEnded() async throws {
+        try harness.startDaemon()
+        for name in ["adopted", "signalled"] {
+            XCTAssertEqual(try vm("create", try harness.writeSpec(name: name)).status, 0)
+            XCTAssertEqual(try vm("start", name).status, 0)
+        }
+        let bundle = harness.path("adopted.json")
+        XCTAssertEqual(try vm("measurement", "adopted", "--out", bundle).status, 0)
+        let answer = try harness.ownerAnswer(bundle: bundle, secret: "adopted")
+        XCTAssertEqual(try vm("inject", "adopted", answer, "--gpa", DaemonHarness.secretGPA).status, 0)
+
+        // The daemon's own child, terminated from the host: QEMU announces it and exits 0.
+        let signalledPid = try XCTUnwrap(harness.guestPids("signalled").first)
+        kill(signalledPid, SIGTERM)
+        XCTAssertTrue(try harness.eventually { try harness.vm(["show", "signalled", "--json"]).stdout.contains("\"stopped\"") })
+        let signalled = try await harness.client.events(of: "signalled").events
+        XCTAssertEqual(signalled.suffix(2).map(\.message), [
+            #"SHUTDOWN {"guest":false,"reason":"host-signal"}"#,
+            "stopped outside sevhostd (QEMU's SHUTDOWN: host-signal; QEMU exited with status 0)",
+        ])
+
+        // A guest found again after a restart powers itself off (the simulator's SIGUSR1).
+        let adoptedPid = try XCTUnwrap(harness.guestPids("adopted").first)
+        harness.killDaemon()
+        try harness.startDaemon()
+        XCTAssertTrue(harness.eventually { harness.daemonLog().contains("QMP connected") })
+        let found = try await harness.client.showVM("adopted")
+        XCTAssertEqual(found.state, .running)
+        kill(adoptedPid, SIGUSR1)
+        XCTAssertTrue(try harness.eventually { try harness.vm(["show", "adopted", "--json"]).stdout.contains("\"stopped\"") })
+        let adopted = try await harness.client.showVM("adopted")
+        XCTAssertNil(adopted.reason)
+        XCTAssertNil(adopted.pid)
+        let history = try await harness.client.events(of: "adopted").events
+        XCTAssertEqual(history.suffix(2).map(\.message), [
+            #"SHUTDOWN {"guest":true,"reason":"guest-shutdown"}"#,
+            "the guest shut down (QEMU exited)",
+        ])
+        XCTAssertEqual(harness.guestPids(), [])
+    }
+
     /// A QEMU that dies of a signal leaves the VM failed, with how it died and its last lines.
     func testACrashedQEMUFailsTheVMWithItsLastOutput() async throws {
         try harness.startDaemon()

@@ -82,6 +82,16 @@ extension VMSupervisor {
         }
     }
 
+    /// Waits for `task` to end, for at most a second.
+    private static func waitBriefly(for task: Task<Void, Never>) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await task.value }
+            group.addTask { try? await Task.sleep(for: .seconds(1)) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
     private func exitStatus(of vm: LiveVM, qmp: String) -> ExitStatus? {
         if vm.isChild {
             var status: Int32 = 0
@@ -92,21 +102,33 @@ extension VMSupervisor {
         return QEMUProcess.isRunning(pid: vm.pid, qmpSocket: qmp) ? nil : .unknown
     }
 
-    /// QEMU is gone: a requested stop or a clean guest shutdown makes the VM `stopped`,
-    /// anything else `failed`, with how it ended and its last output.
+    /// QEMU is gone: a requested stop, a clean guest shutdown or a shutdown QEMU announced
+    /// (its `SHUTDOWN` event: the guest powered off, or a signal from the host) makes the VM
+    /// `stopped`; anything else `failed`, with how it ended and its last output.
     func processExited(_ name: String, pid: Int32, status: ExitStatus) async {
         guard let vm = live.removeValue(forKey: name), vm.pid == pid else { return }
         vm.escalation?.cancel()
+        // The events QEMU sent before it went (its SHUTDOWN above all) are still being read:
+        // its socket is closed, so the pump ends once it has handed them over.
+        if let pump = vm.eventPump { await Self.waitBriefly(for: pump) }
         vm.eventPump?.cancel()
         if let client = vm.client { await client.close() }
         unlink(configuration.qmpSocket(name))
+        let shutdown = shutdowns.removeValue(forKey: name)
         guard let record = try? store.record(name) else { return }
         let output = lastOutput(name)
         if record.state == .failed {
             // Already failed by the daemon (e.g. the measurement could not be read): keep that reason.
             try? store.append(vm: name, kind: "action", message: "\(status.description)")
-        } else if record.stopRequested || (status.isClean && record.state != .starting) {
-            let why = record.stopRequested ? "stopped on request (\(status.description))" : "the guest shut down (\(status.description))"
+        } else if record.stopRequested || shutdown?.endsCleanly(status) == true || (status.isClean && record.state != .starting) {
+            let why: String
+            if record.stopRequested {
+                why = "stopped on request (\(status.description))"
+            } else if let shutdown, !shutdown.guest {
+                why = "stopped outside sevhostd (QEMU's SHUTDOWN: \(shutdown.reason); \(status.description))"
+            } else {
+                why = "the guest shut down (\(status.description))"
+            }
             _ = try? update(name, event: ("state", why)) {
                 $0.state = .stopped
                 $0.reason = nil

@@ -21,6 +21,10 @@ actor VMSupervisor {
     var live: [String: LiveVM] = [:]
     /// VMs with an inject, stop or destroy in progress: a second one is refused, not queued.
     var busy: Set<String> = []
+    /// The `SHUTDOWN` event each VM's QEMU sent, if any: why it is about to exit. For a QEMU
+    /// found again after a restart it is the only account of its end (it is not our child, so
+    /// there is no exit status to read).
+    var shutdowns: [String: QEMUShutdown] = [:]
 
     init(configuration: DaemonConfiguration, store: VMStore, metrics: DaemonMetrics, logger: Logger) {
         self.configuration = configuration
@@ -133,6 +137,7 @@ actor VMSupervisor {
         }
         record = try update(name, event: ("action", "QEMU started, pid \(pid)")) { $0.pid = pid }
         live[name] = LiveVM(pid: pid, isChild: true, startedAt: .now)
+        shutdowns[name] = nil
         metrics.launches.increment()
         logger.info("QEMU started", metadata: ["vm": "\(name)", "pid": "\(pid)"])
         let preAttested = record.preAttestation
@@ -213,6 +218,7 @@ actor VMSupervisor {
                 live[name]?.eventPump = Task { [weak self] in
                     for await event in client.events { await self?.qmpEvent(name, event) }
                 }
+                logger.info("QMP connected", metadata: ["vm": "\(name)", "pid": "\(pid)"])
                 return client
             } catch {
                 lastError = error.description
@@ -280,6 +286,7 @@ actor VMSupervisor {
         var message = event.name
         if !event.data.isEmpty { message += " " + QMPValue.object(event.data).jsonText() }
         try? store.append(vm: name, kind: "qmp", message: message)
+        if event.name == "SHUTDOWN" { shutdowns[name] = QEMUShutdown(event: event) }
         // Someone continued the guest behind the daemon's back (not the inject in progress):
         // say so rather than pretend it is still at the gate.
         if event.name == "RESUME", !busy.contains(name), let record = try? store.record(name), record.state == .awaitingSecret {
