@@ -32,6 +32,17 @@ enum ShutdownSignals {
     static let hostSignals: [Int32] = [SIGTERM, SIGINT, SIGHUP]
     static let guestPowerOff = SIGUSR1
 
+    /// Blocks the shutdown signals in this thread, so that every thread started afterwards
+    /// blocks them too: a process-directed signal then stays pending until the dispatch
+    /// sources read it, instead of reaching a thread that would drop it (SIG_IGN) or die of it.
+    /// Called first thing in `main`, before any other thread exists.
+    static func blockInEveryThread() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signalNumber in hostSignals + [guestPowerOff] { sigaddset(&set, signalNumber) }
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
     /// Installs the handlers; the returned sources must be kept alive.
     static func install(
         on loop: any EventLoop, connections: NegotiatedConnections, socketPath: String

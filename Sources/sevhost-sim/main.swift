@@ -16,6 +16,8 @@ import SEVSimulator
 /// platform's PDH or full chain (PDH, PEK, OCA, CEK, ASK, ARK) without starting a guest, and
 /// `--show-secrets FILE` to list what a guest finds in a secret area written by --secret-out.
 
+ShutdownSignals.blockInEveryThread()
+
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("sevhost-sim: \(message)\n".utf8))
     exit(1)
