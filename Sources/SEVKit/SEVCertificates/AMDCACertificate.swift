@@ -6,7 +6,7 @@
 /// modulus, signature (each `size / 8` bytes, little-endian). The signature is RSASSA-PSS over
 /// everything before it, SHA-256 with a 32-byte salt for 2048-bit keys (Naples) and SHA-384
 /// with a 48-byte salt for 4096-bit keys (Rome and later).
-public struct AMDCACertificate: Sendable, Hashable {
+public struct AMDCACertificate: Sendable, Hashable, SEVCertificateFraming {
     /// Fixed part before the exponent.
     public static let preambleSize = 64
 
@@ -29,13 +29,7 @@ public struct AMDCACertificate: Sendable, Hashable {
 
     /// Decodes exactly one certificate from `bytes`.
     public init(bytes: [UInt8], name: String = "AMD CA certificate") throws(SEVCertificateError) {
-        var reader = ByteReader(bytes, context: name)
-        try self.init(reader: &reader)
-        guard reader.remaining == 0 else {
-            throw .malformed(ByteDecodingError(
-                context: name, offset: reader.offset,
-                reason: "\(reader.remaining) unexpected bytes after the certificate"))
-        }
+        try self.init(exactly: bytes, name: name, certificate: "certificate")
     }
 
     /// Decodes one certificate at the reader's position.
@@ -45,11 +39,7 @@ public struct AMDCACertificate: Sendable, Hashable {
     /// published signature is supplied; any other truncation is an error naming the offset.
     public init(reader: inout ByteReader) throws(SEVCertificateError) {
         do throws(ByteDecodingError) {
-            let start = reader.offset
-            version = try reader.readInteger(UInt32.self, field: "version")
-            guard version == 1 else {
-                throw ByteDecodingError(context: reader.context, offset: start, reason: "version: expected 1, found \(version)")
-            }
+            version = try reader.readSEVCertificateVersion()
             keyID = try reader.readBytes(16, field: "key id")
             certifyingID = try reader.readBytes(16, field: "certifying id")
             usage = SEVKeyUsage(rawValue: try reader.readInteger(UInt32.self, field: "key usage"))

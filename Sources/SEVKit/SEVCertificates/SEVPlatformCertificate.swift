@@ -17,7 +17,7 @@
 /// | 0x61C | 4+4+512 | signature 2 |
 ///
 /// Every byte is kept (reserved ones included), so `encoded` reproduces the input exactly.
-public struct SEVPlatformCertificate: Sendable, Hashable {
+public struct SEVPlatformCertificate: Sendable, Hashable, SEVCertificateFraming {
     public static let size = 2084
     /// The signatures cover bytes 0x000..<0x414 (version through public key).
     public static let signedSize = 0x414
@@ -35,23 +35,13 @@ public struct SEVPlatformCertificate: Sendable, Hashable {
     /// Decodes exactly one certificate from `bytes` (2084 bytes; more is an error).
     /// `name` appears in errors ("PDH certificate in chain.cert").
     public init(bytes: [UInt8], name: String = "SEV certificate") throws(SEVCertificateError) {
-        var reader = ByteReader(bytes, context: name)
-        try self.init(reader: &reader)
-        guard reader.remaining == 0 else {
-            throw .malformed(ByteDecodingError(
-                context: name, offset: reader.offset,
-                reason: "\(reader.remaining) unexpected bytes after the \(Self.size)-byte certificate"))
-        }
+        try self.init(exactly: bytes, name: name, certificate: "\(Self.size)-byte certificate")
     }
 
     /// Decodes one certificate at the reader's position (for chains).
     public init(reader: inout ByteReader) throws(SEVCertificateError) {
         do throws(ByteDecodingError) {
-            let start = reader.offset
-            version = try reader.readInteger(UInt32.self, field: "version")
-            guard version == 1 else {
-                throw ByteDecodingError(context: reader.context, offset: start, reason: "version: expected 1, found \(version)")
-            }
+            version = try reader.readSEVCertificateVersion()
             apiMajor = try reader.readInteger(UInt8.self, field: "API major")
             apiMinor = try reader.readInteger(UInt8.self, field: "API minor")
             reserved = try reader.readInteger(UInt16.self, field: "reserved")
