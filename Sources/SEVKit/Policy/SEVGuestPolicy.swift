@@ -6,7 +6,7 @@
 ///
 /// Layout: bit 0 NODBG, 1 NOKS, 2 ES, 3 NOSEND, 4 DOMAIN, 5 SEV, 15:6 reserved (zero),
 /// 23:16 API_MAJOR, 31:24 API_MINOR.
-public struct SEVGuestPolicy: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+public struct SEVGuestPolicy: RawRepresentable, Hashable, Sendable, CustomStringConvertible, PolicyWord {
     public var rawValue: UInt32
 
     public init(rawValue: UInt32) { self.rawValue = rawValue }
@@ -50,24 +50,7 @@ public struct SEVGuestPolicy: RawRepresentable, Hashable, Sendable, CustomString
 
     /// Reads `0x5`, `5`, or names such as `nodbg,nosend,es` with an optional `api=MAJOR.MINOR`.
     public init(parsing text: String) throws(PolicyParseError) {
-        let trimmed = Substring(text).trimmingASCIISpaces()
-        guard !trimmed.isEmpty else { throw .empty }
-        if let number = try PolicyText.number(trimmed, bits: 32) {
-            self.init(rawValue: UInt32(number))
-            return
-        }
-        self.init(rawValue: 0)
-        for word in PolicyText.words(trimmed) {
-            if word.hasPrefix("api=") {
-                let version = try PolicyText.version(String(word.dropFirst(4)))
-                apiMajor = version.major
-                apiMinor = version.minor
-            } else if let flag = Self.flags.first(where: { $0.name == word }) {
-                set(flag)
-            } else {
-                throw .unknownName(word, accepted: Self.flags.map(\.name) + ["api=MAJOR.MINOR"])
-            }
-        }
+        try self.init(parsingPolicy: text)
     }
 
     /// `0x5` style: lower-case hex, no padding.
@@ -76,8 +59,7 @@ public struct SEVGuestPolicy: RawRepresentable, Hashable, Sendable, CustomString
     /// The set flags by name, then `api=M.m` when a minimum is set; `none` for zero.
     /// Reserved bits, which have no name, are appended as `reserved=0x…`.
     public var names: String {
-        var parts = Self.flags.filter(contains).map(\.name)
-        if apiMajor != 0 || apiMinor != 0 { parts.append("api=\(apiMajor).\(apiMinor)") }
+        var parts = flagAndVersionNames
         if reservedBits != 0 { parts.append("reserved=0x" + String(reservedBits, radix: 16)) }
         return parts.isEmpty ? "none" : parts.joined(separator: ",")
     }
@@ -98,5 +80,16 @@ public struct SEVGuestPolicy: RawRepresentable, Hashable, Sendable, CustomString
         }
         lines.append("  names: \(names)")
         return lines
+    }
+}
+
+extension SEVGuestPolicy {
+    static var versionKey: String { "api" }
+    /// Names start from zero: no flag, API 0.0.
+    static var namedBase: SEVGuestPolicy { SEVGuestPolicy(rawValue: 0) }
+
+    var minimumVersion: (major: UInt8, minor: UInt8) {
+        get { (apiMajor, apiMinor) }
+        set { (apiMajor, apiMinor) = newValue }
     }
 }

@@ -6,7 +6,7 @@
 /// Layout: 7:0 ABI_MINOR, 15:8 ABI_MAJOR, 16 SMT, 17 reserved (must be 1), 18 MIGRATE_MA,
 /// 19 DEBUG, 20 SINGLE_SOCKET, 21 CXL_ALLOW, 22 MEM_AES_256_XTS, 23 RAPL_DIS,
 /// 24 CIPHERTEXT_HIDING (DRAM), 25 PAGE_SWAP_DISABLE, 63:26 reserved (zero).
-public struct SNPGuestPolicy: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+public struct SNPGuestPolicy: RawRepresentable, Hashable, Sendable, CustomStringConvertible, PolicyWord {
     public var rawValue: UInt64
 
     public init(rawValue: UInt64) { self.rawValue = rawValue }
@@ -64,24 +64,7 @@ public struct SNPGuestPolicy: RawRepresentable, Hashable, Sendable, CustomString
     /// Reads `0x30000`, `196608`, or names such as `smt,single-socket` with an optional
     /// `abi=MAJOR.MINOR`. Names always produce bit 17 set, since no valid policy lacks it.
     public init(parsing text: String) throws(PolicyParseError) {
-        let trimmed = Substring(text).trimmingASCIISpaces()
-        guard !trimmed.isEmpty else { throw .empty }
-        if let number = try PolicyText.number(trimmed, bits: 64) {
-            self.init(rawValue: number)
-            return
-        }
-        self = .minimal
-        for word in PolicyText.words(trimmed) {
-            if word.hasPrefix("abi=") {
-                let version = try PolicyText.version(String(word.dropFirst(4)))
-                abiMajor = version.major
-                abiMinor = version.minor
-            } else if let flag = Self.flags.first(where: { $0.name == word }) {
-                set(flag)
-            } else {
-                throw .unknownName(word, accepted: Self.flags.map(\.name) + ["abi=MAJOR.MINOR"])
-            }
-        }
+        try self.init(parsingPolicy: text)
     }
 
     /// `0x30000` style: lower-case hex, no padding.
@@ -91,8 +74,7 @@ public struct SNPGuestPolicy: RawRepresentable, Hashable, Sendable, CustomString
     /// set. Bit 17 is implied; when it is missing, `no-reserved-17` says so, and set reserved
     /// bits 63:26 appear as `reserved=0x…`, so the text never hides a bit of the word.
     public var names: String {
-        var parts = Self.flags.filter(contains).map(\.name)
-        if abiMajor != 0 || abiMinor != 0 { parts.append("abi=\(abiMajor).\(abiMinor)") }
+        var parts = flagAndVersionNames
         if !hasReservedOne { parts.append("no-reserved-17") }
         if reservedBits != 0 { parts.append("reserved=0x" + String(reservedBits, radix: 16)) }
         return parts.isEmpty ? "none" : parts.joined(separator: ",")
@@ -117,5 +99,16 @@ public struct SNPGuestPolicy: RawRepresentable, Hashable, Sendable, CustomString
         }
         lines.append("  names: \(names)")
         return lines
+    }
+}
+
+extension SNPGuestPolicy {
+    static var versionKey: String { "abi" }
+    /// Names start from `minimal`: bit 17 set, since no valid policy lacks it.
+    static var namedBase: SNPGuestPolicy { .minimal }
+
+    var minimumVersion: (major: UInt8, minor: UInt8) {
+        get { (abiMajor, abiMinor) }
+        set { (abiMajor, abiMinor) = newValue }
     }
 }
