@@ -26,8 +26,10 @@ public struct SimulatedPlatform: Sendable {
         do {
             let ark = try _RSA.Signing.PrivateKey(pemRepresentation: keys.arkPEM)
             let ask = try _RSA.Signing.PrivateKey(pemRepresentation: keys.askPEM)
-            let arkCert = try Self.caCertificate(key: ark.publicKey, id: keys.arkID, certifiedBy: keys.arkID, usage: .ark, signer: ark)
-            let askCert = try Self.caCertificate(key: ask.publicKey, id: keys.askID, certifiedBy: keys.arkID, usage: .ask, signer: ark)
+            let arkCert = try AMDCACertificate(
+                issuing: ark.publicKey, keyID: keys.arkID, certifyingID: keys.arkID, usage: .ark, signedBy: ark, name: "simulated ARK")
+            let askCert = try AMDCACertificate(
+                issuing: ask.publicKey, keyID: keys.askID, certifyingID: keys.arkID, usage: .ask, signedBy: ark, name: "simulated ASK")
             ca = AMDCAChain(ask: askCert, ark: arkCert)
 
             let cekKey = try P384.Signing.PrivateKey(rawRepresentation: keys.cek)
@@ -36,7 +38,7 @@ public struct SimulatedPlatform: Sendable {
             let pdhKey = try P384.KeyAgreement.PrivateKey(rawRepresentation: keys.pdh)
 
             var cek = SEVPlatformCertificate(usage: .cek, ecdsaKey: cekKey.publicKey, apiMajor: Self.apiMajor, apiMinor: Self.apiMinor)
-            cek.signatures[0] = try Self.rsaSlot(signing: cek.signedBytes, with: ask)
+            try cek.sign(slot: 0, with: ask, usage: .ask)
             var oca = SEVPlatformCertificate(usage: .oca, ecdsaKey: ocaKey.publicKey, apiMajor: Self.apiMajor, apiMinor: Self.apiMinor)
             try oca.sign(slot: 0, with: ocaKey, usage: .oca)
             var pek = SEVPlatformCertificate(usage: .pek, ecdsaKey: pekKey.publicKey, apiMajor: Self.apiMajor, apiMinor: Self.apiMinor)
@@ -100,36 +102,4 @@ public struct SimulatedPlatform: Sendable {
 
     /// What `query-sev-capabilities` calls `cert-chain`: PEK, OCA, CEK as PDH_CERT_EXPORT returns them.
     public var exportedCertificateChain: [UInt8] { chain.pek.encoded + chain.oca.encoded + chain.cek.encoded }
-
-    // MARK: - Building certificates
-
-    private static func rsaSlot(signing message: [UInt8], with key: _RSA.Signing.PrivateKey) throws -> SEVSignatureSlot {
-        let signature = try key.signature(for: SHA256.hash(data: message), padding: .PSS)
-        var slot = [UInt8](signature.rawRepresentation).reversed() as [UInt8]
-        slot += [UInt8](repeating: 0, count: SEVSignatureSlot.signatureSize - slot.count)
-        return SEVSignatureSlot(usage: .ask, algorithm: .rsaSHA256, signature: slot)
-    }
-
-    /// An AMD CA-format certificate (2048-bit key, so SHA-256 PSS), built as bytes and parsed
-    /// back so the result is exactly what a reader of the format sees.
-    private static func caCertificate(
-        key: _RSA.Signing.PublicKey, id: [UInt8], certifiedBy: [UInt8], usage: SEVKeyUsage, signer: _RSA.Signing.PrivateKey
-    ) throws -> AMDCACertificate {
-        let primitives = try key.getKeyPrimitives()
-        var exponent = [UInt8](primitives.publicExponent.reversed())
-        exponent += [UInt8](repeating: 0, count: max(0, 4 - exponent.count))
-        var writer = ByteWriter()
-        writer.write(UInt32(1))
-        writer.write(bytes: id)
-        writer.write(bytes: certifiedBy)
-        writer.write(usage.rawValue)
-        writer.writeZeros(16)
-        writer.write(UInt32(exponent.count * 8))
-        writer.write(UInt32(2048))
-        writer.write(bytes: exponent)
-        writer.write(bytes: [UInt8](primitives.modulus.reversed()))
-        let signature = try signer.signature(for: SHA256.hash(data: writer.bytes), padding: .PSS)
-        writer.write(bytes: [UInt8](signature.rawRepresentation).reversed())
-        return try AMDCACertificate(bytes: writer.bytes, name: "simulated \(usage)")
-    }
 }

@@ -1,9 +1,52 @@
+import Crypto
+import _CryptoExtras
 import SEVKit
 import SEVTestSupport
 import XCTest
 
-/// The decoding errors both SEV certificate formats share.
+/// The certificates SEVKit issues in AMD's CA format for the two software firmwares, and the
+/// decoding errors both certificate formats share.
 final class SEVCertificateIssuingTests: XCTestCase {
+    func testIssuedCAHasAMDsLayoutAndSignsTheCEK() throws {
+        let arkKey = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let askKey = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let arkID = [UInt8](repeating: 0xa1, count: 16), askID = [UInt8](repeating: 0xa2, count: 16)
+        let ark = try AMDCACertificate(
+            issuing: arkKey.publicKey, keyID: arkID, certifyingID: arkID, usage: .ark, signedBy: arkKey, name: "test ARK")
+        let ask = try AMDCACertificate(
+            issuing: askKey.publicKey, keyID: askID, certifyingID: arkID, usage: .ask, signedBy: arkKey, name: "test ASK")
+        for certificate in [ark, ask] {
+            // AMD's layout: the exponent field is as wide as the modulus.
+            XCTAssertEqual(certificate.publicExponentBits, 2048)
+            XCTAssertEqual(certificate.modulusBits, 2048)
+            XCTAssertEqual(certificate.publicExponent.count, 256)
+            XCTAssertEqual(Array(certificate.publicExponent.prefix(4)), [0x01, 0x00, 0x01, 0x00])
+            XCTAssertEqual(certificate.signature.count, 256)
+            XCTAssertEqual(certificate.digest, .sha256)
+        }
+        XCTAssertEqual(ark.keyID, arkID)
+        XCTAssertEqual(ask.certifyingID, arkID)
+        XCTAssertTrue(ark.isSelfIssued)
+        XCTAssertFalse(ask.isSelfIssued)
+
+        let cekKey = P384.Signing.PrivateKey()
+        var cek = SEVPlatformCertificate(usage: .cek, ecdsaKey: cekKey.publicKey, apiMajor: 1, apiMinor: 55)
+        try cek.sign(slot: 0, with: askKey, usage: .ask)
+        XCTAssertEqual(cek.signatures[0].usage, .ask)
+        XCTAssertEqual(cek.signatures[0].algorithm, .rsaSHA256)
+        XCTAssertTrue(cek.signatures[0].signature[256...].allSatisfy { $0 == 0 })
+        XCTAssertTrue(cek.signatures[1].isEmpty)
+        XCTAssertEqual(SEVCertificateVerifier.verify(cek, signedBy: ask), .valid)
+        XCTAssertEqual(SEVCertificateVerifier.verify(ask, signedBy: ark), .valid)
+        XCTAssertEqual(SEVCertificateVerifier.verify(ark, signedBy: ark), .valid)
+        XCTAssertNil(AMDLegacyRootKeys.product(of: ark))
+
+        // A CEK signed by another ASK key fails at exactly that link.
+        var forged = cek
+        try forged.sign(slot: 0, with: arkKey, usage: .ask)
+        XCTAssertEqual(SEVCertificateVerifier.verify(forged, signedBy: ask), .invalid(reason: "the ASK signature on the CEK does not verify"))
+    }
+
     /// Both formats reject a wrong version and trailing bytes in the same words.
     func testAMDCAVersionAndTrailingBytesErrors() throws {
         let ark = try TestData.bytes("virtee-sev/src/certs/sev/builtin/rome/ark.cert")
