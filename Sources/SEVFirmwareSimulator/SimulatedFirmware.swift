@@ -260,13 +260,13 @@ public struct SimulatedFirmware: SEVFirmware {
     /// A new self-signed OCA, a PEK it and the CEK sign, and a PDH: a self-owned platform.
     static func newOwnership(_ state: inout SimulatedFirmwareState) throws(SEVFirmwareError) {
         let ocaKey = P384.Signing.PrivateKey()
-        var oca = SEVPlatformCertificate(usage: .oca, ecdsaKey: ocaKey.publicKey, apiMajor: state.apiMajor, apiMinor: state.apiMinor)
         let pekKey = P384.Signing.PrivateKey()
-        var pek = SEVPlatformCertificate(usage: .pek, ecdsaKey: pekKey.publicKey, apiMajor: state.apiMajor, apiMinor: state.apiMinor)
+        let oca: SEVPlatformCertificate, pek: SEVPlatformCertificate
         do {
-            try oca.sign(slot: 0, with: ocaKey, usage: .oca)
-            try pek.sign(slot: 0, with: ocaKey, usage: .oca)
-            try pek.sign(slot: 1, with: P384.Signing.PrivateKey(rawRepresentation: Hex.decode(state.cekKey) ?? []), usage: .cek)
+            oca = try .selfSignedOCA(key: ocaKey, apiMajor: state.apiMajor, apiMinor: state.apiMinor)
+            pek = try .pek(
+                key: pekKey.publicKey, oca: ocaKey, cek: P384.Signing.PrivateKey(rawRepresentation: Hex.decode(state.cekKey) ?? []),
+                apiMajor: state.apiMajor, apiMinor: state.apiMinor)
         } catch {
             throw SEVFirmwareError(command: nil, .state(reason: "the simulated firmware's CEK key is unusable"))
         }
@@ -280,9 +280,11 @@ public struct SimulatedFirmware: SEVFirmware {
 
     static func newPDH(_ state: inout SimulatedFirmwareState) throws(SEVFirmwareError) {
         let pdhKey = P384.KeyAgreement.PrivateKey()
-        var pdh = SEVPlatformCertificate(usage: .pdh, ecdhKey: pdhKey.publicKey, apiMajor: state.apiMajor, apiMinor: state.apiMinor)
+        let pdh: SEVPlatformCertificate
         do {
-            try pdh.sign(slot: 0, with: P384.Signing.PrivateKey(rawRepresentation: Hex.decode(state.pekKey) ?? []), usage: .pek)
+            pdh = try .pdh(
+                key: pdhKey.publicKey, pek: P384.Signing.PrivateKey(rawRepresentation: Hex.decode(state.pekKey) ?? []),
+                apiMajor: state.apiMajor, apiMinor: state.apiMinor)
         } catch {
             throw SEVFirmwareError(command: nil, .state(reason: "the simulated firmware's PEK key is unusable"))
         }

@@ -39,13 +39,10 @@ public struct SimulatedPlatform: Sendable {
 
             var cek = SEVPlatformCertificate(usage: .cek, ecdsaKey: cekKey.publicKey, apiMajor: Self.apiMajor, apiMinor: Self.apiMinor)
             try cek.sign(slot: 0, with: ask, usage: .ask)
-            var oca = SEVPlatformCertificate(usage: .oca, ecdsaKey: ocaKey.publicKey, apiMajor: Self.apiMajor, apiMinor: Self.apiMinor)
-            try oca.sign(slot: 0, with: ocaKey, usage: .oca)
-            var pek = SEVPlatformCertificate(usage: .pek, ecdsaKey: pekKey.publicKey, apiMajor: Self.apiMajor, apiMinor: Self.apiMinor)
-            try pek.sign(slot: 0, with: ocaKey, usage: .oca)
-            try pek.sign(slot: 1, with: cekKey, usage: .cek)
-            var pdh = SEVPlatformCertificate(usage: .pdh, ecdhKey: pdhKey.publicKey, apiMajor: Self.apiMajor, apiMinor: Self.apiMinor)
-            try pdh.sign(slot: 0, with: pekKey, usage: .pek)
+            let oca = try SEVPlatformCertificate.selfSignedOCA(key: ocaKey, apiMajor: Self.apiMajor, apiMinor: Self.apiMinor)
+            let pek = try SEVPlatformCertificate.pek(
+                key: pekKey.publicKey, oca: ocaKey, cek: cekKey, apiMajor: Self.apiMajor, apiMinor: Self.apiMinor)
+            let pdh = try SEVPlatformCertificate.pdh(key: pdhKey.publicKey, pek: pekKey, apiMajor: Self.apiMajor, apiMinor: Self.apiMinor)
             chain = SEVPlatformChain(pdh: pdh, pek: pek, oca: oca, cek: cek)
             chipID = Array(SHA512.hash(data: cekKey.publicKey.x963Representation))
         } catch let error as SimulatorError {

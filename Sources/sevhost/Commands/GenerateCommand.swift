@@ -19,8 +19,7 @@ struct GenerateCommand: AsyncParsableCommand {
     func run() async throws {
         let key = P384.Signing.PrivateKey()
         // API version 0.0: the OCA is the owner's, not the firmware's.
-        var certificate = SEVPlatformCertificate(usage: .oca, ecdsaKey: key.publicKey, apiMajor: 0, apiMinor: 0)
-        try certificate.sign(slot: 0, with: key, usage: .oca)
+        let certificate = try SEVPlatformCertificate.selfSignedOCA(key: key, apiMajor: 0, apiMinor: 0)
         var output = OutputFileSet()
         output.add(ocaCert, certificate.encoded)
         output.add(ocaKey, Array((key.pemRepresentation + "\n").utf8), secret: true)

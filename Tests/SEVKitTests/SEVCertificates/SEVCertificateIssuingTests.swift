@@ -4,8 +4,8 @@ import SEVKit
 import SEVTestSupport
 import XCTest
 
-/// The certificates SEVKit issues in AMD's CA format for the two software firmwares, and the
-/// decoding errors both certificate formats share.
+/// The certificates SEVKit issues for the two software firmwares (AMD's CA format, and the
+/// firmware's own OCA, PEK and PDH), and the decoding errors both certificate formats share.
 final class SEVCertificateIssuingTests: XCTestCase {
     func testIssuedCAHasAMDsLayoutAndSignsTheCEK() throws {
         let arkKey = try _RSA.Signing.PrivateKey(keySize: .bits2048)
@@ -45,6 +45,42 @@ final class SEVCertificateIssuingTests: XCTestCase {
         var forged = cek
         try forged.sign(slot: 0, with: arkKey, usage: .ask)
         XCTAssertEqual(SEVCertificateVerifier.verify(forged, signedBy: ask), .invalid(reason: "the ASK signature on the CEK does not verify"))
+    }
+
+    /// The OCA, PEK and PDH as a firmware issues them, under a CA issued here: every link of
+    /// the chain verifies, and only the root is not AMD's.
+    func testFirmwareIssuedChainVerifiesLinkByLink() throws {
+        let arkKey = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let askKey = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let arkID = [UInt8](repeating: 0xb1, count: 16), askID = [UInt8](repeating: 0xb2, count: 16)
+        let ca = AMDCAChain(
+            ask: try AMDCACertificate(
+                issuing: askKey.publicKey, keyID: askID, certifyingID: arkID, usage: .ask, signedBy: arkKey, name: "test ASK"),
+            ark: try AMDCACertificate(
+                issuing: arkKey.publicKey, keyID: arkID, certifyingID: arkID, usage: .ark, signedBy: arkKey, name: "test ARK"))
+        let cekKey = P384.Signing.PrivateKey(), ocaKey = P384.Signing.PrivateKey(), pekKey = P384.Signing.PrivateKey()
+        let pdhKey = P384.KeyAgreement.PrivateKey()
+        var cek = SEVPlatformCertificate(usage: .cek, ecdsaKey: cekKey.publicKey, apiMajor: 1, apiMinor: 55)
+        try cek.sign(slot: 0, with: askKey, usage: .ask)
+        let oca = try SEVPlatformCertificate.selfSignedOCA(key: ocaKey, apiMajor: 1, apiMinor: 55)
+        let pek = try SEVPlatformCertificate.pek(key: pekKey.publicKey, oca: ocaKey, cek: cekKey, apiMajor: 1, apiMinor: 55)
+        let pdh = try SEVPlatformCertificate.pdh(key: pdhKey.publicKey, pek: pekKey, apiMajor: 1, apiMinor: 55)
+        XCTAssertEqual([oca.usage, pek.usage, pdh.usage], [.oca, .pek, .pdh])
+        XCTAssertEqual([oca.signatures[0].usage, pek.signatures[0].usage, pek.signatures[1].usage, pdh.signatures[0].usage], [.oca, .oca, .cek, .pek])
+        XCTAssertTrue(oca.signatures[1].isEmpty)
+        XCTAssertTrue(pdh.signatures[1].isEmpty)
+        XCTAssertEqual(pdh.algorithm, .ecdhSHA256)
+        XCTAssertEqual([oca.apiMajor, oca.apiMinor, pdh.apiMajor, pdh.apiMinor], [1, 55, 1, 55])
+
+        let result = SEVChainVerification(platform: SEVPlatformChain(pdh: pdh, pek: pek, oca: oca, cek: cek), ca: ca)
+        for link in result.links { XCTAssertEqual(link.verdict, .valid, link.name) }
+        XCTAssertNil(result.anchorProduct)
+
+        // A PDH signed by the OCA instead of the PEK fails at exactly that link.
+        let misissued = try SEVPlatformCertificate.pdh(key: pdhKey.publicKey, pek: ocaKey, apiMajor: 1, apiMinor: 55)
+        XCTAssertEqual(
+            SEVChainVerification(platform: SEVPlatformChain(pdh: misissued, pek: pek, oca: oca, cek: cek), ca: ca).pdhByPEK,
+            .invalid(reason: "the PEK signature on the PDH does not verify"))
     }
 
     /// Both formats reject a wrong version and trailing bytes in the same words.
