@@ -102,17 +102,17 @@ struct AttestRunCommand: AsyncParsableCommand {
     var nonceLog: String?
 
     func run() async throws {
-        guard !secret.isEmpty else { throw GuestOwnerFailure("at least one --secret GUID:FILE is needed") }
+        guard !secret.isEmpty else { throw CommandFailure("at least one --secret GUID:FILE is needed") }
         let entries = try SecretArguments.entries(secret)
         let tekBytes = try GuestOwnerInput.fixed(tek, option: "--tek", count: 16)
         let tikBytes = try GuestOwnerInput.fixed(tik, option: "--tik", count: 16)
         do {
             let expected: ExpectedLaunch
             if FileManager.default.fileExists(atPath: expect) {
-                guard policy == nil else { throw GuestOwnerFailure("--policy goes with a launch digest; the spec \(expect) has its own policy") }
+                guard policy == nil else { throw CommandFailure("--policy goes with a launch digest; the spec \(expect) has its own policy") }
                 expected = try await ExpectedLaunch.fromSpec(path: expect)
             } else {
-                guard let policy else { throw GuestOwnerFailure("--expect \(expect.prefix(80)): with a launch digest, --policy is needed (or pass the VM spec file)") }
+                guard let policy else { throw CommandFailure("--expect \(expect.prefix(80)): with a launch digest, --policy is needed (or pass the VM spec file)") }
                 expected = try ExpectedLaunch(digest: expect, policy: try GuestOwnerInput.uint32(policy, option: "--policy"))
             }
             let flow = PreAttestation(
@@ -214,12 +214,12 @@ enum SecretArguments {
         var entries: [SecretTable.Entry] = []
         for value in values {
             guard let colon = value.firstIndex(of: ":") else {
-                throw GuestOwnerFailure("--secret \(value): expected GUID:FILE")
+                throw CommandFailure("--secret \(value): expected GUID:FILE")
             }
             let guidText = String(value[..<colon])
             let path = String(value[value.index(after: colon)...])
             guard let guid = WellKnownSecretGUID.parse(guidText) else {
-                throw GuestOwnerFailure(
+                throw CommandFailure(
                     "--secret \(guidText): not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx) nor a known alias (\(WellKnownSecretGUID.aliases.map(\.name).joined(separator: ", ")))")
             }
             entries.append(SecretTable.Entry(guid: guid, data: try GuestOwnerInput.read(path, option: "--secret \(guidText)")))

@@ -34,7 +34,7 @@ struct MeasurementInputs: ParsableArguments {
     func launchDigestBytes() throws -> [UInt8] {
         if launchDigest.count == 64, let bytes = Hex.decode(launchDigest) { return bytes }
         if let bytes = GuestOwnerInput.base64(launchDigest), bytes.count == 32 { return bytes }
-        throw GuestOwnerFailure("--launch-digest: expected 64 hex digits or base64 of 32 bytes")
+        throw CommandFailure("--launch-digest: expected 64 hex digits or base64 of 32 bytes")
     }
 
     func expected(mnonce: [UInt8]) throws -> LaunchMeasurement {
@@ -75,7 +75,7 @@ struct MeasurementBuildCommand: AsyncParsableCommand {
         } else if let launchMeasureBlob {
             mnonce = Array(try GuestOwnerInput.fixed(launchMeasureBlob, option: "--launch-measure-blob", count: 48)[32...])
         } else {
-            throw GuestOwnerFailure("one of --nonce or --launch-measure-blob is needed")
+            throw CommandFailure("one of --nonce or --launch-measure-blob is needed")
         }
         let result = try inputs.expected(mnonce: mnonce)
         if let outfile {
@@ -104,7 +104,7 @@ struct MeasurementVerifyCommand: AsyncParsableCommand {
         let reported = try LaunchMeasurement(blob: blob)
         let expected = try inputs.expected(mnonce: reported.mnonce)
         guard expected.matches(reported) else {
-            throw GuestOwnerFailure(
+            throw CommandFailure(
                 "measurement mismatch: the firmware reported \(Hex.encode(reported.measurement)), the expected launch gives \(Hex.encode(expected.measurement))")
         }
         print("measurement matches: \(Hex.encode(reported.measurement))")

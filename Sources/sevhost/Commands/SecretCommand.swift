@@ -49,12 +49,12 @@ struct SecretBuildCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard (outHeader == nil) == (outPayload == nil) else {
-            throw GuestOwnerFailure("--out-header and --out-payload go together")
+            throw CommandFailure("--out-header and --out-payload go together")
         }
         if raw && outHeader == nil {
-            throw GuestOwnerFailure("--raw needs --out-header and --out-payload (raw bytes are not printed)")
+            throw CommandFailure("--raw needs --out-header and --out-payload (raw bytes are not printed)")
         }
-        guard !secret.isEmpty else { throw GuestOwnerFailure("at least one --secret GUID:FILE is needed") }
+        guard !secret.isEmpty else { throw CommandFailure("at least one --secret GUID:FILE is needed") }
         let entries = try SecretArguments.entries(secret)
         let tekBytes = try GuestOwnerInput.fixed(tek, option: "--tek", count: 16)
         let tikBytes = try GuestOwnerInput.fixed(tik, option: "--tik", count: 16)
@@ -62,7 +62,7 @@ struct SecretBuildCommand: AsyncParsableCommand {
         guard let measureBytes = (try? GuestOwnerInput.fixed(measurement, option: "--measurement", count: 48))
             ?? (try? GuestOwnerInput.fixed(measurement, option: "--measurement", count: 32))
         else {
-            throw GuestOwnerFailure("--measurement: expected the 48-byte LAUNCH_MEASURE blob or its 32-byte measurement, as a file or base64")
+            throw CommandFailure("--measurement: expected the 48-byte LAUNCH_MEASURE blob or its 32-byte measurement, as a file or base64")
         }
         let ivBytes = try iv.map { try GuestOwnerInput.fixed($0, option: "--iv", count: 16) } ?? LaunchSecretPacket.randomIV()
         let packet: LaunchSecretPacket
@@ -70,7 +70,7 @@ struct SecretBuildCommand: AsyncParsableCommand {
             packet = try LaunchSecretPacket(
                 table: SecretTable(entries: entries), tek: tekBytes, tik: tikBytes, measurement: measureBytes, iv: ivBytes)
         } catch {
-            throw GuestOwnerFailure(error.description)
+            throw CommandFailure(error.description)
         }
         let header64 = Data(packet.header).base64EncodedString()
         let payload64 = Data(packet.payload).base64EncodedString()

@@ -50,20 +50,20 @@ struct SessionCommand: AsyncParsableCommand {
                 } else if let embedded = chain.ca {
                     caChain = embedded
                 } else {
-                    throw GuestOwnerFailure(
+                    throw CommandFailure(
                         "\(pdhOrChain): holds only the platform chain; pass --ca with AMD's CA chain (ASK then ARK) so the PDH can be verified")
                 }
                 session = try GuestOwnerSession(chain: chain.platform, ca: caChain, policy: policyValue)
             }
         } catch let error as SEVCertificateError {
-            throw GuestOwnerFailure(error.description)
+            throw CommandFailure(error.description)
         } catch let error as SEVSessionError {
-            throw GuestOwnerFailure(error.description)
+            throw CommandFailure(error.description)
         }
 
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw GuestOwnerFailure("--out \(out): not an existing directory")
+            throw CommandFailure("--out \(out): not an existing directory")
         }
         let prefix = (out as NSString).appendingPathComponent(name)
         var files = OutputFileSet()
