@@ -17,6 +17,8 @@ public struct KDSClient: Sendable {
     public var sleeper: @Sendable (Double) async -> Void
     /// Receives one progress line per event (the CLI prints them on stderr).
     public var progress: @Sendable (String) -> Void
+    /// Prefix of the progress lines, naming the service (`kds`, `amd-ca`).
+    public var label = "kds"
 
     public init(
         configuration: KDSConfiguration,
@@ -91,11 +93,13 @@ public struct KDSClient: Sendable {
         let cacheFile = configuration.cacheDirectory?.appendingPathComponent(cacheName)
         if let cacheFile, let cached = try? Data(contentsOf: cacheFile) {
             let bytes = [UInt8](cached)
-            if (try? validate(bytes)) != nil {
-                progress("kds: cache hit \(cacheFile.path)")
+            do throws(KDSError) {
+                try validate(bytes)
+                progress("\(label): cache hit \(cacheFile.path)")
                 return bytes
+            } catch {
+                progress("\(label): ignoring cache entry \(cacheFile.path): \(error.detail ?? error.message)")
             }
-            progress("kds: ignoring unreadable cache entry \(cacheFile.path)")
         }
         let body = try await get(url)
         try validate(body)
@@ -106,24 +110,25 @@ public struct KDSClient: Sendable {
     /// GET with status checking and retries.
     public func get(_ url: String) async throws(KDSError) -> [UInt8] {
         guard let requestURL = URL(string: url), let host = requestURL.host else {
-            throw KDSError(.badContent, "\(url): not a valid URL")
+            throw KDSError(.badContent, "\(url): not a valid URL", detail: "not a valid URL")
         }
         var attempt = 1
         while true {
-            progress("kds: GET \(url)\(attempt > 1 ? " (attempt \(attempt))" : "")")
+            progress("\(label): GET \(url)\(attempt > 1 ? " (attempt \(attempt))" : "")")
             let (status, headers, body): (Int, [String: String], [UInt8])
             do {
                 (status, headers, body) = try await Self.perform(requestURL, timeout: configuration.timeout)
             } catch let error as HTTPGetError where error.oversized {
-                throw KDSError(.badContent, "\(url): refused: \(error.reason)")
+                throw KDSError(.badContent, "\(url): refused: \(error.reason)", detail: "refused: \(error.reason)")
             } catch {
                 throw KDSError(
                     .offline,
-                    "cannot reach KDS at \(host) (\(error.localizedDescription)); offline? use --kds-url or \(KDSConfiguration.environmentVariable) for a mirror, or give the certificates with --certs")
+                    "cannot reach KDS at \(host) (\(error.localizedDescription)); offline? use --kds-url or \(KDSConfiguration.environmentVariable) for a mirror, or give the certificates with --certs",
+                    detail: error.localizedDescription)
             }
             switch status {
             case 200:
-                progress("kds: 200 \(body.count) bytes")
+                progress("\(label): 200 \(body.count) bytes")
                 return body
             case 404:
                 throw KDSError(.notFound, "KDS has nothing at \(url) (HTTP 404): check the product, chip id and TCB")
@@ -132,7 +137,7 @@ public struct KDSClient: Sendable {
                 guard attempt < configuration.maxAttempts, wait <= configuration.maxRetryAfter else {
                     throw KDSError(.httpStatus(status), "KDS answered HTTP \(status) for \(url) after \(attempt) attempt(s)")
                 }
-                progress("kds: HTTP \(status), retrying in \(Self.format(wait))s")
+                progress("\(label): HTTP \(status), retrying in \(Self.format(wait))s")
                 await sleeper(wait)
                 attempt += 1
             default:
@@ -209,7 +214,7 @@ public struct KDSClient: Sendable {
         do {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             try AtomicFile.write(body, to: file)
-            progress("kds: cached \(file.path)")
+            progress("\(label): cached \(file.path)")
         } catch {
             throw KDSError(.cache, "cannot write cache file \(file.path): \(error.localizedDescription)")
         }

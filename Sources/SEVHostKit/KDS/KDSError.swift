@@ -15,10 +15,15 @@ public struct KDSError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var kind: Kind
     public var message: String
+    /// What went wrong without KDS's wording: libcurl's reason for `.offline`, or why a body
+    /// was refused. Lets a caller that fetches something other than KDS (AMD's legacy CA files)
+    /// word its own line.
+    public var detail: String?
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, detail: String? = nil) {
         self.kind = kind
         self.message = message
+        self.detail = detail
     }
 
     public var description: String { message }

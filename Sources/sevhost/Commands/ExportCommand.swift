@@ -1,4 +1,5 @@
 import ArgumentParser
+import SEVHostKit
 import SEVKit
 import SEVPlatform
 
@@ -9,26 +10,30 @@ struct ExportCommand: AsyncParsableCommand {
         abstract: "Export the platform's SEV certificate chain (PDH, PEK, OCA, CEK) to FILE.",
         discussion: """
             PDH_CERT_EXPORT gives the PDH, PEK, OCA and CEK (8336 bytes), the chain `sevhost verify \
-            --sev` reads. --full appends AMD's ASK and ARK: sevhost downloads nothing, so pass \
-            AMD's ask_ark_<product>.cert with --ca.
+            --sev` reads. --full appends AMD's ASK and ARK: from --ca, or else AMD's \
+            ask_ark_<product>.cert downloaded as `sevhost verify --sev` does (--product, --ca-url, \
+            $SEVHOST_AMD_CA_URL), kept only if its ASK signs the exported CEK and its ARK is AMD's \
+            pinned root.
             """)
 
     @OptionGroup var firmware: FirmwareOption
 
-    @Flag(help: "Append the AMD CA chain (ASK, ARK) given with --ca.")
+    @Flag(help: "Append the AMD CA chain (ASK, ARK): --ca, else downloaded from AMD.")
     var full = false
 
     @Option(help: ArgumentHelp("AMD CA chain file (ASK then ARK) for --full.", valueName: "FILE"))
     var ca: String?
 
+    @OptionGroup var download: AMDCAOptions
+
     @Argument(help: "Output file.")
     var file: String
 
     func run() async throws {
-        var caBytes: [UInt8] = []
-        if full {
-            guard let ca else {
-                throw FirmwareFailure(message: "--full needs AMD's CA chain: pass ask_ark_<product>.cert with --ca (sevhost downloads nothing)")
+        var caBytes: [UInt8]?
+        if full, let ca {
+            guard !download.downloadOptionsGiven else {
+                throw FirmwareFailure(message: "--product and --ca-url are only used when the CA chain is downloaded, not with --ca")
             }
             let bytes = try GuestOwnerInput.read(ca, option: "--ca")
             do {
@@ -36,13 +41,16 @@ struct ExportCommand: AsyncParsableCommand {
             } catch {
                 throw FirmwareFailure(message: error.description)
             }
-        } else if ca != nil {
-            throw FirmwareFailure(message: "--ca is only used with --full")
+        } else if !full, ca != nil || download.downloadOptionsGiven {
+            throw FirmwareFailure(message: ca != nil ? "--ca is only used with --full" : "--product and --ca-url are only used with --full")
         }
         let device = try firmware.open()
         let chain = try await firmwareCall { () async throws(SEVFirmwareError) in try await device.exportPDH() }
+        if full, caBytes == nil {
+            caBytes = try await download.chain(signing: chain.cek, quiet: false).encoded
+        }
         var output = OutputFileSet()
-        output.add(file, chain.encoded + caBytes)
+        output.add(file, chain.encoded + (caBytes ?? []))
         try output.commit()
     }
 }

@@ -19,7 +19,7 @@ struct VerifyCommand: AsyncParsableCommand {
     )
 }
 
-/// `sevhost verify [sev] --sev CHAIN [--oca F] [--ca F]`: the legacy SEV chain
+/// `sevhost verify [sev] --sev CHAIN [--oca F] [--ca F | --product P --ca-url U]`: the legacy SEV chain
 /// PDH ← PEK ← OCA, PEK ← CEK ← ASK ← ARK, printed as sevctl prints it; exits 1 when any
 /// link fails or the ARK is not one of AMD's.
 struct VerifySEVChainCommand: AsyncParsableCommand {
@@ -29,9 +29,13 @@ struct VerifySEVChainCommand: AsyncParsableCommand {
         discussion: """
             CHAIN is the platform chain as `sevctl export` writes it (PDH, PEK, OCA, CEK; 8336 bytes) \
             or the full chain of `sevctl export --full` (followed by ASK and ARK). Without the ASK and \
-            ARK in CHAIN, --ca names AMD's ask_ark_<product>.cert (ASK then ARK). --oca replaces the \
-            chain's OCA (for a platform owned by an external OCA). The ARK must be one of AMD's \
-            published roots (Naples, Rome, Milan, Genoa, Turin).
+            ARK in CHAIN, --ca names AMD's ask_ark_<product>.cert (ASK then ARK); without --ca either, \
+            that file is downloaded from AMD (--ca-url or $SEVHOST_AMD_CA_URL for a mirror) for \
+            --product, or for naples, rome, milan and genoa in turn, keeping the first whose ASK signs \
+            the CEK. A downloaded file is used only if its ARK is AMD's pinned root for that product; \
+            it is cached and checked again on every use. --oca replaces the chain's OCA (for a \
+            platform owned by an external OCA). The ARK must be one of AMD's published roots \
+            (Naples, Rome, Milan, Genoa, Turin).
 
             Legend: • = self signed, ⬑ = signs, •̷ = invalid self sign, ⬑̸ = invalid signs
             """
@@ -43,8 +47,10 @@ struct VerifySEVChainCommand: AsyncParsableCommand {
     @Option(help: "OCA certificate file replacing the chain's OCA.")
     var oca: String?
 
-    @Option(help: "AMD CA chain file (ASK then ARK).")
+    @Option(help: "AMD CA chain file (ASK then ARK); downloaded when neither this nor CHAIN has it.")
     var ca: String?
+
+    @OptionGroup var download: AMDCAOptions
 
     @Flag(name: .shortAndLong, help: "Print nothing; only the exit status tells.")
     var quiet = false
@@ -70,16 +76,22 @@ struct VerifySEVChainCommand: AsyncParsableCommand {
         }
         let caChain: AMDCAChain
         if let ca {
+            guard !download.downloadOptionsGiven else {
+                throw GuestOwnerFailure("--product and --ca-url are only used when the CA chain is downloaded, not with --ca")
+            }
             do {
                 caChain = try AMDCAChain(bytes: try GuestOwnerInput.read(ca, option: "--ca"), name: ca)
             } catch let error as SEVCertificateError {
                 throw GuestOwnerFailure(error.description)
             }
         } else if let embedded = chainFile.ca {
+            guard !download.downloadOptionsGiven else {
+                throw GuestOwnerFailure(
+                    "--product and --ca-url are only used when the CA chain is downloaded, and \(chainPath) holds the ASK and ARK")
+            }
             caChain = embedded
         } else {
-            throw GuestOwnerFailure(
-                "\(chainPath): holds only the platform chain (PDH, PEK, OCA, CEK); pass --ca with AMD's CA chain (ASK then ARK)")
+            caChain = try await download.chain(signing: platform.cek, quiet: quiet)
         }
 
         let result = SEVChainVerification(platform: platform, ca: caChain)

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import SEVHostKit
+import SEVKit
+
+/// Where AMD's legacy CA chain files (`ask_ark_<product>.cert`) are downloaded from when a
+/// command needs the ASK and ARK and was given neither `--ca` nor a full chain; shared by
+/// `verify --sev` and `export --full`.
+struct AMDCAOptions: ParsableArguments {
+    @Option(name: .customLong("ca-url"), help: ArgumentHelp(
+        "Where AMD's ask_ark_<product>.cert files are, e.g. a mirror (default: $SEVHOST_AMD_CA_URL, else \(AMDCAFetcher.amdBase)).",
+        valueName: "URL"))
+    var caURL: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Product whose CA chain to download: naples, rome, milan or genoa (default: each in turn, keeping the one whose ASK signs the CEK).",
+            valueName: "PRODUCT"),
+        transform: AMDCAOptions.parseProduct)
+    var product: AMDProduct?
+
+    @Option(name: .customLong("cache-dir"), help: ArgumentHelp(
+        "Cache of downloaded CA chains, re-verified on every use (default: ~/.cache/sevhost/amd-ca).", valueName: "DIR"))
+    var cacheDir: String?
+
+    @Flag(name: .customLong("no-cache"), help: "Neither read nor write the CA chain cache.")
+    var noCache = false
+
+    /// Options that only mean something when the chain is downloaded.
+    var downloadOptionsGiven: Bool { caURL != nil || product != nil }
+
+    static func parseProduct(_ text: String) throws -> AMDProduct {
+        guard let product = AMDProduct(name: text), AMDCAFetcher.products.contains(product) else {
+            throw ValidationError("'\(text)': expected naples, rome, milan or genoa (AMD publishes legacy CA chains for those)")
+        }
+        return product
+    }
+
+    /// Downloads (or takes from the cache) the chain whose ASK signs `cek`; progress lines go
+    /// to stderr unless `quiet`.
+    func chain(signing cek: SEVPlatformCertificate, quiet: Bool) async throws -> AMDCAChain {
+        let cache: URL? = noCache ? nil : (cacheDir.map { URL(fileURLWithPath: $0) } ?? AMDCAFetcher.defaultCacheDirectory())
+        let fetcher = AMDCAFetcher(
+            configuration: KDSConfiguration(baseURL: AMDCAFetcher.resolveBaseURL(option: caURL), cacheDirectory: cache),
+            progress: { line in if !quiet { CLIFiles.stderr(line) } })
+        do {
+            return try await fetcher.chain(signing: cek, product: product).chain
+        } catch {
+            throw CommandFailure(error.description)
+        }
+    }
+}
