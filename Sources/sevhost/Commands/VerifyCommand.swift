@@ -60,7 +60,7 @@ struct VerifySEVChainCommand: AsyncParsableCommand {
         do {
             chainFile = try SEVChainFile(bytes: try GuestOwnerInput.read(chainPath, option: "--sev"), name: chainPath)
         } catch let error as SEVCertificateError {
-            throw GuestOwnerFailure(error.description)
+            throw CommandFailure(error.description)
         }
         var platform = chainFile.platform
         if let oca {
@@ -71,22 +71,22 @@ struct VerifySEVChainCommand: AsyncParsableCommand {
                 }
                 platform.oca = certificate
             } catch let error as SEVCertificateError {
-                throw GuestOwnerFailure(error.description)
+                throw CommandFailure(error.description)
             }
         }
         let caChain: AMDCAChain
         if let ca {
             guard !download.downloadOptionsGiven else {
-                throw GuestOwnerFailure("--product and --ca-url are only used when the CA chain is downloaded, not with --ca")
+                throw CommandFailure("--product and --ca-url are only used when the CA chain is downloaded, not with --ca")
             }
             do {
                 caChain = try AMDCAChain(bytes: try GuestOwnerInput.read(ca, option: "--ca"), name: ca)
             } catch let error as SEVCertificateError {
-                throw GuestOwnerFailure(error.description)
+                throw CommandFailure(error.description)
             }
         } else if let embedded = chainFile.ca {
             guard !download.downloadOptionsGiven else {
-                throw GuestOwnerFailure(
+                throw CommandFailure(
                     "--product and --ca-url are only used when the CA chain is downloaded, and \(chainPath) holds the ASK and ARK")
             }
             caChain = embedded
@@ -100,9 +100,9 @@ struct VerifySEVChainCommand: AsyncParsableCommand {
         }
         guard result.isValid else {
             if let failed = result.links.first(where: { !$0.verdict.isValid }) {
-                throw GuestOwnerFailure("SEV/CA certificate verification failed: \(failed.name): \(failed.verdict)")
+                throw CommandFailure("SEV/CA certificate verification failed: \(failed.name): \(failed.verdict)")
             }
-            throw GuestOwnerFailure(
+            throw CommandFailure(
                 "SEV/CA certificate verification failed: the ARK is not a known AMD root key (SHA-256 of its encoding matches no published ARK)")
         }
     }

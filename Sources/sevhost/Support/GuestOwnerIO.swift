@@ -5,12 +5,6 @@ import Glibc
 import Darwin
 #endif
 
-/// The guest-owner commands' old name for `CommandFailure`: the same concept (one line that
-/// ArgumentParser prints as `Error: <description>`, exit status 1, never key or secret bytes),
-/// so one type serves every command. Kept only while `VerifyCommand.swift`, edited on another
-/// branch, still spells the old name; remove it once that file says `CommandFailure`.
-typealias GuestOwnerFailure = CommandFailure
-
 /// Reading the guest owner's inputs with errors that name the file or option.
 enum GuestOwnerInput {
     /// The bytes of `path`; the error names the option and the file.
