@@ -3,12 +3,6 @@ import Foundation
 import SEVHostKit
 import SEVKit
 
-/// A command failed on bad input: printed as one line, exit status 1.
-struct CommandFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// Parsing of byte-valued options (digests, ids): hex (optionally `0x`) or base64, with the
 /// exact length named in the error.
 enum ByteOption {
