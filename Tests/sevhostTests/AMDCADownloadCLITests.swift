@@ -97,6 +97,26 @@ final class AMDCADownloadCLITests: XCTestCase {
             """)
     }
 
+    /// `sevhost session` verifies a platform chain's PDH up to AMD's root the same way.
+    func testSessionDownloadsTheChainToVerifyThePDH() throws {
+        let base = try serveAMDFiles()
+        let out = temp.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let result = try Subprocess.sevhost(
+            ["session", try platformChain("rome"), "0x1", "--out", out.path, "--name", "g", "--product", "rome", "--ca-url", base, "--no-cache"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, """
+            amd-ca: GET \(base)/ask_ark_rome.cert
+            amd-ca: 200 3200 bytes
+            amd-ca: the CEK is signed by AMD's Rome ASK (\(base)/ask_ark_rome.cert)
+
+            """)
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: out.path).sorted(),
+            ["g_godh.b64", "g_session.b64", "g_tek.bin", "g_tik.bin"])
+        XCTAssertEqual(try server?.requests(), ["/sev/ask_ark_rome.cert"])
+    }
+
     // MARK: refusals
 
     func testAFileForAnotherProductIsSkipped() throws {

@@ -152,10 +152,24 @@ final class LegacySEVCLITests: XCTestCase {
 
     func testSessionFromAPlatformChainNeedsTheCA() throws {
         let chain = try write("rome.chain", try Self.platform("rome").flatMap { $0 })
-        let noCA = try Subprocess.sevhost(["session", chain, "0", "--out", directory.path])
+        // Without --ca the CA chain is downloaded (AMDCADownloadCLITests); from a mirror holding
+        // nothing for Rome, no session is made and no file is written.
+        let mirror = try LocalKDSServer(routes: [:])
+        defer { mirror.stop() }
+        let noCA = try Subprocess.sevhost(
+            ["session", chain, "0", "--out", directory.path, "--product", "rome", "--no-cache"],
+            environment: ["SEVHOST_AMD_CA_URL": mirror.baseURL])
         XCTAssertEqual(noCA.status, 1)
-        XCTAssertEqual(noCA.stderr, "Error: \(chain): holds only the platform chain; pass --ca with AMD's CA chain (ASK then ARK) so the PDH can be verified\n")
+        XCTAssertEqual(noCA.stderr, """
+            amd-ca: GET \(mirror.baseURL)/ask_ark_rome.cert
+            Error: \(mirror.baseURL)/ask_ark_rome.cert: HTTP 404; pass AMD's CA chain (ASK then ARK) with --ca
+
+            """)
+        XCTAssertEqual(try files(), ["rome.chain"])
         let ca = try write("ask_ark_rome.cert", try Self.ca("rome").flatMap { $0 })
+        let both = try Subprocess.sevhost(["session", chain, "0", "--ca", ca, "--product", "rome", "--out", directory.path])
+        XCTAssertEqual(both.status, 1)
+        XCTAssertEqual(both.stderr, "Error: --product and --ca-url are only used when the CA chain is downloaded, not with --ca or a full chain\n")
         let missingDirectory = directory.appendingPathComponent("missing").path
         let noDirectory = try Subprocess.sevhost(["session", chain, "0", "--ca", ca, "--out", missingDirectory])
         XCTAssertEqual(noDirectory.status, 1)

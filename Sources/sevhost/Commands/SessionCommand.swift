@@ -12,8 +12,10 @@ struct SessionCommand: AsyncParsableCommand {
         abstract: "Build a SEV launch session (GODH certificate, session blob, TEK and TIK).",
         discussion: """
             PDH-OR-CHAIN is the platform's PDH certificate (2084 bytes), or a chain as `sevctl export` \
-            writes it. A chain is verified up to a genuine AMD ARK before its PDH is used (the ASK and \
-            ARK come from the chain file or --ca); a bare PDH cannot be verified, and a warning says so.
+            writes it. A chain is verified up to a genuine AMD ARK before its PDH is used: the ASK and \
+            ARK come from the chain file or --ca, or else AMD's ask_ark_<product>.cert is downloaded as \
+            `sevhost verify --sev` does (--product, --ca-url, $SEVHOST_AMD_CA_URL). A bare PDH cannot be \
+            verified, and a warning says so.
             """
     )
 
@@ -29,8 +31,10 @@ struct SessionCommand: AsyncParsableCommand {
     @Option(help: "Output directory.")
     var out = "."
 
-    @Option(help: "AMD CA chain (ASK then ARK) when the chain file holds only the platform chain.")
+    @Option(help: "AMD CA chain (ASK then ARK) when the chain file holds only the platform chain; downloaded when absent.")
     var ca: String?
+
+    @OptionGroup var download: AMDCAOptions
 
     func run() async throws {
         let policyValue = try GuestOwnerInput.uint32(policy, option: "POLICY")
@@ -44,14 +48,16 @@ struct SessionCommand: AsyncParsableCommand {
                     "warning: \(pdhOrChain) is a bare PDH certificate: it is used without verifying that it belongs to a genuine AMD platform\n".utf8))
             } else {
                 let chain = try SEVChainFile(bytes: input, name: pdhOrChain)
+                if download.downloadOptionsGiven, ca != nil || chain.ca != nil {
+                    throw CommandFailure("--product and --ca-url are only used when the CA chain is downloaded, not with --ca or a full chain")
+                }
                 let caChain: AMDCAChain
                 if let ca {
                     caChain = try AMDCAChain(bytes: try GuestOwnerInput.read(ca, option: "--ca"), name: ca)
                 } else if let embedded = chain.ca {
                     caChain = embedded
                 } else {
-                    throw CommandFailure(
-                        "\(pdhOrChain): holds only the platform chain; pass --ca with AMD's CA chain (ASK then ARK) so the PDH can be verified")
+                    caChain = try await download.chain(signing: chain.platform.cek, quiet: false)
                 }
                 session = try GuestOwnerSession(chain: chain.platform, ca: caChain, policy: policyValue)
             }
