@@ -169,7 +169,7 @@ final class LegacySEVCLITests: XCTestCase {
         let ca = try write("ask_ark_rome.cert", try Self.ca("rome").flatMap { $0 })
         let both = try Subprocess.sevhost(["session", chain, "0", "--ca", ca, "--product", "rome", "--out", directory.path])
         XCTAssertEqual(both.status, 1)
-        XCTAssertEqual(both.stderr, "Error: --product and --ca-url are only used when the CA chain is downloaded, not with --ca or a full chain\n")
+        XCTAssertEqual(both.stderr, "Error: --product and --ca-url are only used when the CA chain is downloaded, not with --ca\n")
         let missingDirectory = directory.appendingPathComponent("missing").path
         let noDirectory = try Subprocess.sevhost(["session", chain, "0", "--ca", ca, "--out", missingDirectory])
         XCTAssertEqual(noDirectory.status, 1)

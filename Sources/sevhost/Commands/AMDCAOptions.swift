@@ -36,6 +36,32 @@ struct AMDCAOptions: ParsableArguments {
         return product
     }
 
+    /// The CA chain a platform chain file (`chainPath`) is verified with: the `--ca` file when
+    /// given, else the ASK and ARK `embedded` in the chain file, else the one downloaded for
+    /// `cek`. The download options are refused when nothing is downloaded.
+    func resolve(
+        ca: String?, embedded: AMDCAChain?, chainPath: String, signing cek: SEVPlatformCertificate, quiet: Bool
+    ) async throws -> AMDCAChain {
+        if let ca {
+            guard !downloadOptionsGiven else {
+                throw CommandFailure("--product and --ca-url are only used when the CA chain is downloaded, not with --ca")
+            }
+            do {
+                return try AMDCAChain(bytes: try GuestOwnerInput.read(ca, option: "--ca"), name: ca)
+            } catch let error as SEVCertificateError {
+                throw CommandFailure(error.description)
+            }
+        }
+        if let embedded {
+            guard !downloadOptionsGiven else {
+                throw CommandFailure(
+                    "--product and --ca-url are only used when the CA chain is downloaded, and \(chainPath) holds the ASK and ARK")
+            }
+            return embedded
+        }
+        return try await chain(signing: cek, quiet: quiet)
+    }
+
     /// Downloads (or takes from the cache) the chain whose ASK signs `cek`; progress lines go
     /// to stderr unless `quiet`.
     func chain(signing cek: SEVPlatformCertificate, quiet: Bool) async throws -> AMDCAChain {

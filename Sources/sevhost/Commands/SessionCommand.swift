@@ -48,17 +48,8 @@ struct SessionCommand: AsyncParsableCommand {
                     "warning: \(pdhOrChain) is a bare PDH certificate: it is used without verifying that it belongs to a genuine AMD platform\n".utf8))
             } else {
                 let chain = try SEVChainFile(bytes: input, name: pdhOrChain)
-                if download.downloadOptionsGiven, ca != nil || chain.ca != nil {
-                    throw CommandFailure("--product and --ca-url are only used when the CA chain is downloaded, not with --ca or a full chain")
-                }
-                let caChain: AMDCAChain
-                if let ca {
-                    caChain = try AMDCAChain(bytes: try GuestOwnerInput.read(ca, option: "--ca"), name: ca)
-                } else if let embedded = chain.ca {
-                    caChain = embedded
-                } else {
-                    caChain = try await download.chain(signing: chain.platform.cek, quiet: false)
-                }
+                let caChain = try await download.resolve(
+                    ca: ca, embedded: chain.ca, chainPath: pdhOrChain, signing: chain.platform.cek, quiet: false)
                 session = try GuestOwnerSession(chain: chain.platform, ca: caChain, policy: policyValue)
             }
         } catch let error as SEVCertificateError {

@@ -74,25 +74,8 @@ struct VerifySEVChainCommand: AsyncParsableCommand {
                 throw CommandFailure(error.description)
             }
         }
-        let caChain: AMDCAChain
-        if let ca {
-            guard !download.downloadOptionsGiven else {
-                throw CommandFailure("--product and --ca-url are only used when the CA chain is downloaded, not with --ca")
-            }
-            do {
-                caChain = try AMDCAChain(bytes: try GuestOwnerInput.read(ca, option: "--ca"), name: ca)
-            } catch let error as SEVCertificateError {
-                throw CommandFailure(error.description)
-            }
-        } else if let embedded = chainFile.ca {
-            guard !download.downloadOptionsGiven else {
-                throw CommandFailure(
-                    "--product and --ca-url are only used when the CA chain is downloaded, and \(chainPath) holds the ASK and ARK")
-            }
-            caChain = embedded
-        } else {
-            caChain = try await download.chain(signing: platform.cek, quiet: quiet)
-        }
+        let caChain = try await download.resolve(
+            ca: ca, embedded: chainFile.ca, chainPath: chainPath, signing: platform.cek, quiet: quiet)
 
         let result = SEVChainVerification(platform: platform, ca: caChain)
         if !quiet {
