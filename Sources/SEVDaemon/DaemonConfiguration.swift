@@ -23,6 +23,9 @@ public struct DaemonConfiguration: Sendable {
     public var startTimeout: Double
     /// The most events kept per VM; older ones are dropped as new ones arrive.
     public var eventHistory: Int
+    /// The defaults of `stopTimeout` and `startTimeout`, in seconds.
+    public static let defaultStopTimeout: Double = 30
+    public static let defaultStartTimeout: Double = 60
     /// The default of `eventHistory`: months of an ordinary guest's life, a few hundred KiB.
     public static let defaultEventHistory = 1000
     public var version: String
@@ -30,7 +33,7 @@ public struct DaemonConfiguration: Sendable {
     public init(
         socketPath: String, socketMode: UInt32 = 0o660, socketOwner: UInt32? = nil, socketGroup: UInt32? = nil,
         stateDirectory: String, runDirectory: String, qemu: String, host: HostSEVParameters?,
-        stopTimeout: Double = 30, startTimeout: Double = 60, eventHistory: Int = DaemonConfiguration.defaultEventHistory, version: String
+        stopTimeout: Double = DaemonConfiguration.defaultStopTimeout, startTimeout: Double = DaemonConfiguration.defaultStartTimeout, eventHistory: Int = DaemonConfiguration.defaultEventHistory, version: String
     ) {
         self.socketPath = socketPath
         self.socketMode = socketMode

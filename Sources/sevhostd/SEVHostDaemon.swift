@@ -44,10 +44,10 @@ struct SEVHostDaemon: AsyncParsableCommand {
     var hostRoot: String?
 
     @Option(help: "Seconds between quit, SIGTERM and SIGKILL when stopping a VM.")
-    var stopTimeout: Double = 30
+    var stopTimeout: Double = DaemonConfiguration.defaultStopTimeout
 
     @Option(help: "Seconds a new QEMU has to open its QMP socket and be measured.")
-    var startTimeout: Double = 60
+    var startTimeout: Double = DaemonConfiguration.defaultStartTimeout
 
     @Option(help: "The most events kept per VM; older ones are dropped as new ones arrive.")
     var eventHistory = DaemonConfiguration.defaultEventHistory
