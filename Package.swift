@@ -3,7 +3,7 @@
 // sevhost: a host-side launcher and orchestrator for AMD SEV, SEV-ES and SEV-SNP guests.
 // Layers (see DESIGN.md): every target imports only the ones below it.
 //
-//   sevhost (CLI) · sevhostd (daemon: SEVDaemon)
+//   sevhost (CLI) · sevhostd (daemon: SEVDaemon) · sevhost-sim (QEMUFront: real QEMU + simulated AMD-SP)
 //     SEVHostKit (orchestration)
 //       QMP · Launch
 //         SEVPlatform (host I/O) ─ CSEVPlatform (cpuid, <linux/psp-sev.h>)
@@ -102,14 +102,24 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
-        // Plays QEMU (argv + QMP) in front of SEVSimulator.
-        .executableTarget(
-            name: "sevhost-sim",
+        // Starting a child process that dies with its parent (PR_SET_PDEATHSIG), for the QEMU
+        // that sevhost-sim fronts.
+        .target(name: "CChildProcess"),
+        // sevhost-sim's machinery: the real QEMU started from the client's argv with the SEV
+        // parts taken out, a QMP proxy in front of it, and the simulated AMD-SP (SEVSimulator)
+        // answering the commands only SEV hardware can answer.
+        .target(
+            name: "QEMUFront",
             dependencies: [
-                "SEVKit", "SEVSimulator", "QMP",
+                "SEVKit", "SEVSimulator", "QMP", "CChildProcess",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
+        ),
+        // The front's command line: QEMU's argv, plus the platform export modes.
+        .executableTarget(
+            name: "sevhost-sim",
+            dependencies: ["SEVKit", "SEVSimulator", "QEMUFront"]
         ),
         .executableTarget(
             name: "sevhost",
@@ -135,5 +145,6 @@ let package = Package(
         .testTarget(name: "SEVDaemonTests", dependencies: ["SEVDaemon", "SEVHostKit", "Launch", "SEVTestSupport"]),
         .testTarget(name: "sevhostTests", dependencies: ["SEVKit", "SEVPlatform", "SEVTestSupport"]),
         .testTarget(name: "SimulatorTests", dependencies: ["SEVKit", "SEVSimulator", "Launch", "QMP", "SEVTestSupport"]),
+        .testTarget(name: "QEMUFrontTests", dependencies: ["QEMUFront", "QMP", "SEVKit", "SEVTestSupport"]),
     ]
 )

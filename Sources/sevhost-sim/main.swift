@@ -1,47 +1,35 @@
 import Foundation
+import QEMUFront
 import SEVKit
 import SEVSimulator
 
-/// sevhost-sim: plays `qemu-system-x86_64` for an SEV or SEV-ES guest. It takes QEMU's
-/// command line, runs the launch on a software SEV firmware with real cryptography (see
-/// SEVSimulator), and serves QMP on the `-qmp` socket so that sevhost drives it exactly as it
-/// drives QEMU. Options of its own:
+/// sevhost-sim: a front for the real QEMU on a simulated SEV platform. It takes QEMU's command
+/// line, starts the real QEMU (found on PATH, or `--sim-qemu PATH`, or `SEVHOST_SIM_QEMU`) with
+/// the SEV parts taken out, serves the `-qmp` sockets itself in front of QEMU's, and lets a
+/// simulated AMD Secure Processor (SEVSimulator, real cryptography) launch the guest and answer
+/// the QMP commands only SEV hardware can answer. See QEMUFront's `FrontPlan` and `FrontRuntime`.
+/// Options of its own (taken out of QEMU's argv):
 ///   --sim-state DIR     the platform's persistent keys (default $SEVHOST_SIM_STATE, else
 ///                       $XDG_STATE_HOME/sevhost-sim or ~/.local/state/sevhost-sim)
 ///   --secret-out FILE   where the decrypted secret area the guest would read is written
 ///                       (0600; default $SEVHOST_SIM_SECRET_OUT)
+///   --sim-accel kvm|tcg the real QEMU's accelerator when the argv asks for KVM (default: KVM if
+///                       this host's KVM can run a guest, else TCG; $SEVHOST_SIM_ACCEL)
+///   --sim-qemu PATH     the real QEMU
 ///   --replay-measurement FILE   a hostile-host knob for tests: answer
 ///                       query-sev-launch-measure with this base64 blob instead of the firmware's
-/// and `--print-pdh FILE` / `--print-chain FILE` (with --sim-state only) to export the
-/// platform's PDH or full chain (PDH, PEK, OCA, CEK, ASK, ARK) without starting a guest, and
-/// `--show-secrets FILE` to list what a guest finds in a secret area written by --secret-out.
+/// and, without starting a guest: `--print-pdh FILE` / `--print-chain FILE` (with --sim-state)
+/// export the platform's PDH or full chain (PDH, PEK, OCA, CEK, ASK, ARK), and
+/// `--show-secrets FILE` lists what a guest finds in a secret area written by --secret-out.
 
-ShutdownSignals.blockInEveryThread()
+FrontSignals.blockInEveryThread()
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("sevhost-sim: \(message)\n".utf8))
     exit(1)
 }
 
-func log(_ message: String) {
-    FileHandle.standardError.write(Data("sevhost-sim: \(message)\n".utf8))
-}
-
-func defaultStateDirectory() -> String {
-    let environment = ProcessInfo.processInfo.environment
-    if let explicit = environment["SEVHOST_SIM_STATE"], !explicit.isEmpty { return explicit }
-    if let xdg = environment["XDG_STATE_HOME"], !xdg.isEmpty { return xdg + "/sevhost-sim" }
-    return NSHomeDirectory() + "/.local/state/sevhost-sim"
-}
-
-func readBase64File(_ path: String, option: String) -> [UInt8] {
-    guard let data = FileManager.default.contents(atPath: path) else { fail("\(option)=\(path): cannot be read") }
-    let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    guard let decoded = Data(base64Encoded: text) else { fail("\(option)=\(path): not base64 text") }
-    return [UInt8](decoded)
-}
-
-var arguments = Array(CommandLine.arguments.dropFirst())
+let arguments = Array(CommandLine.arguments.dropFirst())
 
 // What the guest would find in its secret area (its efi_secret entries), for the demo.
 if arguments.first == "--show-secrets" {
@@ -64,7 +52,7 @@ if arguments.first == "--show-secrets" {
 // Export mode: the platform's certificates, for a guest owner preparing a session offline.
 if let index = arguments.firstIndex(where: { $0 == "--print-pdh" || $0 == "--print-chain" }) {
     guard index + 1 < arguments.count else { fail("\(arguments[index]): missing the output file") }
-    var state = defaultStateDirectory()
+    var state = FrontRuntime.defaultStateDirectory(ProcessInfo.processInfo.environment)
     if let stateIndex = arguments.firstIndex(of: "--sim-state"), stateIndex + 1 < arguments.count { state = arguments[stateIndex + 1] }
     do {
         let platform = try SimulatedPlatform(stateDirectory: state)
@@ -78,107 +66,4 @@ if let index = arguments.firstIndex(where: { $0 == "--print-pdh" || $0 == "--pri
     exit(0)
 }
 
-let commandLine: QEMUCommandLine
-do {
-    commandLine = try QEMUCommandLine(arguments: arguments)
-} catch {
-    fail(error.description)
-}
-let environment = ProcessInfo.processInfo.environment
-let stateDirectory = commandLine.stateDirectory ?? defaultStateDirectory()
-let secretOut = commandLine.secretOut ?? environment["SEVHOST_SIM_SECRET_OUT"].flatMap { $0.isEmpty ? nil : $0 }
-
-let platform: SimulatedPlatform
-do {
-    platform = try SimulatedPlatform(stateDirectory: stateDirectory)
-} catch {
-    fail(error.description)
-}
-
-let firmwarePath = commandLine.firmwarePath ?? ""
-guard let firmwareData = FileManager.default.contents(atPath: firmwarePath) else {
-    fail("firmware \(firmwarePath): cannot be read")
-}
-let firmware: OVMFImage
-do {
-    firmware = try OVMFImage(bytes: [UInt8](firmwareData))
-} catch {
-    fail("firmware \(firmwarePath): \(error)")
-}
-
-var godh: SEVPlatformCertificate?
-var session: LaunchSessionBlob?
-if let path = commandLine.sevGuest["dh-cert-file"] {
-    do {
-        godh = try SEVPlatformCertificate(bytes: readBase64File(path, option: "dh-cert-file"), name: "dh-cert-file \(path)")
-    } catch {
-        fail(error.description)
-    }
-}
-if let path = commandLine.sevGuest["session-file"] {
-    do {
-        session = try LaunchSessionBlob(bytes: readBase64File(path, option: "session-file"), name: "session-file \(path)")
-    } catch {
-        fail(error.description)
-    }
-}
-
-let launch: SimulatedGuest
-do {
-    let policy = try commandLine.policy()
-    var hashTable: SEVHashTable?
-    if commandLine.kernelHashes {
-        guard let kernel = commandLine.kernel else { fail("kernel-hashes=on needs -kernel") }
-        hashTable = try SEVHashTable.hashing(kernel: kernel, initrd: commandLine.initrd, append: commandLine.append)
-    }
-    var signature: UInt32 = 0
-    if SEVGuestPolicy(rawValue: policy).contains(SEVGuestPolicy.encryptedState) {
-        guard let model = VCPUType.named(commandLine.cpuModel) else {
-            fail("-cpu \(commandLine.cpuModel): SEV-ES measures the vCPU signature; expected one of \(VCPUType.known.map(\.name).joined(separator: ", "))")
-        }
-        signature = model.signature
-    }
-    let configuration = SimulatedLaunchConfiguration(
-        firmware: firmware, policy: policy, godh: godh, session: session, hashTable: hashTable,
-        vcpus: commandLine.vcpus, vcpuSignature: signature)
-    launch = try SimulatedLaunch.run(configuration, platform: platform)
-} catch let error as SimulatorError {
-    if case .firmware(let status) = error {
-        fail("sev_launch_start: LAUNCH_START fw_error=\(status.code) '\(status.name)': \(status.detail)")
-    }
-    fail(error.description)
-} catch {
-    fail("\(error)")
-}
-
-let cBitPosition: Int
-let reducedPhysicalBits: Int
-do {
-    cBitPosition = try commandLine.integerProperty("cbitpos", default: 51)
-    reducedPhysicalBits = try commandLine.integerProperty("reduced-phys-bits", default: 1)
-} catch {
-    fail(error.description)
-}
-
-var replayed: [UInt8]?
-if let path = commandLine.replayMeasurement {
-    replayed = readBase64File(path, option: "--replay-measurement")
-}
-
-let machine = SimulatedMachine(
-    guest: launch, platform: platform, firmware: firmware, startPaused: commandLine.startPaused,
-    cBitPosition: cBitPosition, reducedPhysicalBits: reducedPhysicalBits,
-    secretOut: secretOut, replayedMeasurement: replayed, log: log)
-if let pidFile = commandLine.pidFile {
-    do {
-        try SimulatorFiles.writeAtomically(Array("\(getpid())\n".utf8), to: pidFile, mode: 0o644)
-    } catch {
-        fail("-pidfile \(pidFile): \(error)")
-    }
-}
-log("SEV\(SEVGuestPolicy(rawValue: launch.policy).contains(SEVGuestPolicy.encryptedState) ? "-ES" : "") guest measured, state \(launch.state.rawValue); QMP on \(commandLine.qmpSocket ?? "")")
-do {
-    try await QMPServer.run(socketPath: commandLine.qmpSocket ?? "", machine: machine)
-} catch {
-    fail("-qmp unix:\(commandLine.qmpSocket ?? ""): \(error)")
-}
+FrontRuntime.run(arguments: arguments)
