@@ -6,7 +6,8 @@ import SEVTestSupport
 import XCTest
 
 /// A scratch directory with a guest owner's session for the simulated platform, and helpers
-/// to launch sevhost-sim from a VM spec the way `sevhost launch --print qemu` would.
+/// to launch sevhost-sim from a VM spec the way `sevhost launch --print qemu` would. sevhost-sim
+/// runs the real QEMU 10 behind it (under TCG on hosts whose KVM cannot run OVMF).
 final class SimulatorHarness: @unchecked Sendable {
     static let ovmfPath = "/usr/share/OVMF/OVMF_CODE.fd"
     /// Debian's OVMF publishes no secret area (its footer entry's GPA is zero), so, as with
@@ -25,6 +26,7 @@ final class SimulatorHarness: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: Self.simulator.path) else {
             try Peers.missing("sevhost-sim at \(Self.simulator.path) (swift build --product sevhost-sim)", file: file, line: line)
         }
+        _ = try Peers.qemu10(file: file, line: line)
         var template = Array("/tmp/sevhost-sim-test-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw POSIXError(.EIO) }
         directory = URL(fileURLWithPath: String(cString: made))
@@ -74,19 +76,43 @@ final class SimulatorHarness: @unchecked Sendable {
     }
 
     /// The QEMU argv for `spec`, built by the Launch library exactly as `sevhost launch --print qemu`.
-    static func qemuArguments(spec: String) throws -> [String] {
+    /// `legacyVMType` adds that `sev-guest` property (QEMU 10's default is `auto`, the legacy
+    /// KVM_SEV_ES_INIT: an SEV-ES VMSA with x87/SSE control words zero; `off` is KVM_SEV_INIT2,
+    /// with their reset values, which is the VMSA sevhost predicts until the spec carries the
+    /// VM type).
+    static func qemuArguments(spec: String, legacyVMType: String? = nil) throws -> [String] {
         let vmSpec = try SpecLoader.load(path: spec)
         let facts = try FirmwareFacts(firmwareAt: vmSpec.firmware.path)
         let plan = try LaunchPlan.resolve(vmSpec, host: HostSEVParameters(cbitPosition: 51, reducedPhysBits: 1), firmware: facts)
-        return try QEMUCommandBuilder().arguments(for: plan)
+        var arguments = try QEMUCommandBuilder().arguments(for: plan)
+        if let legacyVMType, let object = arguments.firstIndex(where: { $0.hasPrefix("sev-guest,") }) {
+            arguments[object] += ",legacy-vm-type=" + legacyVMType
+        }
+        return arguments
+    }
+
+    /// A file QEMU loads as a Linux kernel (a bzImage setup header, boot protocol 2.15) whose
+    /// other bytes depend on `seed`: with SEV kernel hashes, only its SHA-256 matters.
+    func writeKernel(_ name: String, seed: UInt8) throws -> String {
+        var bytes = (0..<8192).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ Int(seed)) }
+        bytes[0x1f1] = 1                                    // setup_sects
+        bytes.replaceSubrange(0x202..<0x206, with: Array("HdrS".utf8))
+        bytes.replaceSubrange(0x206..<0x208, with: [0x0f, 0x02])   // version 2.15
+        bytes[0x211] = 0x01                                 // LOADED_HIGH
+        bytes.replaceSubrange(0x22c..<0x230, with: [0xff, 0xff, 0xff, 0x7f])  // initrd_addr_max
+        bytes.replaceSubrange(0x238..<0x23c, with: [0x00, 0x08, 0x00, 0x00])  // cmdline_size
+        try Data(bytes).write(to: URL(fileURLWithPath: path(name)))
+        return path(name)
     }
 
     /// Starts sevhost-sim with the spec's QEMU argv and waits for its QMP socket.
     @discardableResult
-    func launch(spec: String, socket: String = "qmp.sock", secretOut: String = "secret.bin", extra: [String] = []) throws -> Process {
+    func launch(
+        spec: String, socket: String = "qmp.sock", secretOut: String = "secret.bin", legacyVMType: String? = nil, extra: [String] = []
+    ) throws -> Process {
         let process = Process()
         process.executableURL = Self.simulator
-        process.arguments = try Self.qemuArguments(spec: spec)
+        process.arguments = try Self.qemuArguments(spec: spec, legacyVMType: legacyVMType)
             + ["--sim-state", stateDirectory, "--secret-out", path(secretOut)] + extra
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
@@ -94,6 +120,8 @@ final class SimulatorHarness: @unchecked Sendable {
         process.standardError = stderr
         try process.run()
         processes.append(process)
+        // The socket exists before QEMU is ready; a client waits for QEMU's greeting, which
+        // comes once the simulated AMD-SP has measured the launch.
         let deadline = Date().addingTimeInterval(60)
         while !FileManager.default.fileExists(atPath: path(socket)) {
             guard process.isRunning, Date() < deadline else {

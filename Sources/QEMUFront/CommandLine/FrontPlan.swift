@@ -28,6 +28,11 @@ public struct FrontPlan: Sendable {
         public var client: Endpoint
         /// Where the real QEMU listens for this monitor; only the front connects there.
         public var privateSocket: String
+
+        public init(client: Endpoint, privateSocket: String) {
+            self.client = client
+            self.privateSocket = privateSocket
+        }
     }
 
     /// The `-object` the machine's `confidential-guest-support` names, when it is an SEV one.
@@ -35,6 +40,11 @@ public struct FrontPlan: Sendable {
         public var id: String
         /// `sev-guest` or `sev-snp-guest`.
         public var qomType: String
+
+        public init(id: String, qomType: String) {
+            self.id = id
+            self.qomType = qomType
+        }
     }
 
     /// The sevhost-sim options, taken out before QEMU sees the argv.

@@ -45,9 +45,15 @@ final class QMPFrontConnection: @unchecked Sendable {
     // MARK: - Lifecycle
 
     /// Connects to QEMU's private socket; reading from the client starts once connected, and
-    /// reading from QEMU once the launch is done.
+    /// reading from QEMU once the launch is done. QEMU may not have opened the socket yet when
+    /// a client comes early: the front keeps trying while the client waits, as the client
+    /// would wait for a QEMU that is still starting.
     func start(privateSocket: String) {
         context.connectionOpened()
+        connectUpstream(privateSocket)
+    }
+
+    private func connectUpstream(_ privateSocket: String) {
         let upstreamHandler = UpstreamHandler(connection: self)
         ClientBootstrap(group: context.loop)
             .channelOption(.autoRead, value: false)
@@ -68,7 +74,8 @@ final class QMPFrontConnection: @unchecked Sendable {
                         channel.setOption(.autoRead, value: true).whenSuccess { channel.read() }
                     }
                 case .failure:
-                    self.client.close(promise: nil)
+                    guard self.client.isActive else { return }
+                    self.context.loop.scheduleTask(in: .milliseconds(10)) { self.connectUpstream(privateSocket) }
                 }
             }
     }

@@ -76,10 +76,16 @@ public final class FrontRuntime: @unchecked Sendable {
         let secretOut = plan.simulator.secretOut ?? environment["SEVHOST_SIM_SECRET_OUT"].flatMap { $0.isEmpty ? nil : $0 }
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let processor = SEVSecureProcessor(
-            platform: platform,
-            options: .init(secretOut: secretOut, replayedMeasurement: replayed, acceleratorLocation: plan.acceleratorLocation),
-            log: log)
+        let processor: any SimulatedSecureProcessor
+        do {
+            processor = try SecureProcessorFactory.make(
+                for: plan.confidentialObject, platform: platform,
+                options: .init(secretOut: secretOut, replayedMeasurement: replayed, acceleratorLocation: plan.acceleratorLocation),
+                log: log)
+        } catch {
+            rmdir(privateDirectory)
+            fail(error.description)
+        }
         if let acceleratorNote { log("running the guest under TCG: \(acceleratorNote)") }
         let qemu: QEMUChild
         do {
@@ -90,10 +96,14 @@ public final class FrontRuntime: @unchecked Sendable {
         }
         let runtime = FrontRuntime(plan: plan, privateDirectory: privateDirectory, qemu: qemu, group: group, processor: processor)
         runtime.start(processor: processor)
-        dispatchMain()
+        // The main thread started QEMU, so it must live as long as the process (the kernel
+        // kills QEMU when it ends), and it must keep the handled signals blocked, so that only
+        // the dispatch sources read them. `dispatchMain()` would unblock every signal here.
+        let forever = DispatchSemaphore(value: 0)
+        while true { forever.wait() }
     }
 
-    private init(plan: FrontPlan, privateDirectory: String, qemu: QEMUChild, group: MultiThreadedEventLoopGroup, processor: SEVSecureProcessor) {
+    private init(plan: FrontPlan, privateDirectory: String, qemu: QEMUChild, group: MultiThreadedEventLoopGroup, processor: any SimulatedSecureProcessor) {
         self.plan = plan
         self.privateDirectory = privateDirectory
         self.qemu = qemu
@@ -101,7 +111,7 @@ public final class FrontRuntime: @unchecked Sendable {
         context = FrontContext(loop: group.next(), processor: processor) { [unowned self] failure in self.terminate(failure) }
     }
 
-    private func start(processor: SEVSecureProcessor) {
+    private func start(processor: any SimulatedSecureProcessor) {
         if let pidFile = plan.pidFile {
             do {
                 try SimulatorFiles.writeAtomically(Array("\(getpid())\n".utf8), to: pidFile, mode: 0o644)
@@ -136,7 +146,7 @@ public final class FrontRuntime: @unchecked Sendable {
 
     // MARK: - Launch
 
-    private func launch(processor: SEVSecureProcessor) async {
+    private func launch(processor: any SimulatedSecureProcessor) async {
         let client: QMPClient
         do {
             client = try await connectControl()
@@ -154,14 +164,11 @@ public final class FrontRuntime: @unchecked Sendable {
                     throw QEMUFailure(["accelerator does not support confidential guest \(object.qomType)"])
                 }
                 try processor.launch(facts)
+                let summary = processor.launchSummary
                 if !plan.startsPaused, let failure = processor.guestStarts() { throw failure }
-                return processor.guestState?.rawValue
+                return summary
             }.get()
-            if let stateText {
-                let kind = SEVGuestPolicy(rawValue: UInt32(truncatingIfNeeded: facts.objectProperties["policy"]?.uint64Value ?? 0))
-                    .contains(SEVGuestPolicy.encryptedState) ? "SEV-ES" : "SEV"
-                Self.log("\(kind) guest measured, state \(stateText); QMP on \(monitorNames)")
-            }
+            if let stateText { Self.log("\(stateText); QMP on \(monitorNames)") }
         } catch let failure as QEMUFailure {
             context.loop.execute { self.terminate(failure) }
             return

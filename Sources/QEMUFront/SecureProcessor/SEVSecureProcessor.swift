@@ -51,6 +51,12 @@ public final class SEVSecureProcessor: SimulatedSecureProcessor, @unchecked Send
     /// The guest's launch state, for messages (nil without an SEV guest).
     public var guestState: SimulatedGuestState? { guest?.state }
 
+    public var launchSummary: String? {
+        guard let guest else { return nil }
+        let kind = SEVGuestPolicy(rawValue: guest.policy).contains(SEVGuestPolicy.encryptedState) ? "SEV-ES" : "SEV"
+        return "\(kind) guest measured, state \(guest.state.rawValue)"
+    }
+
     // MARK: - Launch
 
     /// The launch of an `sev-guest` whose properties and machine are `facts`, up to LAUNCH_MEASURE.
@@ -286,7 +292,8 @@ public final class SEVSecureProcessor: SimulatedSecureProcessor, @unchecked Send
     /// Where QEMU puts the secret: `gpa`, else the OVMF footer table's secret area (its base
     /// even when zero, as QEMU takes it); nil when neither (QEMU's refusal follows).
     private func secretAddress(_ request: HardwareRequest) -> UInt64? {
-        if let gpa = request.arguments["gpa"] { return gpa.uint64Value }
+        // QAPI's uint64 takes a negative integer too, as its two's complement.
+        if let gpa = request.arguments["gpa"] { return gpa.uint64Value ?? gpa.int64Value.map { UInt64(bitPattern: $0) } }
         guard let entry = firmware?.entry(OVMFFooterGUID.sevSecretBlock) else { return nil }
         return UInt64(entry.firstUInt32 ?? 0)
     }

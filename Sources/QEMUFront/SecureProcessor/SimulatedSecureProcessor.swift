@@ -46,10 +46,17 @@ public enum SecureProcessorAnswer: Sendable, Equatable {
 /// its launch (SNP_LAUNCH_START/UPDATE from the OVMF metadata, the VMSAs), its answers to the
 /// same five commands as QEMU 10 gives them for an `sev-snp-guest`, and SNP_LAUNCH_FINISH with
 /// the ID block checks in `guestStarts`. `SecureProcessorFactory` picks the conformer from the
-/// argv's confidential-guest object.
+/// argv's confidential-guest object; adding SNP is adding its case there.
 ///
-/// Conformers are used on the front's single event loop only.
-public protocol SimulatedSecureProcessor: AnyObject {
+/// Conformers are used on the front's single event loop only (hence Sendable: the loop
+/// serialises them, as `FrontContext` says).
+public protocol SimulatedSecureProcessor: AnyObject, Sendable {
+    /// The launch, from QEMU's start to the machine-done point where QEMU first greets a
+    /// client; throws the failure with which the real QEMU exits.
+    func launch(_ facts: QEMUGuestFacts) throws(QEMUFailure)
+    /// A few words on the launched guest for sevhost-sim's log ("SEV-ES guest measured, state
+    /// launch-secret"), nil when there is no confidential guest.
+    var launchSummary: String? { get }
     var hardwareCommands: Set<String> { get }
     func companionCommands(for request: HardwareRequest) -> [QEMUJSON]
     /// The hardware's reply where QEMU (without the hardware) replied `qemu`; nil keeps QEMU's.
