@@ -118,6 +118,22 @@ final class QMPFrontConnection: @unchecked Sendable {
 
     func fromClientComplete() {
         upstream?.flush()
+        relieve(reader: client, writer: upstream)
+    }
+
+    /// Back-pressure: while one side cannot take more, the other is not read, so neither the
+    /// front nor a client that writes faster than QEMU reads can grow a buffer without end.
+    private func relieve(reader: any Channel, writer: (any Channel)?) {
+        guard let writer else { return }
+        if !writer.isWritable { _ = reader.setOption(.autoRead, value: false) }
+    }
+
+    /// `channel` can take writes again: read from its twin again.
+    func writable(_ channel: any Channel) {
+        let reader: (any Channel)? = channel === client ? upstream : client
+        guard let reader, channel.isWritable else { return }
+        if reader === upstream, !context.isReady { return }
+        reader.setOption(.autoRead, value: true).whenSuccess { reader.read() }
     }
 
     /// The object as it goes to QEMU: unchanged, or tagged with its companions after it.
@@ -163,6 +179,7 @@ final class QMPFrontConnection: @unchecked Sendable {
 
     func fromUpstreamComplete() {
         client.flush()
+        if let upstream { relieve(reader: upstream, writer: client) }
     }
 
     private func handleLine(_ line: ByteBuffer) {
@@ -244,6 +261,10 @@ final class ClientHandler: ChannelInboundHandler, @unchecked Sendable {
         connection?.clientClosed()
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        connection?.writable(context.channel)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
     }
@@ -268,6 +289,10 @@ final class UpstreamHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func channelInactive(context: ChannelHandlerContext) {
         connection.upstreamClosed()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        connection.writable(context.channel)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -30,9 +30,14 @@ public final class FrontRuntime: @unchecked Sendable {
     /// the main thread, after `FrontSignals.blockInEveryThread()`.
     public static func run(arguments: [String]) -> Never {
         let environment = ProcessInfo.processInfo.environment
-        var template = Array(((environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp") + "/sevhost-sim.XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else { fail("cannot create a private directory: \(String(cString: strerror(errno)))") }
-        let privateDirectory = String(cString: made)
+        let temporary = environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        PrivateDirectory.removeAbandoned(in: temporary)
+        let privateDirectory: String
+        do {
+            privateDirectory = try PrivateDirectory.make(in: temporary)
+        } catch {
+            fail(error.description)
+        }
 
         var acceleratorNote: String?
         let plan: FrontPlan
