@@ -43,6 +43,16 @@ func readBase64File(_ path: String, option: String) -> [UInt8] {
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 
+if arguments == ["--help"] || arguments == ["-h"] || arguments == ["-help"] {
+    print(SimulatorUsage.text, terminator: "")
+    exit(0)
+}
+// As QEMU answers it, so `sevhost launch --qemu sevhost-sim` learns which QEMU it plays.
+if arguments == ["--version"] || arguments == ["-version"] {
+    print(SimulatorUsage.versionBanner)
+    exit(0)
+}
+
 // What the guest would find in its secret area (its efi_secret entries), for the demo.
 if arguments.first == "--show-secrets" {
     guard arguments.count == 2, let data = FileManager.default.contents(atPath: arguments[1]) else {
@@ -79,8 +89,10 @@ if let index = arguments.firstIndex(where: { $0 == "--print-pdh" || $0 == "--pri
 }
 
 let commandLine: QEMUCommandLine
+let vmType: SEVVMType
 do {
     commandLine = try QEMUCommandLine(arguments: arguments)
+    vmType = try commandLine.vmType()
 } catch {
     fail(error.description)
 }
@@ -140,7 +152,7 @@ do {
     }
     let configuration = SimulatedLaunchConfiguration(
         firmware: firmware, policy: policy, godh: godh, session: session, hashTable: hashTable,
-        vcpus: commandLine.vcpus, vcpuSignature: signature)
+        vcpus: commandLine.vcpus, vcpuSignature: signature, vmType: vmType)
     launch = try SimulatedLaunch.run(configuration, platform: platform)
 } catch let error as SimulatorError {
     if case .firmware(let status) = error {
@@ -176,7 +188,7 @@ if let pidFile = commandLine.pidFile {
         fail("-pidfile \(pidFile): \(error)")
     }
 }
-log("SEV\(SEVGuestPolicy(rawValue: launch.policy).contains(SEVGuestPolicy.encryptedState) ? "-ES" : "") guest measured, state \(launch.state.rawValue); QMP on \(commandLine.qmpSocket ?? "")")
+log("SEV\(SEVGuestPolicy(rawValue: launch.policy).contains(SEVGuestPolicy.encryptedState) ? "-ES" : "") guest (\(vmType.rawValue) VM type) measured, state \(launch.state.rawValue); QMP on \(commandLine.qmpSocket ?? "")")
 do {
     try await QMPServer.run(socketPath: commandLine.qmpSocket ?? "", machine: machine)
 } catch {

@@ -26,7 +26,8 @@ public struct ExpectedLaunch: Sendable, Equatable {
 
     /// Recomputes the launch digest from a VM spec, exactly as the PSP will compute it for the
     /// QEMU command line `sevhost launch` builds from the same spec: the firmware, the hashes
-    /// table when `kernel-hashes` is on, and one VMSA per vCPU for SEV-ES.
+    /// table when `kernel-hashes` is on, and one VMSA per vCPU for SEV-ES, filled as KVM fills
+    /// it for the spec's VM type (the same `vm-type` the argv states).
     public static func fromSpec(path: String) async throws(AttestationError) -> ExpectedLaunch {
         let spec: VMSpec
         do {
@@ -73,7 +74,8 @@ public struct ExpectedLaunch: Sendable, Equatable {
                     throw AttestationError.expectation("\(path): cpu '\(spec.resolvedCPU)' has no known CPUID signature, which SEV-ES measures")
                 }
                 let result = try LaunchDigest.sevES(
-                    firmware: firmware, hashTable: table, vcpus: spec.vcpus, vcpuSignature: cpu.signature)
+                    firmware: firmware, hashTable: table, vcpus: spec.vcpus, vcpuSignature: cpu.signature,
+                    vmType: plan.vmType ?? SEVVMType.qemuDefault)
                 return ExpectedLaunch(launchDigest: result.digest, policy: policy.rawValue)
             case .sevSNP:
                 throw AttestationError.expectation("\(path): an SEV-SNP guest is attested from inside the guest")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Launch
+import SEVKit
 import SEVPlatform
 #if canImport(Glibc)
 import Glibc
@@ -69,10 +70,14 @@ struct LaunchCommand: ParsableCommand {
 
         let plan: LaunchPlan
         do {
-            plan = try LaunchPlan.resolve(spec, host: hostValues, firmware: firmware)
+            plan = try LaunchPlan.resolve(spec, host: hostValues, firmware: firmware, namedFilesMayBeMissing: print != nil)
+            if print == .libvirt { try LibvirtDomainRenderer.checkVMType(plan) }
         } catch {
             StderrReporter.report("\(located(error.field, in: lines)): \(error.description)")
             throw ExitCode.failure
+        }
+        for unread in plan.unreadFiles {
+            StderrReporter.warn("checks skipped: \(unread.description)")
         }
 
         switch print {
@@ -100,12 +105,26 @@ struct LaunchCommand: ParsableCommand {
 
     private func qemuArguments(_ plan: LaunchPlan, probeFailure: String?) throws -> [String] {
         do {
-            return try QEMUCommandBuilder().arguments(for: plan)
+            return try QEMUCommandBuilder(qemu: qemuVersion(plan)).arguments(for: plan)
         } catch {
             var message = "\(spec): \(error.description)"
             if error == .hostParametersUnknown, let probeFailure { message += " (host probe: \(probeFailure))" }
             StderrReporter.report(message)
             throw ExitCode.failure
+        }
+    }
+
+    /// The release of `--qemu`, which decides whether the argv can state the SEV VM type
+    /// (`legacy-vm-type`, QEMU 9.1 and later). When it cannot be learnt (printing for another
+    /// host) the property is written anyway, so an older QEMU refuses the argv rather than
+    /// creating a VM of a type nobody predicted.
+    private func qemuVersion(_ plan: LaunchPlan) -> QEMUVersion? {
+        guard plan.type != .sevSNP else { return nil }
+        switch QEMUInstallation.version(of: qemu) {
+        case .success(let version): return version
+        case .failure(let error):
+            StderrReporter.warn("\(error); stating \(SEVVMType.qemuProperty), which needs QEMU \(SEVVMType.firstQEMUWithProperty) or later")
+            return nil
         }
     }
 
