@@ -23,6 +23,8 @@ struct QEMUCommandLine: Sendable {
     var stateDirectory: String?
     var secretOut: String?
     var replayMeasurement: String?
+    var reportedBuildID: String?
+    var dumpVMSA: String?
 
     /// QEMU options that take no value; every other option takes one.
     static let flags: Set<String> = [
@@ -46,6 +48,8 @@ struct QEMUCommandLine: Sendable {
             case "-sim-state": stateDirectory = try value(option)
             case "-secret-out": secretOut = try value(option)
             case "-replay-measurement": replayMeasurement = try value(option)
+            case "-query-sev-build-id": reportedBuildID = try value(option)
+            case "-dump-vmsa": dumpVMSA = try value(option)
             case "-S": startPaused = true
             case "-object":
                 let text = try value(option)

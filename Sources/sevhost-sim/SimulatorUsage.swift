@@ -8,7 +8,7 @@ enum SimulatorUsage {
     static let versionBanner = "QEMU emulator version \(qemuVersion) (sevhost-sim)"
 
     static let text = """
-        Usage: sevhost-sim [QEMU OPTIONS] [--sim-state DIR] [--secret-out FILE] [--replay-measurement FILE]
+        Usage: sevhost-sim [QEMU OPTIONS] [--sim-state DIR] [--secret-out FILE] [--dump-vmsa DIR] [TEST KNOBS]
                sevhost-sim [--sim-state DIR] --print-pdh FILE | --print-chain FILE
                sevhost-sim --show-secrets FILE
                sevhost-sim --help | --version
@@ -30,6 +30,8 @@ enum SimulatorUsage {
                                  $SEVHOST_SIM_SECRET_OUT)
           --replay-measurement FILE
                                  answer query-sev-launch-measure with this base64 blob (tests)
+          --query-sev-build-id N report this firmware build in query-sev instead (tests)
+          --dump-vmsa DIR        write the VMSA pages the launch measured as DIR/vmsa<N>.bin
           --print-pdh FILE       write the platform's PDH certificate and exit
           --print-chain FILE     write PDH, PEK, OCA, CEK, ASK and ARK and exit
           --show-secrets FILE    list what a guest finds in a secret area written by --secret-out

@@ -12,6 +12,8 @@ import SEVSimulator
 ///                       (0600; default $SEVHOST_SIM_SECRET_OUT)
 ///   --replay-measurement FILE   a hostile-host knob for tests: answer
 ///                       query-sev-launch-measure with this base64 blob instead of the firmware's
+///   --query-sev-build-id N      another: query-sev reports this firmware build instead
+///   --dump-vmsa DIR     write the VMSA pages LAUNCH_UPDATE_VMSA measured as DIR/vmsa<N>.bin
 /// and `--print-pdh FILE` / `--print-chain FILE` (with --sim-state only) to export the
 /// platform's PDH or full chain (PDH, PEK, OCA, CEK, ASK, ARK) without starting a guest, and
 /// `--show-secrets FILE` to list what a guest finds in a secret area written by --secret-out.
@@ -176,11 +178,25 @@ var replayed: [UInt8]?
 if let path = commandLine.replayMeasurement {
     replayed = readBase64File(path, option: "--replay-measurement")
 }
+var reportedBuildID = SimulatedPlatform.buildID
+if let text = commandLine.reportedBuildID {
+    guard let value = UInt8(text) else { fail("--query-sev-build-id \(text): expected 0 to 255") }
+    reportedBuildID = value
+}
+if let directory = commandLine.dumpVMSA {
+    for (index, page) in launch.measuredVMSAs.enumerated() {
+        do {
+            try SimulatorFiles.writeAtomically(page, to: "\(directory)/vmsa\(index).bin", mode: 0o644)
+        } catch {
+            fail("--dump-vmsa \(directory): \(error)")
+        }
+    }
+}
 
 let machine = SimulatedMachine(
     guest: launch, platform: platform, firmware: firmware, startPaused: commandLine.startPaused,
     cBitPosition: cBitPosition, reducedPhysicalBits: reducedPhysicalBits,
-    secretOut: secretOut, replayedMeasurement: replayed, log: log)
+    secretOut: secretOut, replayedMeasurement: replayed, reportedBuildID: reportedBuildID, log: log)
 if let pidFile = commandLine.pidFile {
     do {
         try SimulatorFiles.writeAtomically(Array("\(getpid())\n".utf8), to: pidFile, mode: 0o644)

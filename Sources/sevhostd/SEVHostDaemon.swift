@@ -3,6 +3,7 @@ import Foundation
 import Launch
 import Logging
 import SEVDaemon
+import SEVKit
 import SEVPlatform
 
 /// sevhostd: keeps the confidential VMs of a host (see sevhostd(8)).
@@ -85,13 +86,25 @@ struct SEVHostDaemon: AsyncParsableCommand {
         let configuration = DaemonConfiguration(
             socketPath: socket, socketMode: UInt32(socketMode, radix: 8) ?? 0o660,
             socketOwner: try socketOwner.map { try Self.userID($0) }, socketGroup: try socketGroup.map { try Self.groupID($0) },
-            stateDirectory: stateDir, runDirectory: runDir, qemu: qemu, host: hostParameters(logger: logger),
+            stateDirectory: stateDir, runDirectory: runDir, qemu: qemu, qemuVersion: qemuVersion(logger: logger),
+            host: hostParameters(logger: logger),
             stopTimeout: stopTimeout, startTimeout: startTimeout, eventHistory: eventHistory, version: Self.configuration.version)
         do {
             try await DaemonServer.run(configuration, logger: logger)
         } catch let error as DaemonServer.StartupError {
             FileHandle.standardError.write(Data("sevhostd: \(error)\n".utf8))
             throw ExitCode.failure
+        }
+    }
+
+    /// The release of `--qemu`, asked once: whether SEV argvs can state `legacy-vm-type`.
+    private func qemuVersion(logger: Logger) -> QEMUVersion? {
+        switch QEMUInstallation.version(of: qemu) {
+        case .success(let version):
+            return version
+        case .failure(let error):
+            logger.warning("QEMU version unknown; SEV argvs state legacy-vm-type (QEMU 9.1 or later)", metadata: ["qemu": "\(error)"])
+            return nil
         }
     }
 

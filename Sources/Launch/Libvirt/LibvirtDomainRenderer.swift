@@ -111,7 +111,7 @@ public struct LibvirtDomainRenderer: Sendable {
         let unread = plan.unreadFiles.compactMap(\.field)
         if !unread.isEmpty {
             context["unread-files"] = .text(
-                unread.joined(separator: " and ") + " could not be read here, so the dhCert and session elements are left out: add them with the files' base64 text before defining the domain")
+                unread.joined(separator: " and ") + " could not be read here, so the dhCert and session elements are left out: add them with the base64 text of those files before defining the domain")
         }
         if let author = c.authorKeyEnabled { context["author-key"] = .text(author ? "yes" : "no") }
         // libvirt's `vcek` says whether the VCEK signs reports: the inverse of vcek-disabled.

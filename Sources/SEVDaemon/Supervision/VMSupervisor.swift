@@ -174,7 +174,7 @@ actor VMSupervisor {
         do {
             let firmware = try FirmwareFacts(firmwareAt: spec.firmware.path)
             let plan = try LaunchPlan.resolve(spec, host: configuration.host, firmware: firmware)
-            return (plan, try QEMUCommandBuilder().arguments(for: plan))
+            return (plan, try QEMUCommandBuilder(qemu: configuration.qemuVersion).arguments(for: plan))
         } catch {
             if error == .hostParametersUnknown {
                 throw .invalidSpec("\(file): \(error.description) (start sevhostd with --cbitpos and --reduced-phys-bits, or on an SEV host)")
