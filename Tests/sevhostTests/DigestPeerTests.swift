@@ -48,6 +48,8 @@ final class DigestPeerTests: XCTestCase {
         let ovmf = try systemFile(Self.debianFirmware[0])
         let hash = try assertSame(["--mode", "snp:ovmf-hash", "--ovmf", ovmf])
         XCTAssertEqual(hash.count, 96)
+        // sev-snp-measure prints the seed as hex whatever --output-format says: so does sevhost.
+        XCTAssertEqual(try assertSame(["--mode", "snp:ovmf-hash", "--ovmf", ovmf, "--output-format", "base64"]), hash)
         let seeded = try assertSame(["--mode", "snp", "--vcpus", "4", "--vcpu-type", "EPYC-v4", "--snp-ovmf-hash", hash, "--ovmf", ovmf])
         let direct = try assertSame(["--mode", "snp", "--vcpus", "4", "--vcpu-type", "EPYC-v4", "--ovmf", ovmf])
         XCTAssertEqual(seeded, direct, "seeding with the firmware's own hash changes nothing")

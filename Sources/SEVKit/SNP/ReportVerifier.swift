@@ -121,6 +121,19 @@ public struct ReportVerifier: Sendable {
         if let vmpl = policy.vmpl {
             checks.append(.init("vmpl", report.vmpl == vmpl, "expected VMPL \(vmpl), report has \(report.vmpl)"))
         }
+        if let product = policy.product {
+            let leaf: AMDProduct?? = leafExtensions.map { result in
+                (try? result.get())?.productName.flatMap(AMDProduct.init(name:))
+            }
+            let root = chain.product
+            var found: [String] = []
+            if case let leaf?? = leaf { found.append("\(chain.endorsementKind?.rawValue ?? "VCEK") productName \(leaf.rawValue)") }
+            found.append("root \(root?.rawValue ?? "not one of AMD's")")
+            let leafMatches = leaf.map { $0 == nil || $0 == product } ?? true
+            checks.append(.init(
+                "expected-product", leafMatches && root == product,
+                "--product \(product.rawValue): \(found.joined(separator: ", "))"))
+        }
         if let chip = policy.chipID {
             let n = chip.count
             checks.append(.init(
