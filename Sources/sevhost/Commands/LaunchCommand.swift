@@ -92,10 +92,10 @@ struct LaunchCommand: ParsableCommand {
                 throw ExitCode.failure
             }
         case .qemu:
-            let arguments = try qemuArguments(plan, probeFailure: probeFailure)
+            let arguments = try qemuArguments(plan, probeFailure: probeFailure, lines: lines)
             Swift.print(ShellQuoting.commandLine([qemu] + arguments))
         case nil:
-            let arguments = try qemuArguments(plan, probeFailure: probeFailure)
+            let arguments = try qemuArguments(plan, probeFailure: probeFailure, lines: lines)
             if plan.preAttestation, let qmp = plan.spec.qmp {
                 StderrReporter.warn("starting paused for pre-attestation; QMP socket: \(qmp)")
             }
@@ -103,11 +103,11 @@ struct LaunchCommand: ParsableCommand {
         }
     }
 
-    private func qemuArguments(_ plan: LaunchPlan, probeFailure: String?) throws -> [String] {
+    private func qemuArguments(_ plan: LaunchPlan, probeFailure: String?, lines: SpecLines) throws -> [String] {
         do {
             return try QEMUCommandBuilder(qemu: qemuVersion(plan)).arguments(for: plan)
         } catch {
-            var message = "\(spec): \(error.description)"
+            var message = "\(located(error.field, in: lines)): \(error.description)"
             if error == .hostParametersUnknown, let probeFailure { message += " (host probe: \(probeFailure))" }
             StderrReporter.report(message)
             throw ExitCode.failure
