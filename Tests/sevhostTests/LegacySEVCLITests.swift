@@ -356,7 +356,7 @@ final class LegacySEVCLITests: XCTestCase {
 
         let badMeasure = try Subprocess.sevhost(Array(try secretArguments().dropLast(2)) + ["--measurement", "AAAA", "--secret", "luks-key:\(secret1)"] + outputs)
         XCTAssertEqual(badMeasure.status, 1)
-        XCTAssertEqual(badMeasure.stderr, "Error: --measurement: expected the 48-byte LAUNCH_MEASURE blob or its 32-byte measurement, as a file or base64\n")
+        XCTAssertEqual(badMeasure.stderr, "Error: --measurement: expected the 48-byte LAUNCH_MEASURE blob or its 32-byte measurement, as a file or base64, or an attestation bundle\n")
 
         XCTAssertEqual(try files(), ["big.bin"])
     }

@@ -11,7 +11,8 @@ public struct ConfidentialSpec: Codable, Equatable, Sendable {
     public var policy: String?
     /// How KVM creates an SEV or SEV-ES VM (`legacy` or `init2`), which decides the SEV-ES
     /// VMSAs; default `SEVVMType.qemuDefault`, what QEMU does unless told. SNP is always INIT2.
-    public var vmType: SEVVMType?    /// Have QEMU put kernel, initrd and command-line hashes into the firmware's hash table.
+    public var vmType: SEVVMType?
+    /// Have QEMU put kernel, initrd and command-line hashes into the firmware's hash table.
     public var kernelHashes: Bool?
     /// Start paused (`-S`) so a guest owner can measure and inject a secret over QMP.
     public var preAttestation: Bool?

@@ -122,16 +122,13 @@ public struct ReportVerifier: Sendable {
             checks.append(.init("vmpl", report.vmpl == vmpl, "expected VMPL \(vmpl), report has \(report.vmpl)"))
         }
         if let product = policy.product {
-            let leaf: AMDProduct?? = leafExtensions.map { result in
-                (try? result.get())?.productName.flatMap(AMDProduct.init(name:))
-            }
+            // The endorsement key's productName when it has one; the root always decides too.
+            let leaf = (try? leafExtensions?.get())?.productName.flatMap(AMDProduct.init(name:))
             let root = chain.product
-            var found: [String] = []
-            if case let leaf?? = leaf { found.append("\(chain.endorsementKind?.rawValue ?? "VCEK") productName \(leaf.rawValue)") }
+            var found = leaf.map { ["\(chain.endorsementKind?.rawValue ?? "VCEK") productName \($0.rawValue)"] } ?? []
             found.append("root \(root?.rawValue ?? "not one of AMD's")")
-            let leafMatches = leaf.map { $0 == nil || $0 == product } ?? true
             checks.append(.init(
-                "expected-product", leafMatches && root == product,
+                "expected-product", (leaf == nil || leaf == product) && root == product,
                 "--product \(product.rawValue): \(found.joined(separator: ", "))"))
         }
         if let chip = policy.chipID {
