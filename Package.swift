@@ -88,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "sevhostd",
             dependencies: [
-                "SEVDaemon", "SEVPlatform", "SEVHostKit",
+                "SEVDaemon", "SEVKit", "SEVPlatform", "SEVHostKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -126,7 +126,7 @@ let package = Package(
             name: "SEVFirmwareTests",
             dependencies: ["SEVKit", "SEVPlatform", "CSEVFirmware", "SEVFirmwareSimulator", "SEVTestSupport"]
         ),
-        .testTarget(name: "LaunchTests", dependencies: ["Launch", "SEVTestSupport"]),
+        .testTarget(name: "LaunchTests", dependencies: ["Launch", "SEVKit", "SEVTestSupport"]),
         .testTarget(name: "QMPTests", dependencies: ["QMP", "SEVTestSupport"]),
         .testTarget(
             name: "SEVHostKitTests",

@@ -3,6 +3,7 @@ import Foundation
 import Launch
 import Logging
 import SEVDaemon
+import SEVKit
 import SEVPlatform
 
 /// sevhostd: keeps the confidential VMs of a host (see sevhostd(8)).

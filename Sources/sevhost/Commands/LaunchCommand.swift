@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Launch
+import SEVKit
 import SEVPlatform
 #if canImport(Glibc)
 import Glibc

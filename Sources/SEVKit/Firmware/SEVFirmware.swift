@@ -1,5 +1,3 @@
-import SEVKit
-
 /// The platform-management commands of the AMD secure processor: what `sevctl` and `snphost`
 /// issue over `/dev/sev`.
 ///
