@@ -6,7 +6,7 @@
 //   sevhost (CLI) · sevhostd (daemon: SEVDaemon)
 //     SEVHostKit (orchestration)
 //       QMP · Launch
-//         SEVPlatform (host I/O) ─ CSEVPlatform (cpuid, <linux/psp-sev.h>)
+//         SEVPlatform (host I/O) ─ CHostProbe (cpuid), CSEVFirmware (<linux/psp-sev.h>)
 //           SEVKit (pure formats and cryptography)
 import PackageDescription
 
@@ -41,12 +41,15 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ]
         ),
-        .target(name: "CSEVPlatform"),
+        // CPUID and KVM_GET_API_VERSION: the two host reads Swift cannot make itself.
+        .target(name: "CHostProbe"),
+        // posix_spawn into a new session, SO_PEERCRED and a process's groups, for the daemon.
+        .target(name: "CProcess"),
         // HTTP GET through libcurl loaded at run time (KDS fetches), so executables start without it.
         .target(name: "CHTTPGet"),
         // The /dev/sev ioctls through the kernel's <linux/psp-sev.h> (linux-libc-dev 6.12).
         .target(name: "CSEVFirmware"),
-        .target(name: "SEVPlatform", dependencies: ["SEVKit", "CSEVPlatform", "CSEVFirmware"]),
+        .target(name: "SEVPlatform", dependencies: ["SEVKit", "CHostProbe", "CSEVFirmware"]),
         // A software SEV firmware (platform management) whose state lives in a directory.
         .target(
             name: "SEVFirmwareSimulator",
@@ -78,7 +81,7 @@ let package = Package(
         .target(
             name: "SEVDaemon",
             dependencies: [
-                "SEVKit", "SEVPlatform", "CSEVPlatform", "Launch", "QMP", "SEVHostKit",
+                "SEVKit", "SEVPlatform", "CProcess", "Launch", "QMP", "SEVHostKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "csevplatform.h"
+#include "cprocess.h"
 
 #include <errno.h>
 #include <fcntl.h>

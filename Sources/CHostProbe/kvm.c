@@ -1,4 +1,4 @@
-#include "csevplatform.h"
+#include "chostprobe.h"
 
 #include <sys/ioctl.h>
 #include <linux/kvm.h>

@@ -1,4 +1,4 @@
-#include "csevplatform.h"
+#include "chostprobe.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
