@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "SEVPlatform", dependencies: ["SEVKit", "CHostProbe", "CSEVFirmware"]),
         // A software SEV firmware (platform management) whose state lives in a directory.
         .target(
-            name: "SEVFirmwareSimulator",
+            name: "SEVPlatformSimulator",
             dependencies: [
                 "SEVKit", "SEVPlatform",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -98,18 +98,18 @@ let package = Package(
         ),
         // A software SEV firmware (platform keys, launch state machine) for sevhost-sim and tests.
         .target(
-            name: "SEVSimulator",
+            name: "SEVLaunchSimulator",
             dependencies: [
                 "SEVKit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
-        // Plays QEMU (argv + QMP) in front of SEVSimulator.
+        // Plays QEMU (argv + QMP) in front of SEVLaunchSimulator.
         .executableTarget(
             name: "sevhost-sim",
             dependencies: [
-                "SEVKit", "SEVSimulator", "QMP",
+                "SEVKit", "SEVLaunchSimulator", "QMP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -117,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "sevhost",
             dependencies: [
-                "SEVKit", "SEVPlatform", "Launch", "QMP", "SEVHostKit", "SEVFirmwareSimulator",
+                "SEVKit", "SEVPlatform", "Launch", "QMP", "SEVHostKit", "SEVPlatformSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -127,7 +127,7 @@ let package = Package(
         .testTarget(name: "SEVPlatformTests", dependencies: ["SEVPlatform", "SEVTestSupport"]),
         .testTarget(
             name: "SEVFirmwareTests",
-            dependencies: ["SEVKit", "SEVPlatform", "CSEVFirmware", "SEVFirmwareSimulator", "SEVTestSupport"]
+            dependencies: ["SEVKit", "SEVPlatform", "CSEVFirmware", "SEVPlatformSimulator", "SEVTestSupport"]
         ),
         .testTarget(name: "LaunchTests", dependencies: ["Launch", "SEVKit", "SEVTestSupport"]),
         .testTarget(name: "QMPTests", dependencies: ["QMP", "SEVTestSupport"]),
@@ -137,6 +137,6 @@ let package = Package(
         ),
         .testTarget(name: "SEVDaemonTests", dependencies: ["SEVDaemon", "SEVHostKit", "Launch", "SEVTestSupport"]),
         .testTarget(name: "sevhostTests", dependencies: ["SEVKit", "SEVPlatform", "SEVTestSupport"]),
-        .testTarget(name: "SimulatorTests", dependencies: ["SEVKit", "SEVSimulator", "Launch", "QMP", "SEVTestSupport"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["SEVKit", "SEVLaunchSimulator", "Launch", "QMP", "SEVTestSupport"]),
     ]
 )

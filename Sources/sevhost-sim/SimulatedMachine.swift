@@ -1,7 +1,7 @@
 import Foundation
 import QMP
 import SEVKit
-import SEVSimulator
+import SEVLaunchSimulator
 
 /// The QEMU half of the simulator: the run state, the SEV guest behind it, and the QMP
 /// commands, answered the way QEMU answers them (reply shapes, error classes, events).

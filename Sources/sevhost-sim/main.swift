@@ -1,10 +1,10 @@
 import Foundation
 import SEVKit
-import SEVSimulator
+import SEVLaunchSimulator
 
 /// sevhost-sim: plays `qemu-system-x86_64` for an SEV or SEV-ES guest. It takes QEMU's
 /// command line, runs the launch on a software SEV firmware with real cryptography (see
-/// SEVSimulator), and serves QMP on the `-qmp` socket so that sevhost drives it exactly as it
+/// SEVLaunchSimulator), and serves QMP on the `-qmp` socket so that sevhost drives it exactly as it
 /// drives QEMU. Options of its own:
 ///   --sim-state DIR     the platform's persistent keys (default $SEVHOST_SIM_STATE, else
 ///                       $XDG_STATE_HOME/sevhost-sim or ~/.local/state/sevhost-sim)

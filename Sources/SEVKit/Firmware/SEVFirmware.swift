@@ -2,7 +2,7 @@
 /// issue over `/dev/sev`.
 ///
 /// Two implementations stand behind it, `LinuxSEVFirmware` (the kernel device) and the
-/// simulated firmware of `SEVFirmwareSimulator` (state in a directory), so every command the
+/// simulated firmware of `SEVPlatformSimulator` (state in a directory), so every command the
 /// CLI offers runs in tests on machines without SEV hardware. Commands are `async` because they
 /// are I/O on a device that can take milliseconds per command; errors are typed so the CLI
 /// prints one sentence naming the command and the firmware status.

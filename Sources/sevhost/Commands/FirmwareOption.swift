@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SEVFirmwareSimulator
+import SEVPlatformSimulator
 import SEVKit
 import SEVPlatform
 
