@@ -4,7 +4,7 @@
 // Layers (see DESIGN.md): every target imports only the ones below it.
 //
 //   sevhost (CLI) · sevhostd (daemon: SEVDaemon)
-//     SEVHostKit (orchestration)
+//     Orchestration (launch resolution, pre-attestation, KDS, the daemon API)
 //       QMP · Launch
 //         SEVPlatform (host I/O) ─ CHostProbe (cpuid), CSEVFirmware (<linux/psp-sev.h>)
 //           SEVKit (pure formats and cryptography)
@@ -69,7 +69,7 @@ let package = Package(
             ]
         ),
         .target(
-            name: "SEVHostKit",
+            name: "Orchestration",
             dependencies: [
                 "SEVKit", "SEVPlatform", "Launch", "QMP", "CHTTPGet",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "SEVDaemon",
             dependencies: [
-                "SEVKit", "SEVPlatform", "CProcess", "Launch", "QMP", "SEVHostKit",
+                "SEVKit", "SEVPlatform", "CProcess", "Launch", "QMP", "Orchestration",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -91,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "sevhostd",
             dependencies: [
-                "SEVDaemon", "SEVKit", "SEVPlatform", "SEVHostKit",
+                "SEVDaemon", "SEVKit", "SEVPlatform", "Orchestration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -117,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "sevhost",
             dependencies: [
-                "SEVKit", "SEVPlatform", "Launch", "QMP", "SEVHostKit", "SEVPlatformSimulator",
+                "SEVKit", "SEVPlatform", "Launch", "QMP", "Orchestration", "SEVPlatformSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -132,10 +132,10 @@ let package = Package(
         .testTarget(name: "LaunchTests", dependencies: ["Launch", "SEVKit", "SEVTestSupport"]),
         .testTarget(name: "QMPTests", dependencies: ["QMP", "SEVTestSupport"]),
         .testTarget(
-            name: "SEVHostKitTests",
-            dependencies: ["SEVHostKit", "Launch", "SEVTestSupport", .product(name: "Yams", package: "Yams")]
+            name: "OrchestrationTests",
+            dependencies: ["Orchestration", "Launch", "SEVTestSupport", .product(name: "Yams", package: "Yams")]
         ),
-        .testTarget(name: "SEVDaemonTests", dependencies: ["SEVDaemon", "SEVHostKit", "Launch", "SEVTestSupport"]),
+        .testTarget(name: "SEVDaemonTests", dependencies: ["SEVDaemon", "Orchestration", "Launch", "SEVTestSupport"]),
         .testTarget(name: "sevhostTests", dependencies: ["SEVKit", "SEVPlatform", "SEVTestSupport"]),
         .testTarget(name: "SimulatorTests", dependencies: ["SEVKit", "SEVLaunchSimulator", "Launch", "QMP", "SEVTestSupport"]),
     ]

@@ -169,7 +169,7 @@ extension QMPError {
 }
 
 /// A Swift `Duration` as NIO's deadlines and as seconds for messages; public because the
-/// daemon's HTTP client (SEVHostKit) sets its deadlines the same way.
+/// daemon's HTTP client (Orchestration) sets its deadlines the same way.
 extension Duration {
     public var timeAmount: TimeAmount {
         let (seconds, attoseconds) = components

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import SEVHostKit
+import Orchestration
 import XCTest
 
 @testable import SEVDaemon

@@ -1,6 +1,6 @@
 import Foundation
 import QMP
-import SEVHostKit
+import Orchestration
 import SEVKit
 
 extension VMSupervisor {

@@ -1,6 +1,6 @@
 import Foundation
 import QMP
-import SEVHostKit
+import Orchestration
 
 extension VMSupervisor {
     /// After a restart (a crash, `kill -9`, an upgrade): every VM the store says has a QEMU

@@ -1,6 +1,6 @@
 import Foundation
 import QMP
-import SEVHostKit
+import Orchestration
 
 extension VMSupervisor {
     /// Asks QEMU to quit (QMP `quit`), escalating to SIGTERM and then SIGKILL when it has not

@@ -2,7 +2,7 @@ import Foundation
 import Launch
 import Logging
 import QMP
-import SEVHostKit
+import Orchestration
 import SEVKit
 
 /// Keeps the VMs: turns API requests into QEMU processes and store updates, and QEMU's

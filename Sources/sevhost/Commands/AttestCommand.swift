@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import QMP
-import SEVHostKit
+import Orchestration
 import SEVKit
 
 /// `sevhost attest`: the scripted pre-attestation flow over QMP, and its two-party form.

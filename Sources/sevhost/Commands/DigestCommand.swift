@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SEVHostKit
+import Orchestration
 import SEVKit
 
 /// `sevhost digest`: the launch digest the PSP will compute for a guest, from the guest

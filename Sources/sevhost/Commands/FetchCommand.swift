@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SEVHostKit
+import Orchestration
 import SEVKit
 
 /// `sevhost fetch ca|vcek|vlek|crl`: certificates and CRLs from AMD KDS (or a mirror), cached,

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SEVHostKit
+import Orchestration
 import SEVKit
 
 /// `sevhost report verify FILE --certs DIR`: the relying party's check. Exit 0 only when every

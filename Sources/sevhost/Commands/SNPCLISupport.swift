@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SEVHostKit
+import Orchestration
 import SEVKit
 
 /// Parsing of byte-valued options (digests, ids): hex (optionally `0x`) or base64, with the

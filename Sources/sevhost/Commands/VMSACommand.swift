@@ -1,5 +1,5 @@
 import ArgumentParser
-import SEVHostKit
+import Orchestration
 import SEVKit
 
 /// `sevhost vmsa build|show`: the initial VMSA page of one vCPU, as `sevctl vmsa` does it.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SEVHostKit
+import Orchestration
 import SEVKit
 
 /// `sevhost verify certs DIR [--json]`: the SNP chain ARK → ASK/ASVK → VCEK/VLEK found in a

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Launch
-import SEVHostKit
+import Orchestration
 
 /// `sevhost vm create SPEC`: checks the spec here, then hands it to the daemon.
 struct VMCreateCommand: AsyncParsableCommand {

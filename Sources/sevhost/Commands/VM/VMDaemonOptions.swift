@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SEVHostKit
+import Orchestration
 
 /// The options every `sevhost vm` subcommand shares: which daemon, and how long to wait.
 struct VMDaemonOptions: ParsableArguments {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SEVHostKit
+import Orchestration
 
 /// `sevhost vm events [NAME]`: the daemon's event history, and with --follow, its future.
 struct VMEventsCommand: AsyncParsableCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SEVHostKit
+import Orchestration
 
 /// `sevhost vm measurement NAME`: the attestation bundle for the guest owner.
 struct VMMeasurementCommand: AsyncParsableCommand {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import SEVHostKit
+import Orchestration
 
 /// `sevhost vm start NAME`: launches QEMU and, by default, waits until the VM is measured
 /// and paused (pre-attestation) or running.

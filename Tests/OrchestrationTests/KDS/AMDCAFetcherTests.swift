@@ -1,5 +1,5 @@
 import Foundation
-@testable import SEVHostKit
+@testable import Orchestration
 import SEVKit
 import SEVTestSupport
 import XCTest

@@ -1,6 +1,6 @@
 import Foundation
 import Launch
-import SEVHostKit
+import Orchestration
 import XCTest
 
 /// What `sevhost vm create` sends: the spec with its relative paths made absolute, as JSON
