@@ -1,41 +1,32 @@
-/// The status codes the SEV firmware returns (SEV API 55766, "Status Codes"), for the ones the
-/// simulator can produce. QEMU reports a failed firmware command with the code and its name
-/// (`fw_error=11 'Bad measurement'`), so the simulator's refusals carry both too.
+import SEVKit
+
+/// A launch command the simulated firmware refused: the status code the AMD firmware returns
+/// for it (SEVKit's `FirmwareStatusCode`, whose names are the specs' and the kernel's) and what
+/// was wrong beyond the code (never secret bytes). QEMU reports a failed firmware command with
+/// the code and its name (`fw_error=11 'Bad measurement'`), so the simulator's refusals carry both.
 public struct SEVFirmwareStatus: Error, Sendable, Hashable, CustomStringConvertible {
-    public var code: UInt32
-    public var name: String
-    /// What was wrong, beyond the code (never secret bytes).
+    public var status: FirmwareStatusCode
     public var detail: String
 
-    public init(code: UInt32, name: String, detail: String) {
-        self.code = code
-        self.name = name
+    public init(_ status: FirmwareStatusCode, detail: String) {
+        self.status = status
         self.detail = detail
     }
 
-    public static func invalidGuestState(_ detail: String) -> SEVFirmwareStatus {
-        SEVFirmwareStatus(code: 0x02, name: "INVALID_GUEST_STATE", detail: detail)
-    }
-    public static func invalidLength(_ detail: String) -> SEVFirmwareStatus {
-        SEVFirmwareStatus(code: 0x04, name: "INVALID_LENGTH", detail: detail)
-    }
-    public static func invalidCertificate(_ detail: String) -> SEVFirmwareStatus {
-        SEVFirmwareStatus(code: 0x06, name: "INVALID_CERTIFICATE", detail: detail)
-    }
-    public static func policyFailure(_ detail: String) -> SEVFirmwareStatus {
-        SEVFirmwareStatus(code: 0x07, name: "POLICY_FAILURE", detail: detail)
-    }
-    public static func invalidAddress(_ detail: String) -> SEVFirmwareStatus {
-        SEVFirmwareStatus(code: 0x09, name: "INVALID_ADDRESS", detail: detail)
-    }
-    public static func badMeasurement(_ detail: String) -> SEVFirmwareStatus {
-        SEVFirmwareStatus(code: 0x0b, name: "BAD_MEASUREMENT", detail: detail)
-    }
-    public static func invalidParameter(_ detail: String) -> SEVFirmwareStatus {
-        SEVFirmwareStatus(code: 0x16, name: "INVALID_PARAM", detail: detail)
-    }
+    /// The number, as QEMU's `fw_error=` prints it.
+    public var code: UInt32 { status.rawValue }
+    /// The name, as the specs spell it (`BAD_MEASUREMENT`).
+    public var name: String { status.name }
+
+    public static func invalidGuestState(_ detail: String) -> SEVFirmwareStatus { .init(.invalidGuestState, detail: detail) }
+    public static func invalidLength(_ detail: String) -> SEVFirmwareStatus { .init(.invalidLength, detail: detail) }
+    public static func invalidCertificate(_ detail: String) -> SEVFirmwareStatus { .init(.invalidCertificate, detail: detail) }
+    public static func policyFailure(_ detail: String) -> SEVFirmwareStatus { .init(.policyFailure, detail: detail) }
+    public static func invalidAddress(_ detail: String) -> SEVFirmwareStatus { .init(.invalidAddress, detail: detail) }
+    public static func badMeasurement(_ detail: String) -> SEVFirmwareStatus { .init(.badMeasurement, detail: detail) }
+    public static func invalidParameter(_ detail: String) -> SEVFirmwareStatus { .init(.invalidParam, detail: detail) }
 
     public var description: String {
-        "firmware status 0x\(String(code, radix: 16)) \(name): \(detail)"
+        "firmware status \(status.hexCode) \(name): \(detail)"
     }
 }

@@ -1,7 +1,7 @@
+import AtomicFiles
 import Crypto
 import Foundation
 import SEVKit
-import _CryptoExtras
 
 /// A simulated SEV platform: its firmware version, its keys and the certificate chain the
 /// firmware exports (PDH ← PEK ← OCA/CEK ← ASK ← ARK), every signature real.
@@ -24,13 +24,8 @@ public struct SimulatedPlatform: Sendable {
     public init(keys: SimulatedPlatformKeys) throws(SimulatorError) {
         self.keys = keys
         do {
-            let ark = try _RSA.Signing.PrivateKey(pemRepresentation: keys.arkPEM)
-            let ask = try _RSA.Signing.PrivateKey(pemRepresentation: keys.askPEM)
-            let arkCert = try AMDCACertificate(
-                issuing: ark.publicKey, keyID: keys.arkID, certifyingID: keys.arkID, usage: .ark, signedBy: ark, name: "simulated ARK")
-            let askCert = try AMDCACertificate(
-                issuing: ask.publicKey, keyID: keys.askID, certifyingID: keys.arkID, usage: .ask, signedBy: ark, name: "simulated ASK")
-            ca = AMDCAChain(ask: askCert, ark: arkCert)
+            let authority = try keys.amdCA()
+            ca = authority.chain
 
             let cekKey = try P384.Signing.PrivateKey(rawRepresentation: keys.cek)
             let ocaKey = try P384.Signing.PrivateKey(rawRepresentation: keys.oca)
@@ -38,7 +33,7 @@ public struct SimulatedPlatform: Sendable {
             let pdhKey = try P384.KeyAgreement.PrivateKey(rawRepresentation: keys.pdh)
 
             var cek = SEVPlatformCertificate(usage: .cek, ecdsaKey: cekKey.publicKey, apiMajor: Self.apiMajor, apiMinor: Self.apiMinor)
-            try cek.sign(slot: 0, with: ask, usage: .ask)
+            try authority.sign(&cek)
             let oca = try SEVPlatformCertificate.selfSignedOCA(key: ocaKey, apiMajor: Self.apiMajor, apiMinor: Self.apiMinor)
             let pek = try SEVPlatformCertificate.pek(
                 key: pekKey.publicKey, oca: ocaKey, cek: cekKey, apiMajor: Self.apiMajor, apiMinor: Self.apiMinor)
@@ -87,7 +82,7 @@ public struct SimulatedPlatform: Sendable {
             try self.init(keys: keys, certificates: certificates, name: path)
         } else {
             try self.init(keys: keys)
-            try SimulatorFiles.writeAtomically(chain.encoded + ca.encoded, to: path, mode: 0o644)
+            try SimulatorError.writing { () throws(AtomicFileError) in try AtomicFile.write(chain.encoded + ca.encoded, to: path) }
         }
     }
 

@@ -1,3 +1,4 @@
+import AtomicFiles
 import Crypto
 import Foundation
 import SEVKit
@@ -23,15 +24,17 @@ public struct SimulatedPlatformKeys: Sendable {
     /// Fresh keys from the system generator.
     public static func generate() throws -> SimulatedPlatformKeys {
         func scalar() -> [UInt8] { [UInt8](P384.Signing.PrivateKey().rawRepresentation) }
-        func id() -> [UInt8] {
-            var generator = SystemRandomNumberGenerator()
-            return (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        }
+        let ca = try SimulatedAMDCA.generate()
         return SimulatedPlatformKeys(
-            arkPEM: try _RSA.Signing.PrivateKey(keySize: .bits2048).pemRepresentation,
-            askPEM: try _RSA.Signing.PrivateKey(keySize: .bits2048).pemRepresentation,
-            arkID: id(), askID: id(),
+            arkPEM: ca.arkKey.pemRepresentation, askPEM: ca.askKey.pemRepresentation, arkID: ca.arkID, askID: ca.askID,
             cek: scalar(), oca: scalar(), pek: scalar(), pdh: scalar())
+    }
+
+    /// The test AMD CA of these keys.
+    func amdCA() throws -> SimulatedAMDCA {
+        try SimulatedAMDCA(
+            arkKey: _RSA.Signing.PrivateKey(pemRepresentation: arkPEM), askKey: _RSA.Signing.PrivateKey(pemRepresentation: askPEM),
+            arkID: arkID, askID: askID)
     }
 
     /// The file inside a state directory.
@@ -81,7 +84,7 @@ public struct SimulatedPlatformKeys: Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         // Encoding plain strings cannot fail.
         let data = try! encoder.encode(stored)
-        try SimulatorFiles.writeAtomically([UInt8](data), to: path, mode: 0o600)
+        try SimulatorError.writing { () throws(AtomicFileError) in try AtomicFile.write([UInt8](data), to: path, mode: AtomicFile.secretMode) }
         return keys
     }
 }

@@ -1,7 +1,7 @@
+import AtomicFiles
 import Crypto
 import Foundation
 import SEVKit
-import SEVPlatform
 
 /// A software SEV firmware for the platform-management commands, its state kept in a directory
 /// (`--firmware sim:DIR`), so ownership, PEK/PDH, reset and the SNP configuration can be
@@ -186,37 +186,35 @@ public struct SimulatedFirmware: SEVFirmware {
     }
 
     func save(_ state: SimulatedFirmwareState) throws(SEVFirmwareError) {
+        let data: Data
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let data = try encoder.encode(state)
-            // Private keys inside: 0600 from the start, and a rename so a reader never sees half a file.
-            let temporary = statePath + ".tmp-\(getpid())"
-            guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
-                throw CocoaError(.fileWriteNoPermission)
-            }
-            guard rename(temporary, statePath) == 0 else {
-                let failure = HostReadFailure(errno: errno)
-                unlink(temporary)
-                throw SEVFirmwareError(command: nil, .state(reason: "\(statePath): \(failure)"))
-            }
-        } catch let error as SEVFirmwareError {
-            throw error
+            data = try encoder.encode(state)
         } catch {
             throw SEVFirmwareError(command: nil, .state(reason: "\(statePath): cannot write the simulated firmware state: \(Self.describe(error))"))
         }
+        // Private keys inside: 0600 from the moment the file exists, and all or nothing.
+        do {
+            try AtomicFile.write([UInt8](data), to: statePath, mode: AtomicFile.secretMode)
+        } catch {
+            throw SEVFirmwareError(command: nil, .state(reason: "cannot write the simulated firmware state: \(error)"))
+        }
     }
 
-    /// `DIR/ask_ark.cert`: the simulated AMD CA chain, for `export --full --ca` and `verify --ca`.
+    /// The file holding the simulated AMD CA chain (ASK then ARK), for `export --full --ca` and
+    /// `verify --ca`. Only the public chain is kept: the CEK never changes, so nothing needs the
+    /// ASK's private key after it signed the CEK once.
+    public static let caChainFile = "ask_ark.cert"
+
+    /// `DIR/ask_ark.cert`.
     func writeCAChain(_ state: SimulatedFirmwareState) throws(SEVFirmwareError) {
-        let path = (directory as NSString).appendingPathComponent(SimulatedAMDCA.fileName)
-        let temporary = path + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(Hex.decode(state.caChain) ?? []), attributes: [.posixPermissions: 0o644]),
-              rename(temporary, path) == 0
-        else {
-            unlink(temporary)
-            throw SEVFirmwareError(command: nil, .state(reason: "\(path): cannot write the simulated AMD CA chain"))
+        let path = (directory as NSString).appendingPathComponent(Self.caChainFile)
+        do {
+            try AtomicFile.write(Hex.decode(state.caChain) ?? [], to: path)
+        } catch {
+            throw SEVFirmwareError(command: nil, .state(reason: "cannot write the simulated AMD CA chain: \(error)"))
         }
     }
 
@@ -240,7 +238,9 @@ public struct SimulatedFirmware: SEVFirmware {
         var cek = SEVPlatformCertificate(usage: .cek, ecdsaKey: cekKey.publicKey, apiMajor: 1, apiMinor: 55)
         let ca: AMDCAChain
         do {
-            ca = try SimulatedAMDCA.make(signing: &cek)
+            let authority = try SimulatedAMDCA.generate()
+            try authority.sign(&cek)
+            ca = authority.chain
         } catch {
             throw SEVFirmwareError(command: nil, .state(reason: "cannot create the simulated AMD CA: \(error)"))
         }

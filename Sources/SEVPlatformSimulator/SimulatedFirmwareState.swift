@@ -1,5 +1,4 @@
 import SEVKit
-import SEVPlatform
 
 /// Everything a simulated SEV firmware remembers between commands, as `DIR/firmware-state.json`.
 ///

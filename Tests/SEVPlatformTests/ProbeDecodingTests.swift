@@ -70,7 +70,7 @@ final class ProbeDecodingTests: XCTestCase {
 
     func testMemoryEncryptionInfoFromACapture() throws {
         let probe = try HostProbe(root: HostRoot(captured: PackageRoot.url.appendingPathComponent("Tests/Fixtures/hosts/rome-sev-es").path))
-        XCTAssertEqual(try MemoryEncryptionInfo(probe: probe), MemoryEncryptionInfo(cbitPosition: 47, reducedPhysBits: 5))
+        XCTAssertEqual(try HostSEVParameters(probe: probe), HostSEVParameters(cbitPosition: 47, reducedPhysBits: 5))
         XCTAssertEqual(probe.product, .rome)
         XCTAssertEqual(CheckRunner.defaultGeneration(for: probe), .es)
         XCTAssertEqual(probe.brand, "AMD EPYC 7742 64-Core Processor")

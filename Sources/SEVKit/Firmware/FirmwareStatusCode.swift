@@ -17,11 +17,16 @@ public struct FirmwareStatusCode: RawRepresentable, Sendable, Hashable, CustomSt
 
     /// `0x0016 INVALID_PARAM: a parameter of the command is invalid`, to end a sentence.
     public var description: String {
-        let hex = String(rawValue, radix: 16, uppercase: true)
         // "The platform …" reads "the platform …" after the colon; acronyms (RMP, ASID) stay.
         let article = ["The ", "A ", "An "].contains { meaning.hasPrefix($0) }
         let sentence = (article ? meaning.prefix(1).lowercased() + meaning.dropFirst() : meaning).dropLast()
-        return "0x" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex + " \(name): " + sentence
+        return "\(hexCode) \(name): " + sentence
+    }
+
+    /// `0x000B`: the code as the specs' tables print it.
+    public var hexCode: String {
+        let hex = String(rawValue, radix: 16, uppercase: true)
+        return "0x" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
     }
 
     public static let success = FirmwareStatusCode(rawValue: 0x00)
@@ -33,7 +38,9 @@ public struct FirmwareStatusCode: RawRepresentable, Sendable, Hashable, CustomSt
     public static let invalidCertificate = FirmwareStatusCode(rawValue: 0x06)
     public static let policyFailure = FirmwareStatusCode(rawValue: 0x07)
     public static let inactive = FirmwareStatusCode(rawValue: 0x08)
+    public static let invalidAddress = FirmwareStatusCode(rawValue: 0x09)
     public static let badSignature = FirmwareStatusCode(rawValue: 0x0A)
+    public static let badMeasurement = FirmwareStatusCode(rawValue: 0x0B)
     public static let invalidCommand = FirmwareStatusCode(rawValue: 0x11)
     public static let unsupported = FirmwareStatusCode(rawValue: 0x15)
     public static let invalidParam = FirmwareStatusCode(rawValue: 0x16)

@@ -15,8 +15,14 @@ public struct HostSEVParameters: Equatable, Hashable, Sendable {
 
     /// Decodes CPUID Fn8000_001F EBX. Nil when the C-bit field is zero (no SEV, or hidden).
     public init?(cpuidEBX ebx: UInt32) {
-        let cbit = Int(ebx & 0x3f)
+        let cbit = Self.cbitPosition(cpuidEBX: ebx)
         guard cbit != 0 else { return nil }
-        self.init(cbitPosition: cbit, reducedPhysBits: Int(ebx >> 6 & 0x3f))
+        self.init(cbitPosition: cbit, reducedPhysBits: Self.reducedPhysBits(cpuidEBX: ebx))
     }
+
+    /// EBX[5:0]: the C-bit position, as the register holds it (zero on a CPU without SEV).
+    public static func cbitPosition(cpuidEBX ebx: UInt32) -> Int { Int(ebx & 0x3f) }
+
+    /// EBX[11:6]: the physical address bits memory encryption takes away.
+    public static func reducedPhysBits(cpuidEBX ebx: UInt32) -> Int { Int(ebx >> 6 & 0x3f) }
 }

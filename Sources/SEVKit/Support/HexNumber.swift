@@ -6,8 +6,7 @@ public struct HexNumber<Value: FixedWidthInteger & UnsignedInteger & Sendable & 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let text = try? container.decode(String.self) {
-            let digits = text.hasPrefix("0x") || text.hasPrefix("0X") ? String(text.dropFirst(2)) : ""
-            guard !digits.isEmpty, let parsed = Value(digits, radix: 16) else {
+            guard IntegerText.hasHexPrefix(text), let parsed = try? IntegerText.parse(text, as: Value.self) else {
                 throw DecodingError.dataCorruptedError(
                     in: container, debugDescription: "expected a hex number like \"0x1f\", found \"\(text)\"")
             }
