@@ -31,29 +31,31 @@ public struct AttestationBundle: Codable, Sendable, Equatable {
     }
 
     /// Reads the bundle's facts from a guest waiting in `launch-secret`.
-    public static func collect(client: QMPClient) async throws(AttestationError) -> AttestationBundle {
-        let info = try await PreAttestation.sevInfo(client)
+    public static func collect(from channel: some GuestChannel) async throws(AttestationError) -> AttestationBundle {
+        let info = try await PreAttestation.sevInfo(channel)
+        let measurement: [UInt8]
+        let capabilities: SEVCapabilities
         do {
-            let measurement = try await client.querySEVLaunchMeasure()
-            guard measurement.bytes.count == LaunchMeasurement.size else {
-                throw AttestationError.malformedMeasurement("expected 48 bytes (measurement ‖ MNONCE), got \(measurement.bytes.count)")
-            }
-            let capabilities = try await client.querySEVCapabilities()
-            return AttestationBundle(
-                format: formatName,
-                measurement: Data(measurement.bytes).base64EncodedString(),
-                apiMajor: info.apiMajor, apiMinor: info.apiMinor, buildID: info.buildID,
-                policy: "0x" + String(info.policy, radix: 16), state: info.state.rawValue,
-                pdh: Data(capabilities.pdh).base64EncodedString(),
-                certChain: Data(capabilities.certificateChain).base64EncodedString(),
-                cpu0ID: capabilities.cpu0ID.map { Data($0).base64EncodedString() })
-        } catch let error as AttestationError {
-            throw error
-        } catch let error as QMPError {
-            throw .qmp(error)
+            measurement = try await channel.launchMeasurement()
         } catch {
-            throw .qmp(.disconnected(during: "\(error)"))
+            throw .channel(error)
         }
+        guard measurement.count == LaunchMeasurement.size else {
+            throw .malformedMeasurement("expected 48 bytes (measurement ‖ MNONCE), got \(measurement.count)")
+        }
+        do {
+            capabilities = try await channel.platformCertificates()
+        } catch {
+            throw .channel(error)
+        }
+        return AttestationBundle(
+            format: formatName,
+            measurement: Data(measurement).base64EncodedString(),
+            apiMajor: info.apiMajor, apiMinor: info.apiMinor, buildID: info.buildID,
+            policy: "0x" + String(info.policy, radix: 16), state: info.state.rawValue,
+            pdh: Data(capabilities.pdh).base64EncodedString(),
+            certChain: Data(capabilities.certificateChain).base64EncodedString(),
+            cpu0ID: capabilities.cpu0ID.map { Data($0).base64EncodedString() })
     }
 
     /// Pretty, key-sorted JSON with a final newline.
@@ -130,29 +132,20 @@ public struct AttestationAnswer: Sendable, Equatable {
     }
 
     /// Injects into a guest still in `launch-secret` and, when given, still showing the
-    /// measurement of the bundle the answer was made for; then `cont`.
-    public func inject(client: QMPClient, bundle: AttestationBundle?, guestPhysicalAddress: UInt64? = nil) async throws(AttestationError) {
-        _ = try await PreAttestation.sevInfo(client)
+    /// measurement of the bundle the answer was made for; then lets it run.
+    public func inject(into channel: some GuestChannel, bundle: AttestationBundle?, guestPhysicalAddress: UInt64? = nil) async throws(AttestationError) {
+        _ = try await PreAttestation.sevInfo(channel)
         if let bundle {
-            let current: SEVLaunchMeasurement
+            let current: [UInt8]
             do {
-                current = try await client.querySEVLaunchMeasure()
+                current = try await channel.launchMeasurement()
             } catch {
-                throw .qmp(error)
+                throw .channel(error)
             }
-            guard current.bytes == bundle.measurementBytes else {
+            guard current == bundle.measurementBytes else {
                 throw .bundle("refused: the guest's measurement is not the one in the bundle: the answer is for another launch")
             }
         }
-        do {
-            try await client.injectLaunchSecret(packetHeader: header, secret: payload, guestPhysicalAddress: guestPhysicalAddress)
-        } catch {
-            throw .injectionRefused(error)
-        }
-        do {
-            try await client.cont()
-        } catch {
-            throw .qmp(error)
-        }
+        try await channel.injectAndResume(header: header, payload: payload, guestPhysicalAddress: guestPhysicalAddress)
     }
 }

@@ -1,4 +1,3 @@
-import QMP
 import SEVKit
 
 /// Why `attest` refused or failed. Every refusal names its reason in one line, because these
@@ -24,10 +23,10 @@ public enum AttestationError: Error, Sendable, Equatable, CustomStringConvertibl
     case nonceLog(String)
     /// The bundle or answer file is unusable.
     case bundle(String)
-    /// QMP failed (connection, timeout, or an error reply other than the injection's).
-    case qmp(QMPError)
+    /// The guest's channel failed (connection, timeout, or an error reply other than the injection's).
+    case channel(GuestChannelError)
     /// The firmware (through QEMU) refused the secret.
-    case injectionRefused(QMPError)
+    case injectionRefused(GuestChannelError)
 
     /// True when nothing reached the guest because sevhost itself refused (as opposed to a
     /// transport failure, after which the guest's state is unknown).
@@ -53,7 +52,7 @@ public enum AttestationError: Error, Sendable, Equatable, CustomStringConvertibl
         case .secret(let text): "secret: \(text)"
         case .nonceLog(let text): "MNONCE log: \(text)"
         case .bundle(let text): text
-        case .qmp(let error): "QMP: \(error)"
+        case .channel(let error): "\(error.transport): \(error)"
         case .injectionRefused(let error): "the secret was refused: \(error)"
         }
     }

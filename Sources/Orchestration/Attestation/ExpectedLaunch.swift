@@ -28,12 +28,13 @@ public struct ExpectedLaunch: Sendable, Equatable {
     /// QEMU command line `sevhost launch` builds from the same spec: the firmware, the hashes
     /// table when `kernel-hashes` is on, and one VMSA per vCPU for SEV-ES.
     public static func fromSpec(path: String) async throws(AttestationError) -> ExpectedLaunch {
-        let spec: VMSpec
+        let document: SpecDocument
         do {
-            spec = try SpecLoader.load(path: path)
+            document = try SpecDocument.load(path: path, lineNumbers: false)
         } catch {
             throw .expectation(error.description)
         }
+        let spec = document.spec
         let firmwareBytes: [UInt8]
         let firmware: OVMFImage
         do {
@@ -44,14 +45,13 @@ public struct ExpectedLaunch: Sendable, Equatable {
         } catch {
             throw .expectation("\(path): firmware \(spec.firmware.path): \(error)")
         }
-        // The session files do not enter the measurement, and the guest owner checking a launch
-        // need not hold the platform side's copies: the reader only has to satisfy the checks.
+        // Checked as a launch is, by the same resolver, less the session files: they do not
+        // enter the measurement, and the guest owner need not hold the platform side's copies.
         let plan: LaunchPlan
         do {
-            plan = try LaunchPlan.resolve(
-                spec, host: nil, firmware: FirmwareFacts(ovmf: firmware), readFile: { _ in Data("AA==".utf8) })
+            plan = try LaunchResolver(host: .unknown).measuredPlan(document, firmware: firmware)
         } catch {
-            throw .expectation("\(path): \(error.description)")
+            throw .expectation(error.description)
         }
         guard case .sev(let policy) = plan.policy else {
             throw .expectation("\(path): an SEV-SNP guest is attested from inside the guest, not by pre-attestation")

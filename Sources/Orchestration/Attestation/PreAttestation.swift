@@ -55,17 +55,17 @@ public struct PreAttestation: Sendable {
         self.nonceLog = nonceLog
     }
 
-    public func run(client: QMPClient) async throws(AttestationError) -> AttestationOutcome {
+    public func run(on channel: some GuestChannel) async throws(AttestationError) -> AttestationOutcome {
         do {
-            return try await attest(client: client)
+            return try await attest(channel)
         } catch let error where error.isRefusal && onMismatch == .quit {
-            try? await client.quit()
+            try? await channel.quit(timeout: nil)
             throw error
         }
     }
 
-    private func attest(client: QMPClient) async throws(AttestationError) -> AttestationOutcome {
-        let verified = try await Self.verify(client: client, expected: expected, tik: tik, nonceLog: nonceLog)
+    private func attest(_ channel: some GuestChannel) async throws(AttestationError) -> AttestationOutcome {
+        let verified = try await Self.verify(channel, expected: expected, tik: tik, nonceLog: nonceLog)
         // Build the packet before touching the log, so a bad secret burns nothing.
         let packet: LaunchSecretPacket
         do {
@@ -76,16 +76,7 @@ public struct PreAttestation: Sendable {
             throw .secret(error.description)
         }
         try nonceLog.record(verified.measurement.mnonce)
-        do {
-            try await client.injectLaunchSecret(packetHeader: packet.header, secret: packet.payload, guestPhysicalAddress: guestPhysicalAddress)
-        } catch {
-            throw .injectionRefused(error)
-        }
-        do {
-            try await client.cont()
-        } catch {
-            throw .qmp(error)
-        }
+        try await channel.injectAndResume(header: packet.header, payload: packet.payload, guestPhysicalAddress: guestPhysicalAddress)
         return AttestationOutcome(
             measurement: verified.measurement, apiMajor: verified.info.apiMajor, apiMinor: verified.info.apiMinor,
             buildID: verified.info.buildID, policy: expected.policy, injectedBytes: packet.payload.count)
@@ -94,21 +85,21 @@ public struct PreAttestation: Sendable {
     /// Steps 1 to 3: what the guest reports, checked against the expectation. Also used by
     /// `attest inject` for its state check.
     public static func verify(
-        client: QMPClient, expected: ExpectedLaunch, tik: [UInt8], nonceLog: MNONCELog
+        _ channel: some GuestChannel, expected: ExpectedLaunch, tik: [UInt8], nonceLog: MNONCELog
     ) async throws(AttestationError) -> (info: SEVInfo, measurement: LaunchMeasurement) {
-        let info = try await sevInfo(client)
+        let info = try await sevInfo(channel)
         guard info.policy == UInt64(expected.policy) else {
             throw .policyMismatch(expected: expected.policy, found: info.policy)
         }
-        let blob: SEVLaunchMeasurement
+        let blob: [UInt8]
         do {
-            blob = try await client.querySEVLaunchMeasure()
+            blob = try await channel.launchMeasurement()
         } catch {
-            throw .qmp(error)
+            throw .channel(error)
         }
         let measurement: LaunchMeasurement
         do {
-            measurement = try LaunchMeasurement(blob: blob.bytes, name: "query-sev-launch-measure data")
+            measurement = try LaunchMeasurement(blob: blob, name: "query-sev-launch-measure data")
         } catch {
             throw .malformedMeasurement(error.description)
         }
@@ -123,12 +114,12 @@ public struct PreAttestation: Sendable {
     }
 
     /// `query-sev`, checked for an SEV/SEV-ES guest waiting in `launch-secret`.
-    public static func sevInfo(_ client: QMPClient) async throws(AttestationError) -> SEVInfo {
+    public static func sevInfo(_ channel: some GuestChannel) async throws(AttestationError) -> SEVInfo {
         let info: SEVInfo
         do {
-            info = try await client.querySEV()
+            info = try await channel.launchInfo()
         } catch {
-            throw .qmp(error)
+            throw .channel(error)
         }
         guard info.enabled else { throw .notSEV("query-sev reports SEV disabled") }
         guard case .sev = info.guest else { throw .notSEV("an SEV-SNP guest is attested from inside the guest") }

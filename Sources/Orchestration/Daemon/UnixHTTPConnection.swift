@@ -6,7 +6,6 @@ import Darwin
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import QMP
 
 /// One HTTP/1.1 exchange over a fresh connection to a Unix socket.
 ///
@@ -27,7 +26,7 @@ enum UnixHTTPConnection {
         let eventLoop = eventLoopGroup.next()
         let promise = eventLoop.makePromise(of: DaemonHTTPResponse.self)
         let bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(connectTimeout.timeAmount)
+            .connectTimeout(TimeAmount(connectTimeout))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
@@ -45,8 +44,8 @@ enum UnixHTTPConnection {
             throw failure
         }
         let label = request.label
-        let seconds = responseTimeout.seconds
-        let timer = eventLoop.scheduleTask(in: responseTimeout.timeAmount) {
+        let seconds = responseTimeout / .seconds(1)
+        let timer = eventLoop.scheduleTask(in: TimeAmount(responseTimeout)) {
             promise.fail(DaemonClientError.timedOut(request: label, seconds: seconds))
             channel.close(promise: nil)
         }
@@ -69,7 +68,7 @@ enum DaemonSocketReason {
             return String(cString: strerror(error.errnoCode))
         }
         if let error = error as? ChannelError, case .connectTimeout = error {
-            return "no connection within " + (timeout.map { DaemonClientError.format($0.seconds) + "s" } ?? "the allowed time")
+            return "no connection within " + (timeout.map { DaemonClientError.format($0 / .seconds(1)) + "s" } ?? "the allowed time")
         }
         if let error = error as? SocketAddressError, case .unixDomainSocketPathTooLong = error {
             return "the path is too long for a Unix socket address"

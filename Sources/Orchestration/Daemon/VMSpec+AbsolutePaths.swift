@@ -1,6 +1,17 @@
 import Foundation
 import Launch
 
+extension CreateVMRequest {
+    /// The request for the spec file at `path`, read and checked here first (so a syntax or
+    /// schema error names the file's own line), with its relative paths made absolute against
+    /// the file's directory: the daemon reads them from elsewhere.
+    public init(specFile path: String) throws(LaunchFailure) {
+        let document = try SpecDocument.load(path: path)
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        self.init(spec: document.spec.absolutizingPaths(relativeTo: directory).jsonText, file: path)
+    }
+}
+
 extension VMSpec {
     /// The spec with every relative file path in it made absolute against `directory`.
     ///

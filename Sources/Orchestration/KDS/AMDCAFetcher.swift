@@ -32,9 +32,7 @@ public struct AMDCAFetcher: Sendable {
     /// The fetcher for `configuration.baseURL` (see `resolveBaseURL`).
     public init(
         configuration: KDSConfiguration,
-        sleeper: @escaping @Sendable (Double) async -> Void = { seconds in
-            try? await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1_000_000_000))
-        },
+        sleeper: @escaping @Sendable (Double) async -> Void = KDSClient.realSleeper,
         progress: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.init(client: KDSClient(configuration: configuration, sleeper: sleeper, progress: progress))

@@ -1,3 +1,4 @@
+import AtomicFiles
 import CHTTPGet
 import Foundation
 import SEVKit
@@ -20,11 +21,14 @@ public struct KDSClient: Sendable {
     /// Prefix of the progress lines, naming the service (`kds`, `amd-ca`).
     public var label = "kds"
 
+    /// Waits the seconds a server asked for (`Retry-After`); tests pass one that does not wait.
+    public static let realSleeper: @Sendable (Double) async -> Void = { seconds in
+        try? await Task.sleep(for: .seconds(max(0, seconds)))
+    }
+
     public init(
         configuration: KDSConfiguration,
-        sleeper: @escaping @Sendable (Double) async -> Void = { seconds in
-            try? await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1_000_000_000))
-        },
+        sleeper: @escaping @Sendable (Double) async -> Void = KDSClient.realSleeper,
         progress: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.configuration = configuration
@@ -207,16 +211,20 @@ public struct KDSClient: Sendable {
         var errorDescription: String? { reason }
     }
 
-    /// Writes atomically (temp file in the same directory, then rename), so a crash or a full
-    /// disk never leaves half a certificate in the cache.
+    /// Writes all or nothing (`AtomicFile`), so a crash or a full disk never leaves half a
+    /// certificate in the cache.
     private func store(_ body: [UInt8], at file: URL) throws(KDSError) {
         let dir = file.deletingLastPathComponent()
         do {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            try AtomicFile.write(body, to: file)
-            progress("\(label): cached \(file.path)")
         } catch {
             throw KDSError(.cache, "cannot write cache file \(file.path): \(error.localizedDescription)")
         }
+        do {
+            try AtomicFile.write(body, to: file.path)
+        } catch {
+            throw KDSError(.cache, "cannot write cache file \(file.path): \(error.reason)")
+        }
+        progress("\(label): cached \(file.path)")
     }
 }

@@ -5,7 +5,7 @@ import Darwin
 #endif
 import SEVKit
 
-/// A file a measurement needs could not be read or written; names the path and the OS reason.
+/// A file a measurement needs could not be read; names the path and the OS reason.
 public struct MeasurementFileError: Error, Sendable, Equatable, CustomStringConvertible {
     public let path: String
     public let reason: String
@@ -18,8 +18,8 @@ public struct MeasurementFileError: Error, Sendable, Equatable, CustomStringConv
     public var description: String { "\(path): \(reason)" }
 }
 
-/// File access for launch-digest computations: whole small files (firmware), streamed hashes
-/// of large ones (kernel, initrd), and all-or-nothing writes of outputs.
+/// File access for launch-digest computations: whole small files (firmware) and streamed
+/// hashes of large ones (kernel, initrd). Outputs are written by `AtomicFile`.
 ///
 /// Kernel and initrd hashing is the only real cost of a digest, so it reads in large blocks
 /// straight into one reused buffer and hands that buffer to SHA-256 without copying.
@@ -106,30 +106,6 @@ public enum MeasurementFiles {
         }
         let (k, i) = await (kernelHash, initrdHash)
         return SEVHashTable(kernelHash: try k.get(), initrdHash: try i.get(), commandLine: commandLine)
-    }
-
-    /// Writes `bytes` to `path` through a temporary file in the same directory and a rename,
-    /// so that a failure never leaves a partial file behind.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(MeasurementFileError) {
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw failure(temporary) }
-        var written = 0
-        let ok: Bool = bytes.withUnsafeBytes { raw in
-            while written < raw.count {
-                let n = write(fd, raw.baseAddress! + written, raw.count - written)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                written += n
-            }
-            return fsync(fd) == 0
-        }
-        let error = failure(temporary)
-        close(fd)
-        guard ok, rename(temporary, path) == 0 else {
-            let renameError = ok ? failure(path) : error
-            unlink(temporary)
-            throw renameError
-        }
     }
 
     private static func openForReading(_ path: String) throws(MeasurementFileError) -> Int32 {
