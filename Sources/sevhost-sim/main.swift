@@ -1,3 +1,4 @@
+import AtomicFiles
 import Foundation
 import SEVKit
 import SEVLaunchSimulator
@@ -71,7 +72,7 @@ if let index = arguments.firstIndex(where: { $0 == "--print-pdh" || $0 == "--pri
         let bytes = arguments[index] == "--print-pdh"
             ? platform.chain.pdh.encoded
             : platform.chain.encoded + platform.ca.encoded
-        try SimulatorFiles.writeAtomically(bytes, to: arguments[index + 1], mode: 0o644)
+        try SimulatorError.writing { () throws(AtomicFileError) in try AtomicFile.write(bytes, to: arguments[index + 1]) }
     } catch {
         fail(error.description)
     }
@@ -171,7 +172,7 @@ let machine = SimulatedMachine(
     secretOut: secretOut, replayedMeasurement: replayed, log: log)
 if let pidFile = commandLine.pidFile {
     do {
-        try SimulatorFiles.writeAtomically(Array("\(getpid())\n".utf8), to: pidFile, mode: 0o644)
+        try SimulatorError.writing { () throws(AtomicFileError) in try AtomicFile.write(Array("\(getpid())\n".utf8), to: pidFile) }
     } catch {
         fail("-pidfile \(pidFile): \(error)")
     }

@@ -69,9 +69,6 @@ struct ReportVerifyCommand: AsyncParsableCommand {
     @Flag(help: "JSON output.")
     var json = false
 
-    @Option(help: .hidden)
-    var bench: Int?
-
     func validate() throws {
         if noDebug && allowDebug { throw ValidationError("--no-debug and --allow-debug contradict each other") }
     }
@@ -113,11 +110,6 @@ struct ReportVerifyCommand: AsyncParsableCommand {
             throw CommandFailure(error.message)
         }
 
-        if let bench {
-            try runBenchmark(outcome, count: bench, policy: policy)
-            return
-        }
-
         let ok = outcome.checks.allPassed
         if json {
             let checks = OrderedJSON.array(outcome.checks.map {
@@ -138,25 +130,5 @@ struct ReportVerifyCommand: AsyncParsableCommand {
             }
         }
         if !ok { throw ExitCode(1) }
-    }
-
-    /// Hidden `--bench N`: N per-report verifications (decode, ECDSA signature, TCB/chip/key
-    /// binding against the VCEK's extensions, the policy options given) against the chain
-    /// parsed and verified once, as a verifier service caching the chain runs them.
-    private func runBenchmark(_ outcome: ReportVerification.Outcome, count: Int, policy: ReportPolicy) throws {
-        guard count > 0 else { throw ValidationError("--bench: expected a positive count") }
-        guard outcome.checks.allPassed else { throw CommandFailure("--bench needs a report that verifies") }
-        let bytes = outcome.report.bytes
-        let verifier = outcome.verifier
-        let start = DispatchTime.now().uptimeNanoseconds
-        var failures = 0
-        for _ in 0..<count {
-            let report = try AttestationReport(bytes: bytes)
-            let checks = verifier.bindingChecks(report) + verifier.policyChecks(report, policy: policy)
-            if !checks.allPassed { failures += 1 }
-        }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        print(String(format: "verified %d reports in %.3f s: %.0f reports/s", count, seconds, Double(count) / seconds))
-        if failures > 0 { throw CommandFailure("\(failures) of \(count) verifications failed") }
     }
 }

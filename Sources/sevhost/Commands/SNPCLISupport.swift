@@ -25,7 +25,7 @@ enum ByteOption {
 /// (`bl=3,tee=0,snp=8,ucode=115`, plus `fmc=` on Turin).
 enum TCBOption {
     static func parse(_ text: String, option: String, layout: TCBVersion.Layout) throws -> TCBVersion {
-        if text.lowercased().hasPrefix("0x"), let raw = UInt64(text.dropFirst(2), radix: 16) {
+        if IntegerText.hasHexPrefix(text), let raw = try? IntegerText.parse(text, as: UInt64.self) {
             return TCBVersion(raw: raw, layout: layout)
         }
         var values: [String: UInt8] = [:]
@@ -81,7 +81,7 @@ struct KDSOptions: ParsableArguments {
         let quiet = self.quiet
         return KDSClient(
             configuration: KDSConfiguration(baseURL: baseURL, cacheDirectory: cache),
-            progress: { line in if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) } })
+            progress: { line in if !quiet { CLIFiles.stderr(line) } })
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AtomicFiles
 import Foundation
 import Orchestration
 
@@ -26,7 +27,7 @@ struct VMMeasurementCommand: AsyncParsableCommand {
         try await VMReport.run("measurement", vm: name, options: options) {
             let bundle = try await options.client.measurement(name)
             if let out {
-                var files = OutputFileSet()
+                var files = AtomicFileSet()
                 files.add(out, bundle.json)
                 try files.commit()
                 print("wrote \(out)")

@@ -31,7 +31,7 @@ struct VMStartCommand: AsyncParsableCommand {
                 print("\(name): awaiting-secret (paused, measured; fetch with: sevhost vm measurement \(name))")
             case .failed:
                 let reason = (info.reason ?? "no reason given").split(separator: "\n").joined(separator: "\n  ")
-                throw VMFailure("\(name): failed: \(reason)")
+                throw CommandFailure("\(name): failed: \(reason)")
             default:
                 print("\(name): \(info.state.rawValue)")
             }
