@@ -27,12 +27,6 @@ public struct AtomicFileError: Error, Sendable, Hashable, CustomStringConvertibl
     /// `strerror` of the failure, e.g. `No space left on device`.
     public var reason: String
 
-    public init(path: String, step: Step, reason: String) {
-        self.path = path
-        self.step = step
-        self.reason = reason
-    }
-
     /// The failure of `step` for `path`, with the reason `errno` holds now.
     static func current(_ path: String, _ step: Step) -> AtomicFileError {
         AtomicFileError(path: path, step: step, reason: String(cString: strerror(errno)))

@@ -40,12 +40,6 @@ public struct GuestChannelError: Error, Sendable, Hashable, CustomStringConverti
     /// after which the guest's state is unknown).
     public var isCommandRefusal: Bool
 
-    public init(transport: String, message: String, isCommandRefusal: Bool) {
-        self.transport = transport
-        self.message = message
-        self.isCommandRefusal = isCommandRefusal
-    }
-
     public var description: String { message }
 }
 
@@ -58,13 +52,6 @@ public struct GuestEvent: Sendable, Hashable {
     /// `guest` and `reason`).
     public var flags: [String: Bool]
     public var strings: [String: String]
-
-    public init(name: String, details: String = "", flags: [String: Bool] = [:], strings: [String: String] = [:]) {
-        self.name = name
-        self.details = details
-        self.flags = flags
-        self.strings = strings
-    }
 }
 
 extension GuestChannel {

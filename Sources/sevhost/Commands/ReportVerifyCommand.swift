@@ -89,15 +89,7 @@ struct ReportVerifyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let date: Date
-        if let at {
-            guard let parsed = ISO8601DateFormatter().date(from: at) else {
-                throw ValidationError("--at: expected an ISO 8601 time like 2024-01-31T12:00:00Z, got '\(at)'")
-            }
-            date = parsed
-        } else {
-            date = Date()
-        }
+        let date = try VerificationTime.parse(at)
         let bytes = try ReportVerification.readReport(URL(fileURLWithPath: file))
         let layout = (product ?? (try? AttestationReport(bytes: bytes))?.inferredProduct).map { TCBVersion.Layout(product: $0) } ?? .milanGenoa
         let policy = try makePolicy(layout: layout)

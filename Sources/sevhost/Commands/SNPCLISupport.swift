@@ -57,6 +57,17 @@ extension AMDProduct: ExpressibleByArgument {
     public static var allValueStrings: [String] { ["milan", "genoa", "bergamo", "siena", "turin"] }
 }
 
+/// `--at TIME`: the verifier's clock, ISO 8601, default now.
+enum VerificationTime {
+    static func parse(_ text: String?) throws -> Date {
+        guard let text else { return Date() }
+        guard let date = ISO8601DateFormatter().date(from: text) else {
+            throw ValidationError("--at: expected an ISO 8601 time like 2024-01-31T12:00:00Z, got '\(text)'")
+        }
+        return date
+    }
+}
+
 /// Where KDS is and where its answers are cached; shared by `fetch`, `show vcek-url` and
 /// `report verify --fetch`.
 struct KDSOptions: ParsableArguments {
