@@ -98,9 +98,8 @@ struct SEVHostDaemon: AsyncParsableCommand {
     /// Flags first, then the (captured or live) host's CPUID; a host without SEV is not fatal
     /// here, every SEV launch then says why it cannot start.
     private func hostParameters(logger: Logger) -> HostSEVParameters? {
-        let explicit = cbitPosition.flatMap { c in reducedPhysBits.map { HostSEVParameters(cbitPosition: c, reducedPhysBits: $0) } }
         do {
-            let facts = try HostFacts.probe(explicit: explicit, hostRoot: hostRoot)
+            let facts = try HostFacts.probe(cbitPosition: cbitPosition, reducedPhysBits: reducedPhysBits, hostRoot: hostRoot)
             if facts.sev == nil {
                 logger.warning("C-bit position unknown; SEV launches will be refused", metadata: ["probe": "\(facts.unknownHint ?? "")"])
             }

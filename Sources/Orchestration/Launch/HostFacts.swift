@@ -21,11 +21,13 @@ public struct HostFacts: Sendable, Equatable {
     /// A guest owner's view: no host at all (what the measurement depends on never includes the C-bit).
     public static let unknown = HostFacts(sev: nil)
 
-    /// `explicit` when given, else the probe of the captured host at `hostRoot` or of this
-    /// machine. A capture that cannot be read is an error; a CPU without SEV leaves `sev` nil
-    /// with the probe's reason as the hint.
-    public static func probe(explicit: HostSEVParameters?, hostRoot: String?) throws(HostProbeError) -> HostFacts {
-        if let explicit { return HostFacts(sev: explicit) }
+    /// The values given (`--cbitpos` and `--reduced-phys-bits`, both or neither), else the probe
+    /// of the captured host at `hostRoot` or of this machine. A capture that cannot be read is
+    /// an error; a CPU without SEV leaves `sev` nil with the probe's reason as the hint.
+    public static func probe(cbitPosition: Int?, reducedPhysBits: Int?, hostRoot: String?) throws(HostProbeError) -> HostFacts {
+        if let cbitPosition, let reducedPhysBits {
+            return HostFacts(sev: HostSEVParameters(cbitPosition: cbitPosition, reducedPhysBits: reducedPhysBits))
+        }
         let root = try hostRoot.map { path throws(HostProbeError) in try HostRoot(captured: path) } ?? .live
         let probe = try HostProbe(root: root)
         do {

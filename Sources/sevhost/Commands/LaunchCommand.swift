@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Orchestration
-import SEVKit
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -57,10 +56,9 @@ struct LaunchCommand: ParsableCommand {
 
     func run() throws {
         let document = try SpecDocument.load(path: spec)
-        let explicit = cbitPosition.flatMap { c in reducedPhysBits.map { HostSEVParameters(cbitPosition: c, reducedPhysBits: $0) } }
         let host: HostFacts
         do {
-            host = try HostFacts.probe(explicit: explicit, hostRoot: self.host.hostRoot)
+            host = try HostFacts.probe(cbitPosition: cbitPosition, reducedPhysBits: reducedPhysBits, hostRoot: self.host.hostRoot)
         } catch {
             throw CommandFailure.capturedHost(error)
         }
