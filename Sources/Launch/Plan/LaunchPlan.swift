@@ -36,17 +36,12 @@ public struct LaunchPlan: Equatable, Sendable {
         let confidential = spec.confidential
         plan.dhCert = try readBase64File(confidential.dhCertFile, field: "confidential.dh-cert-file", readFile: readFile)
         plan.session = try readBase64File(confidential.sessionFile, field: "confidential.session-file", readFile: readFile)
-        if (plan.dhCert == nil) != (plan.session == nil) {
-            throw .invalidField(
-                field: plan.dhCert == nil ? "confidential.dh-cert-file" : "confidential.session-file",
-                problem: "dh-cert-file and session-file go together (LAUNCH_START takes both)")
-        }
         return plan
     }
 
     /// Every check that needs no file besides the firmware's facts: the plan of what a guest
-    /// owner predicts a measurement from. The session files are not read (`dhCert` and
-    /// `session` stay nil): they do not enter the measurement.
+    /// owner predicts a measurement from. The session files are named or not, both or neither,
+    /// but not read (`dhCert` and `session` stay nil): they do not enter the measurement.
     public static func check(_ spec: VMSpec, host: HostSEVParameters?, firmware: FirmwareFacts?) throws(LaunchError) -> LaunchPlan {
         try checkShape(spec)
         let confidential = spec.confidential
@@ -83,6 +78,12 @@ public struct LaunchPlan: Equatable, Sendable {
                 throw .invalidField(field: "confidential.author-key-enabled", problem: "needs id-auth, which carries the author key")
             }
             if let idBlock { try checkIDBlockPolicy(idBlock, launch: policy) }
+        }
+
+        if (confidential.dhCertFile == nil) != (confidential.sessionFile == nil) {
+            throw .invalidField(
+                field: confidential.dhCertFile == nil ? "confidential.dh-cert-file" : "confidential.session-file",
+                problem: "dh-cert-file and session-file go together (LAUNCH_START takes both)")
         }
 
         return LaunchPlan(spec: spec, policy: policy, firmwareMode: mode, host: host, dhCert: nil, session: nil)
