@@ -1,4 +1,3 @@
-import Launch
 import SEVKit
 
 /// Everything sevhostd is told at start-up (see sevhostd(8)).

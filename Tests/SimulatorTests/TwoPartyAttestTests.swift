@@ -88,13 +88,13 @@ final class TwoPartyAttestTests: XCTestCase {
         XCTAssertTrue(matches.stdout.hasPrefix("measurement matches: "), matches.stdout)
         let wrongType = try verify(["--expect", legacy])
         XCTAssertEqual(wrongType.status, 1)
-        XCTAssertTrue(wrongType.stderr.hasPrefix("Error: measurement mismatch: the firmware reported "), wrongType.stderr)
+        XCTAssertTrue(wrongType.stderr.hasPrefix("sevhost: measurement mismatch: the firmware reported "), wrongType.stderr)
         let wrongPolicy = try verify(["--expect", otherPolicy])
         XCTAssertEqual(wrongPolicy.status, 1)
-        XCTAssertEqual(wrongPolicy.stderr, "Error: policy mismatch: the guest was launched with policy 0x5, \(otherPolicy) has 0x25\n")
+        XCTAssertEqual(wrongPolicy.stderr, "sevhost: policy mismatch: the guest was launched with policy 0x5, \(otherPolicy) has 0x25\n")
         let both = try verify(["--expect", spec, "--build-id", "21"])
         XCTAssertEqual(both.status, 64)
-        XCTAssertTrue(both.stderr.hasPrefix("Error: --build-id comes from --bundle; give one or the other"), both.stderr)
+        XCTAssertTrue(both.stderr.hasPrefix("sevhost: --build-id comes from --bundle; give one or the other"), both.stderr)
         // The secret packet can be built from the bundle file itself.
         try Data("key".utf8).write(to: URL(fileURLWithPath: harness.path("k")))
         let built = try Subprocess.sevhost(["secret", "build", "--tek", harness.path("vm_tek.bin"), "--tik", harness.path("vm_tik.bin"),

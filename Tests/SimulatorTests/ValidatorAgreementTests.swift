@@ -147,7 +147,7 @@ final class ValidatorAgreementTests: XCTestCase {
         XCTAssertEqual(verified.stdout, "measurement matches: \(Hex.encode(Array(blob[0..<32])))\n", "\(c)")
         let mismatch = try verify(build: build + 1)
         XCTAssertEqual(mismatch.status, 1, "\(c)")
-        XCTAssertTrue(mismatch.stderr.hasPrefix("Error: measurement mismatch: the firmware reported "), "\(c): \(mismatch.stderr)")
+        XCTAssertTrue(mismatch.stderr.hasPrefix("sevhost: measurement mismatch: the firmware reported "), "\(c): \(mismatch.stderr)")
 
         // The secret packets: the validator's and sevhost's, each injected into the guest.
         try await assertSamePlaintext(c, secret: files.secret, aligned: false, validator: validator(build:extra:), build: build,

@@ -26,7 +26,7 @@ final class ShowVCEKURLTests: XCTestCase {
         let bare = try Subprocess.sevhost(["show", "vcek-url", "--report", report])
         XCTAssertEqual(bare.status, 1)
         XCTAssertEqual(bare.stdout, "")
-        XCTAssertEqual(bare.stderr, "Error: \(report): a version-2 report does not name its CPU: give --product (Milan or Genoa: Turin reports are version 3 or later), or --certs DIR with its ARK, ASK or VCEK\n")
+        XCTAssertEqual(bare.stderr, "sevhost: \(report): a version-2 report does not name its CPU: give --product (Milan or Genoa: Turin reports are version 3 or later), or --certs DIR with its ARK, ASK or VCEK\n")
         let fromCerts = try Subprocess.sevhost(["show", "vcek-url", "--report", report, "--certs", certs.path])
         XCTAssertEqual(fromCerts.status, 0, fromCerts.stderr)
         XCTAssertTrue(fromCerts.stdout.hasPrefix("https://kdsintf.amd.com/vcek/v1/Milan/"), fromCerts.stdout)
@@ -43,6 +43,6 @@ final class ShowVCEKURLTests: XCTestCase {
         let result = try Subprocess.sevhost(["show", "vcek-url", "--product", "Milan", "--tcb", "0x0"])
         XCTAssertEqual(result.status, 64, "a usage error")
         XCTAssertEqual(result.stdout, "")
-        XCTAssertTrue(result.stderr.hasPrefix("Error: give --report FILE, or all of --product, --chip-id and --tcb\n"), result.stderr)
+        XCTAssertTrue(result.stderr.hasPrefix("sevhost: give --report FILE, or all of --product, --chip-id and --tcb\n"), result.stderr)
     }
 }

@@ -30,7 +30,7 @@ public struct LaunchPlan: Equatable, Sendable {
 
     public static let readFromDisk: FileReader = { path in try Data(contentsOf: URL(fileURLWithPath: path)) }
 
-    /// Checks `spec` and resolves it.
+    /// Checks `spec` and resolves it: `check`, then the session files are read.
     ///
     /// - Parameters:
     ///   - host: the host's C-bit and reduced-phys-bits, if known.
@@ -42,6 +42,26 @@ public struct LaunchPlan: Equatable, Sendable {
         _ spec: VMSpec, host: HostSEVParameters?, firmware: FirmwareFacts?,
         readFile: FileReader = readFromDisk, namedFilesMayBeMissing: Bool = false
     ) throws(LaunchError) -> LaunchPlan {
+        var plan = try check(spec, host: host, firmware: firmware)
+        let confidential = spec.confidential
+        func read(_ path: String?, field: String) throws(LaunchError) -> String? {
+            do {
+                return try readBase64File(path, field: field, readFile: readFile)
+            } catch let error where namedFilesMayBeMissing {
+                guard case .unreadableFile = error else { throw error }
+                plan.unreadFiles.append(error)
+                return nil
+            }
+        }
+        plan.dhCert = try read(confidential.dhCertFile, field: "confidential.dh-cert-file")
+        plan.session = try read(confidential.sessionFile, field: "confidential.session-file")
+        return plan
+    }
+
+    /// Every check that needs no file besides the firmware's facts: the plan of what a guest
+    /// owner predicts a measurement from. The session files are named or not, both or neither,
+    /// but not read (`dhCert` and `session` stay nil): they do not enter the measurement.
+    public static func check(_ spec: VMSpec, host: HostSEVParameters?, firmware: FirmwareFacts?) throws(LaunchError) -> LaunchPlan {
         try checkShape(spec)
         let confidential = spec.confidential
         let type = confidential.type
@@ -84,22 +104,8 @@ public struct LaunchPlan: Equatable, Sendable {
                 field: confidential.dhCertFile == nil ? "confidential.dh-cert-file" : "confidential.session-file",
                 problem: "dh-cert-file and session-file go together (LAUNCH_START takes both)")
         }
-        var unread: [LaunchError] = []
-        func read(_ path: String?, field: String) throws(LaunchError) -> String? {
-            do {
-                return try readBase64File(path, field: field, readFile: readFile)
-            } catch let error where namedFilesMayBeMissing {
-                guard case .unreadableFile = error else { throw error }
-                unread.append(error)
-                return nil
-            }
-        }
-        let dhCert = try read(confidential.dhCertFile, field: "confidential.dh-cert-file")
-        let session = try read(confidential.sessionFile, field: "confidential.session-file")
 
-        var plan = LaunchPlan(spec: spec, policy: policy, firmwareMode: mode, host: host, dhCert: dhCert, session: session)
-        plan.unreadFiles = unread
-        return plan
+        return LaunchPlan(spec: spec, policy: policy, firmwareMode: mode, host: host, dhCert: nil, session: nil)
     }
 
     // MARK: - checks

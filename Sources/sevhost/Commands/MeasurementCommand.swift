@@ -1,6 +1,7 @@
 import ArgumentParser
+import AtomicFiles
 import Foundation
-import SEVHostKit
+import Orchestration
 import SEVKit
 
 /// `sevhost measurement build|verify`: the SEV / SEV-ES LAUNCH_MEASURE HMAC.
@@ -108,7 +109,7 @@ struct MeasurementBuildCommand: AsyncParsableCommand {
         }
         let result = try inputs.expected(try inputs.fromFlags(), mnonce: mnonce)
         if let outfile {
-            var files = OutputFileSet()
+            var files = AtomicFileSet()
             files.add(outfile, result.encoded)
             try files.commit()
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
+import AtomicFiles
 import Foundation
-import SEVHostKit
+import Orchestration
 import SEVKit
 
 /// `sevhost secret build`: a LAUNCH_SECRET packet for QMP `sev-inject-launch-secret` or
@@ -78,7 +79,7 @@ struct SecretBuildCommand: AsyncParsableCommand {
         let header64 = Data(packet.header).base64EncodedString()
         let payload64 = Data(packet.payload).base64EncodedString()
         if let outHeader, let outPayload {
-            var files = OutputFileSet()
+            var files = AtomicFileSet()
             files.add(outHeader, raw ? packet.header : Array(header64.utf8))
             files.add(outPayload, raw ? packet.payload : Array(payload64.utf8))
             try files.commit()

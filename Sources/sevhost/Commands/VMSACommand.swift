@@ -1,5 +1,6 @@
 import ArgumentParser
-import SEVHostKit
+import AtomicFiles
+import Orchestration
 import SEVKit
 
 /// `sevhost vmsa build|show`: the initial VMSA page of one vCPU, as `sevctl vmsa` does it.
@@ -90,8 +91,8 @@ struct VMSACommand: AsyncParsableCommand {
             if let family, let model, let stepping {
                 signature = VCPUType.signature(family: family, model: model, stepping: stepping)
             } else if let vcpuSig {
-                guard let value = DigestInputs.integer(vcpuSig), let sig = UInt32(exactly: value) else {
-                    throw DigestFailure("--vcpu-sig: expected a 32-bit integer, got '\(vcpuSig)'")
+                guard let sig = try? IntegerText.parse(vcpuSig, as: UInt32.self) else {
+                    throw CommandFailure("--vcpu-sig: expected a 32-bit integer, got '\(vcpuSig)'")
                 }
                 signature = sig
             } else if let vcpuType, let type = VCPUType.named(vcpuType) {
@@ -99,8 +100,8 @@ struct VMSACommand: AsyncParsableCommand {
             }
             var features: UInt64 = 0
             if mode == "snp" {
-                guard let value = DigestInputs.integer(guestFeatures) else {
-                    throw DigestFailure("--guest-features: expected an integer, got '\(guestFeatures)'")
+                guard let value = try? IntegerText.parse(guestFeatures, as: UInt64.self) else {
+                    throw CommandFailure("--guest-features: expected an integer, got '\(guestFeatures)'")
                 }
                 features = value
             }
@@ -108,7 +109,7 @@ struct VMSACommand: AsyncParsableCommand {
             if cpu > 0, let firmware {
                 let image = try DigestInputs.firmware(firmware)
                 guard let address = image.sevESResetAddress else {
-                    throw DigestFailure("\(firmware): \(LaunchDigestError.noSEVESResetBlock)")
+                    throw CommandFailure("\(firmware): \(LaunchDigestError.noSEVESResetBlock)")
                 }
                 resetAddress = address
             }
@@ -118,9 +119,9 @@ struct VMSACommand: AsyncParsableCommand {
                 resetAddress: resetAddress, sevFeatures: mode == "snp" ? features : type.sevESFeatures,
                 vcpuSignature: signature, vmm: vmm, fpu: type.vmsaFPU)
             do {
-                try MeasurementFiles.writeAtomically(page.bytes, to: file)
+                try AtomicFile.write(page.bytes, to: file)
             } catch {
-                throw DigestFailure(error.description)
+                throw CommandFailure(error.description)
             }
         }
     }
@@ -142,9 +143,9 @@ struct VMSACommand: AsyncParsableCommand {
                 let page = try MeasurementFiles.contents(file)
                 print(try VMSALayout.json(page: page, extended: extended), terminator: "")
             } catch let error as MeasurementFileError {
-                throw DigestFailure(error.description)
+                throw CommandFailure(error.description)
             } catch {
-                throw DigestFailure("\(file): \(error)")
+                throw CommandFailure("\(file): \(error)")
             }
         }
     }
