@@ -31,6 +31,34 @@ public struct DaemonConfiguration: Sendable {
     /// The default of `eventHistory`: months of an ordinary guest's life, a few hundred KiB.
     public static let defaultEventHistory = 1000
     public var version: String
+    /// The KDS cache endpoint, when the operator asked for one (`--kds-listen`).
+    public var kds: KDSService?
+
+    /// sevhostd's KDS cache: where it listens, where it fetches from, where it keeps objects.
+    public struct KDSService: Sendable {
+        public var server: KDSCacheServer.Configuration
+        /// KDS itself, or a mirror.
+        public var upstream: String
+        public var cacheDirectory: String
+        /// PEM/DER roots trusted besides AMD's pinned ones (tests of a simulated platform).
+        public var testRoots: [SNPCertificate]
+        /// A CRL is fetched again when less than this many seconds remain before its nextUpdate.
+        public var crlRefreshMargin: Double
+        /// Seconds between looks at the CRLs held.
+        public var crlCheckInterval: Double
+
+        public init(
+            server: KDSCacheServer.Configuration, upstream: String, cacheDirectory: String, testRoots: [SNPCertificate] = [],
+            crlRefreshMargin: Double = 24 * 3600, crlCheckInterval: Double = 3600
+        ) {
+            self.server = server
+            self.upstream = upstream
+            self.cacheDirectory = cacheDirectory
+            self.testRoots = testRoots
+            self.crlRefreshMargin = crlRefreshMargin
+            self.crlCheckInterval = crlCheckInterval
+        }
+    }
 
     public init(
         socketPath: String, socketMode: UInt32 = 0o660, socketOwner: UInt32? = nil, socketGroup: UInt32? = nil,
