@@ -57,8 +57,11 @@ final class KDSCacheTests: XCTestCase {
 
     private var base: String { "http://127.0.0.1:\(port)" }
 
-    private func get(_ path: String) async throws -> [UInt8] {
-        try await KDSClient(configuration: KDSConfiguration(baseURL: base, maxAttempts: 1)).get(base + path)
+    /// GET through curl (a client of its own): the body of a 200, else a failure.
+    private func get(_ path: String, file: StaticString = #filePath, line: UInt = #line) throws -> [UInt8] {
+        let r = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/curl"), ["-s", "-f", base + path])
+        XCTAssertEqual(r.status, 0, "GET \(path)", file: file, line: line)
+        return r.stdoutBytes
     }
 
     private func upstreamRequests() throws -> [String] { try upstream?.requests() ?? [] }
@@ -72,6 +75,7 @@ final class KDSCacheTests: XCTestCase {
         let empty = harness.path("empty")
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         let results = UnsafeResults(count: 100)
+        let base = self.base
         DispatchQueue.concurrentPerform(iterations: 100) { index in
             let result = try? Subprocess.sevhost([
                 "report", "verify", report, "--certs", empty, "--fetch", "--product", "milan", "--kds-url", base, "--no-cache", "--quiet",
@@ -91,33 +95,35 @@ final class KDSCacheTests: XCTestCase {
 
     /// KDS says 429 with Retry-After to the first VCEK request: all twenty askers wait that one
     /// out together; upstream sees one 429 and one success.
-    func testA429IsWaitedOutOnceForAll() async throws {
+    func testA429IsWaitedOutOnceForAll() throws {
         try startUpstream(throttleVCEK: 1, retryAfter: "1")
         try startDaemon()
         let vcek = try TestData.bytes("virtee-sev/tests/certs_data/vcek_milan.der")
         let started = Date()
-        try await withThrowingTaskGroup(of: [UInt8].self) { group in
-            for index in 0..<20 {
-                let path = index % 2 == 0 ? Self.goSevGuestPath : Self.snpguestPath
-                group.addTask { try await self.get(path) }
-            }
-            for try await body in group { XCTAssertEqual(body, vcek) }
+        let results = UnsafeResults(count: 20)
+        let curl = URL(fileURLWithPath: "/usr/bin/curl")
+        let base = self.base
+        DispatchQueue.concurrentPerform(iterations: 20) { index in
+            let path = index % 2 == 0 ? Self.goSevGuestPath : Self.snpguestPath
+            results.set(index, try? Subprocess.run(curl, ["-s", "-f", base + path]))
         }
+        for result in results.all { XCTAssertEqual(result?.stdoutBytes, vcek) }
         XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(started), 1, "Retry-After was honoured")
-        XCTAssertEqual(try upstreamRequests(), [Self.chainPath, Self.goSevGuestPath, Self.goSevGuestPath])
+        // The VCEK (429, then 200), then the chain that checks it.
+        XCTAssertEqual(try upstreamRequests(), [Self.goSevGuestPath, Self.goSevGuestPath, Self.chainPath])
     }
 
     /// Both URL forms name one object; a VLEK, a product without SNP, bad SPLs are refused.
-    func testURLFormsOfSnpguestAndGoSevGuestAreOneObject() async throws {
+    func testURLFormsOfSnpguestAndGoSevGuestAreOneObject() throws {
         try startUpstream()
         try startDaemon()
         let vcek = try TestData.bytes("virtee-sev/tests/certs_data/vcek_milan.der")
-        XCTAssertEqual(try await get(Self.snpguestPath), vcek)
-        XCTAssertEqual(try await get(Self.goSevGuestPath), vcek)
-        XCTAssertEqual(try await get("/vcek/v1/Milan/\(Self.chip.uppercased())?ucodeSPL=115&snpSPL=8&teeSPL=0&blSPL=3"), vcek)
-        XCTAssertEqual(String(decoding: try await get(Self.chainPath), as: UTF8.self),
+        XCTAssertEqual(try get(Self.snpguestPath), vcek)
+        XCTAssertEqual(try get(Self.goSevGuestPath), vcek)
+        XCTAssertEqual(try get("/vcek/v1/Milan/\(Self.chip.uppercased())?ucodeSPL=115&snpSPL=8&teeSPL=0&blSPL=3"), vcek)
+        XCTAssertEqual(String(decoding: try get(Self.chainPath), as: UTF8.self),
                        try String(contentsOf: TestData.url("virtee-sev/tests/certs_data/cert_chain_milan"), encoding: .utf8))
-        XCTAssertEqual(try upstreamRequests(), [Self.chainPath, Self.goSevGuestPath])
+        XCTAssertEqual(try upstreamRequests(), [Self.goSevGuestPath, Self.chainPath])
 
         for (path, status, text) in [
             ("/vlek/v1/Milan/cert?blSPL=3&teeSPL=0&snpSPL=8&ucodeSPL=115", 404, "VLEKs are served to their cloud provider only (KDS authenticates the request)"),
@@ -136,7 +142,7 @@ final class KDSCacheTests: XCTestCase {
 
     /// A VCEK changed on the way (one byte of its signature) is refused with a 502, nothing is
     /// written, and the next request goes upstream again.
-    func testATamperedObjectIsRefusedAndNotCached() async throws {
+    func testATamperedObjectIsRefusedAndNotCached() throws {
         var bytes = try TestData.bytes("virtee-sev/tests/certs_data/vcek_milan.der")
         bytes[bytes.count - 10] ^= 0x01
         let tampered = URL(fileURLWithPath: harness.path("tampered.der"))
@@ -148,22 +154,22 @@ final class KDSCacheTests: XCTestCase {
             XCTAssertEqual(r.stdout, "KDS's answer was refused: the VCEK is not signed by AMD's Milan ASK\n\n502")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: cacheDirectory + "/vcek/Milan/\(Self.chip)-0x7308000000000003.der"))
-        XCTAssertEqual(try upstreamRequests(), [Self.chainPath, Self.goSevGuestPath, Self.goSevGuestPath])
+        XCTAssertEqual(try upstreamRequests(), [Self.goSevGuestPath, Self.chainPath, Self.goSevGuestPath])
         XCTAssertTrue(harness.daemonLog().contains("kds cache: refused \(upstream!.baseURL)\(Self.goSevGuestPath): the VCEK is not signed by AMD's Milan ASK"))
     }
 
     /// What one daemon fetched, the next one serves with upstream gone; and `sevhost fetch`
     /// finds it in the same directory.
-    func testTheCacheSurvivesARestartAndIsTheCLIsLayout() async throws {
+    func testTheCacheSurvivesARestartAndIsTheCLIsLayout() throws {
         try startUpstream()
         try startDaemon()
         let vcek = try TestData.bytes("virtee-sev/tests/certs_data/vcek_milan.der")
-        XCTAssertEqual(try await get(Self.goSevGuestPath), vcek)
+        XCTAssertEqual(try get(Self.goSevGuestPath), vcek)
         harness.killDaemon()
         upstream?.stop()
         try startDaemon(upstreamURL: "http://127.0.0.1:1")
-        XCTAssertEqual(try await get(Self.snpguestPath), vcek)
-        XCTAssertEqual(try await get(Self.chainPath).count, 4602)
+        XCTAssertEqual(try get(Self.snpguestPath), vcek)
+        XCTAssertEqual(try get(Self.chainPath).count, 4602)
 
         let out = harness.path("out")
         let fetched = try Subprocess.sevhost([
