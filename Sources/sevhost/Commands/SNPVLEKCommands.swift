@@ -106,31 +106,34 @@ struct VerifyVLEKHashstickCommand: AsyncParsableCommand {
     }
 }
 
-/// `show vlek-url` and `show hashsticks-url`, as snphost prints them.
-struct VLEKURLCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "vlek-url", abstract: "The KDS URL of this platform's VLEK at its reported TCB (cloud providers' endpoint, mutual TLS).")
+/// The firmware and KDS base of `show vlek-url` and `show hashsticks-url`.
+struct VLEKEndpointOptions: ParsableArguments {
     @OptionGroup var firmware: FirmwareOption
     @Option(name: .customLong("kds-url"), help: ArgumentHelp("Base URL (default https://kdsintf.amd.com:444).", valueName: "URL"))
     var base: String = KDSURL.amdVLEKBase
 
-    func run() async throws {
+    /// Prints the URL `make` builds for the platform's product and reported TCB.
+    func show(_ make: (KDSURL) -> (AMDProduct, TCBVersion) -> String) async throws {
         let (product, tcb) = try await firmware.productAndReportedTCB()
-        print(KDSURL(base: base).vlek(product: product, tcb: tcb))
+        print(make(KDSURL(base: base))(product, tcb))
     }
+}
+
+/// `show vlek-url` and `show hashsticks-url`, as snphost prints them.
+struct VLEKURLCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vlek-url", abstract: "The KDS URL of this platform's VLEK at its reported TCB (cloud providers' endpoint, mutual TLS).")
+    @OptionGroup var endpoint: VLEKEndpointOptions
+
+    func run() async throws { try await endpoint.show(KDSURL.vlek) }
 }
 
 struct HashsticksURLCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hashsticks-url", abstract: "The KDS URL for this platform's wrapped VLEK hashsticks at its reported TCB.")
-    @OptionGroup var firmware: FirmwareOption
-    @Option(name: .customLong("kds-url"), help: ArgumentHelp("Base URL (default https://kdsintf.amd.com:444).", valueName: "URL"))
-    var base: String = KDSURL.amdVLEKBase
+    @OptionGroup var endpoint: VLEKEndpointOptions
 
-    func run() async throws {
-        let (product, tcb) = try await firmware.productAndReportedTCB()
-        print(KDSURL(base: base).hashsticks(product: product, tcb: tcb))
-    }
+    func run() async throws { try await endpoint.show(KDSURL.hashsticks) }
 }
 
 extension FirmwareOption {
