@@ -46,6 +46,7 @@ cmp "$dir/warm.der" "$testdata/virtee-sev/tests/certs_data/vcek_milan.der"
 nport=$(free_port)
 mkdir -p "$dir/www/vcek/v1/Milan"
 cp "$testdata/virtee-sev/tests/certs_data/vcek_milan.der" "$dir/www/vcek/v1/Milan/$chip"
+chmod 755 "$dir"; chmod -R a+rX "$dir/www"   # nginx's workers run as www-data
 cat > "$dir/nginx.conf" <<CONF
 worker_processes auto;
 pid $dir/nginx.pid;
@@ -61,6 +62,7 @@ CONF
 mkdir -p "$dir/tmp"
 nginx -c "$dir/nginx.conf" -p "$dir" 2>/dev/null
 for _ in $(seq 50); do curl -sf -o "$dir/nginx.der" "http://127.0.0.1:$nport$path" && break; sleep 0.1; done
+[ -f "$dir/nginx.der" ] || { echo "nginx did not answer:"; cat "$dir/nginx.error.log"; exit 1; }
 cmp "$dir/nginx.der" "$dir/warm.der"
 
 rate() { wrk -t1 -c32 -d10s "$1" | awk '/Requests\/sec/ {print $2}'; }
