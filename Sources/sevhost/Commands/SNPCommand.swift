@@ -114,7 +114,7 @@ struct SNPCertsCommand: AsyncParsableCommand {
                     let path = (directory as NSString).appendingPathComponent("\(name).\(ext)")
                     guard FileManager.default.fileExists(atPath: path) else { continue }
                     if let other = sources[guid] {
-                        throw CommandFailure("\(path): \(other) already fills its entry (one of ask and asvk, one file per name)")
+                        throw CommandFailure("\(path): \(other) already fills its entry (one file each for ark, ask or asvk, vcek, vlek)")
                     }
                     sources[guid] = path
                     entries.append(.init(guid: guid, certificate: try CertificateFile.der(path)))

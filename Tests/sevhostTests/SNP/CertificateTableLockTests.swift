@@ -165,7 +165,7 @@ final class CertificateTableLockTests: XCTestCase {
         let both = try certificates("both", fill: 5, size: 10)
         try FileManager.default.copyItem(atPath: both + "/ask.der", toPath: both + "/asvk.pem")
         let twice = try Subprocess.sevhost(["snp", "certs", "import", both, "--table", path("t.bin")])
-        XCTAssertEqual(twice.stderr, "sevhost: \(both)/asvk.pem: \(both)/ask.der already fills its entry (one of ask and asvk, one file per name)\n")
+        XCTAssertEqual(twice.stderr, "sevhost: \(both)/asvk.pem: \(both)/ask.der already fills its entry (one file each for ark, ask or asvk, vcek, vlek)\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("t.bin")))
     }
 }
