@@ -123,7 +123,7 @@ let package = Package(
         .executableTarget(
             name: "sevhostd",
             dependencies: [
-                "SEVDaemon", "SEVKit", "Orchestration",
+                "SEVDaemon", "SEVKit", "Orchestration", "SEVPlatform", "SEVPlatformSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -46,6 +46,8 @@ public struct DaemonConfiguration: Sendable {
         public var crlRefreshMargin: Double
         /// Seconds between looks at the CRLs held.
         public var crlCheckInterval: Double
+        /// The host's SNP certificate table to keep current, with the firmware and product it follows.
+        public var certificateTable: CertificateTableService?
 
         public init(
             server: KDSCacheServer.Configuration, upstream: String, cacheDirectory: String, testRoots: [SNPCertificate] = [],
@@ -57,6 +59,23 @@ public struct DaemonConfiguration: Sendable {
             self.testRoots = testRoots
             self.crlRefreshMargin = crlRefreshMargin
             self.crlCheckInterval = crlCheckInterval
+        }
+    }
+
+    /// `--snp-certs-table`: the table sevhostd rewrites (under the lock) whenever the firmware's
+    /// reported TCB calls for another VCEK.
+    public struct CertificateTableService: Sendable {
+        public var path: String
+        public var firmware: any SEVFirmware
+        public var product: AMDProduct
+        /// Seconds between looks at the firmware.
+        public var interval: Double
+
+        public init(path: String, firmware: any SEVFirmware, product: AMDProduct, interval: Double) {
+            self.path = path
+            self.firmware = firmware
+            self.product = product
+            self.interval = interval
         }
     }
 

@@ -89,12 +89,28 @@ public enum DaemonServer {
             "cache": "\(service.cacheDirectory)",
         ])
         let interval = service.crlCheckInterval
+        let keeper = service.certificateTable.map {
+            (CertificateTableKeeper(tablePath: $0.path, firmware: $0.firmware, product: $0.product, cache: cache), $0.interval)
+        }
         let refresher = Task {
+            var nextCRLCheck = Date().addingTimeInterval(interval)
             while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(interval))
-                for object in await cache.refreshDueCRLs() {
-                    logger.info("kds cache: refreshed", metadata: ["object": "\(object.cacheName)"])
+                if let (keeper, _) = keeper {
+                    do {
+                        if let written = try await keeper.refresh() {
+                            logger.notice("snp certificate table rewritten", metadata: ["table": "\(keeper.path)", "entries": "\(written.joined(separator: ","))"])
+                        }
+                    } catch {
+                        logger.warning("snp certificate table not refreshed", metadata: ["table": "\(keeper.path)", "reason": "\(error)"])
+                    }
                 }
+                if Date() >= nextCRLCheck {
+                    nextCRLCheck = Date().addingTimeInterval(interval)
+                    for object in await cache.refreshDueCRLs() {
+                        logger.info("kds cache: refreshed", metadata: ["object": "\(object.cacheName)"])
+                    }
+                }
+                try? await Task.sleep(for: .seconds(min(interval, keeper?.1 ?? interval)))
             }
         }
         return (server, refresher)

@@ -4,6 +4,8 @@ import Logging
 import Orchestration
 import SEVDaemon
 import SEVKit
+import SEVPlatform
+import SEVPlatformSimulator
 
 /// sevhostd: keeps the confidential VMs of a host (see sevhostd(8)).
 @main
@@ -75,6 +77,17 @@ struct SEVHostDaemon: AsyncParsableCommand {
     @Option(help: "Seconds between looks at the CRLs held.")
     var kdsCrlCheckInterval: Double = 3600
 
+    @Option(help: ArgumentHelp(
+        "Keep this SNP certificate table current (ARK, ASK, the VCEK for the reported TCB, from the KDS cache), rewritten under the kernel's lock rule; needs --kds-listen.",
+        valueName: "FILE"))
+    var snpCertsTable: String?
+
+    @Option(help: ArgumentHelp("The SEV firmware the table follows: a device, or sim:DIR (simulated).", valueName: "DEVICE|sim:DIR"))
+    var firmware = "/dev/sev"
+
+    @Option(help: "Seconds between looks at the firmware's reported TCB for --snp-certs-table.")
+    var snpCertsInterval: Double = 60
+
     @Option(name: .customLong("test-root"), help: ArgumentHelp(
         "An ARK (PEM or DER) the KDS cache trusts besides AMD's pinned roots: for a simulated platform only.", valueName: "FILE"))
     var testRoots: [String] = []
@@ -99,6 +112,8 @@ struct SEVHostDaemon: AsyncParsableCommand {
         guard stopTimeout > 0, startTimeout > 0 else { throw ValidationError("--stop-timeout and --start-timeout must be positive") }
         guard eventHistory >= 1 else { throw ValidationError("--event-history \(eventHistory): expected at least 1") }
         if let kdsListen { _ = try Self.listenAddress(kdsListen) }
+        if snpCertsTable != nil, kdsListen == nil { throw ValidationError("--snp-certs-table takes its certificates from the KDS cache: give --kds-listen too") }
+        guard snpCertsInterval > 0 else { throw ValidationError("--snp-certs-interval must be positive") }
         guard kdsMaxConnections >= 1, kdsRequestTimeout > 0, kdsCrlRefreshMargin >= 0, kdsCrlCheckInterval > 0 else {
             throw ValidationError("--kds-max-connections, --kds-request-timeout and --kds-crl-check-interval must be positive")
         }
@@ -131,10 +146,26 @@ struct SEVHostDaemon: AsyncParsableCommand {
                 throw ValidationError("--test-root \(path): not a certificate: \(error)")
             }
         }
-        return DaemonConfiguration.KDSService(
+        var service = DaemonConfiguration.KDSService(
             server: .init(host: host, port: port, maximumConnections: kdsMaxConnections, requestTimeout: kdsRequestTimeout),
             upstream: KDSConfiguration.resolveBaseURL(option: kdsUpstream), cacheDirectory: Self.absolute(kdsCacheDir),
             testRoots: roots, crlRefreshMargin: kdsCrlRefreshMargin, crlCheckInterval: kdsCrlCheckInterval)
+        if let snpCertsTable {
+            let device: any SEVFirmware
+            let product: AMDProduct
+            if firmware.hasPrefix("sim:") {
+                device = SimulatedFirmware(directory: Self.absolute(String(firmware.dropFirst(4))))
+                product = .milan   // the simulated chip
+            } else {
+                device = LinuxSEVFirmware(path: firmware)
+                guard let live = (try? HostProbe(root: .live))?.product, AMDProduct.snpCapable.contains(live) else {
+                    throw ValidationError("--snp-certs-table: this CPU is not a Milan, Genoa or Turin")
+                }
+                product = live
+            }
+            service.certificateTable = .init(path: Self.absolute(snpCertsTable), firmware: device, product: product, interval: snpCertsInterval)
+        }
+        return service
     }
 
     func run() async throws {

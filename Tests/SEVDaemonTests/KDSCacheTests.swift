@@ -39,11 +39,11 @@ final class KDSCacheTests: XCTestCase {
     }
 
     /// Starts sevhostd with the KDS endpoint on an ephemeral port and reads the port from its log.
-    private func startDaemon(upstreamURL: String? = nil) throws {
+    private func startDaemon(upstreamURL: String? = nil, extra: [String] = []) throws {
         try harness.startDaemon(extra: [
             "--kds-listen", "127.0.0.1:0", "--kds-upstream", upstreamURL ?? upstream!.baseURL, "--kds-cache-dir", cacheDirectory,
             "--kds-max-connections", "8", "--kds-request-timeout", "2",
-        ])
+        ] + extra)
         var found: Int?
         XCTAssertTrue(harness.eventually(10) {
             found = harness.daemonLog().split(separator: "\n").lazy.compactMap { line -> Int? in
@@ -206,6 +206,59 @@ final class KDSCacheTests: XCTestCase {
         usleep(200_000)
         let after = try Subprocess.run(curl, ["-s", "-o", "/dev/null", "-w", "%{http_code}", base + Self.chainPath])
         XCTAssertEqual(after.stdout, "200")
+    }
+}
+
+extension KDSCacheTests {
+    /// sevhostd keeps the host's certificate table current: ARK, ASK and the VCEK of the
+    /// (simulated) chip at its reported TCB, from the cache; a TCB change by `snp config` drops
+    /// the VCEK under the lock, and going back puts it in again, from the cache.
+    func testTheDaemonKeepsTheCertificateTableCurrent() throws {
+        let firmware = "sim:" + harness.path("fw")
+        let chip = try Subprocess.sevhost(["show", "identifier", "--firmware", firmware]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        XCTAssertEqual(chip.count, 128)
+        // A test PKI shaped like AMD's, with a VCEK for this chip at its reported TCB (3, 0, 14, 209).
+        let pki = harness.path("pki")
+        try FileManager.default.createDirectory(atPath: pki, withIntermediateDirectories: true)
+        let made = try Subprocess.run(try Peers.venvTool("python"), [
+            PackageRoot.url.appendingPathComponent("Tests/Fixtures/make_test_pki.py").path, pki, chip, "3", "0", "14", "209"])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        try (try Data(contentsOf: URL(fileURLWithPath: pki + "/ask.pem")) + Data(contentsOf: URL(fileURLWithPath: pki + "/ark.pem")))
+            .write(to: URL(fileURLWithPath: pki + "/chain.pem"))
+        let vcekPath = "/vcek/v1/Milan/\(chip)?blSPL=3&teeSPL=0&snpSPL=14&ucodeSPL=209"
+        upstream = try LocalKDSServer(routes: [
+            Self.chainPath: .init(file: URL(fileURLWithPath: pki + "/chain.pem")),
+            vcekPath: .init(file: URL(fileURLWithPath: pki + "/vcek.der")),
+        ])
+        let table = harness.path("snp-certs.bin")
+        try startDaemon(extra: ["--test-root", pki + "/ark.pem", "--snp-certs-table", table, "--firmware", firmware, "--snp-certs-interval", "0.5"])
+
+        func entries() throws -> [String: [UInt8]] {
+            let out = harness.path("export-\(UUID().uuidString.prefix(6))")
+            let r = try Subprocess.sevhost(["snp", "certs", "export", "--table", table, out])
+            guard r.status == 0 else { return [:] }
+            var found: [String: [UInt8]] = [:]
+            for name in try FileManager.default.contentsOfDirectory(atPath: out) {
+                found[name] = [UInt8](try Data(contentsOf: URL(fileURLWithPath: out + "/" + name)))
+            }
+            return found
+        }
+        let vcek = [UInt8](try Data(contentsOf: URL(fileURLWithPath: pki + "/vcek.der")))
+        XCTAssertTrue(harness.eventually(20) { (try? entries())?["vcek.der"] == vcek }, harness.daemonLog())
+        XCTAssertEqual(try entries().keys.sorted(), ["ark.der", "ask.der", "vcek.der"])
+
+        let moved = try Subprocess.sevhost(["snp", "config", "set", "2", "0", "10", "200", "--firmware", firmware, "--table", table])
+        XCTAssertEqual(moved.status, 0, moved.stderr)
+        XCTAssertEqual(try entries().keys.sorted(), ["ark.der", "ask.der"])
+        // KDS has no VCEK for the new TCB here: the table stays without one, and the log says why.
+        XCTAssertTrue(harness.eventually(10) { harness.daemonLog().contains("snp certificate table not refreshed") }, harness.daemonLog())
+        XCTAssertEqual(try entries().keys.sorted(), ["ark.der", "ask.der"])
+
+        XCTAssertEqual(try Subprocess.sevhost(["snp", "config", "reset", "--firmware", firmware, "--table", table]).status, 0)
+        XCTAssertTrue(harness.eventually(20) { (try? entries())?["vcek.der"] == vcek }, harness.daemonLog())
+        // The VCEK came back from the cache: upstream was asked for it once.
+        XCTAssertEqual(try upstreamRequests().filter { $0 == vcekPath }.count, 1)
     }
 }
 
