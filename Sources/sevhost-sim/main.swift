@@ -1,26 +1,16 @@
+import AtomicFiles
 import Foundation
 import QEMUFront
 import SEVKit
-import SEVSimulator
+import SEVLaunchSimulator
 
 /// sevhost-sim: a front for the real QEMU on a simulated SEV platform. It takes QEMU's command
 /// line, starts the real QEMU (found on PATH, or `--sim-qemu PATH`, or `SEVHOST_SIM_QEMU`) with
 /// the SEV parts taken out, serves the `-qmp` sockets itself in front of QEMU's, and lets a
-/// simulated AMD Secure Processor (SEVSimulator, real cryptography) launch the guest and answer
-/// the QMP commands only SEV hardware can answer. See QEMUFront's `FrontPlan` and `FrontRuntime`.
-/// Options of its own (taken out of QEMU's argv):
-///   --sim-state DIR     the platform's persistent keys (default $SEVHOST_SIM_STATE, else
-///                       $XDG_STATE_HOME/sevhost-sim or ~/.local/state/sevhost-sim)
-///   --secret-out FILE   where the decrypted secret area the guest would read is written
-///                       (0600; default $SEVHOST_SIM_SECRET_OUT)
-///   --sim-accel kvm|tcg the real QEMU's accelerator when the argv asks for KVM (default: KVM if
-///                       this host's KVM can run a guest, else TCG; $SEVHOST_SIM_ACCEL)
-///   --sim-qemu PATH     the real QEMU
-///   --replay-measurement FILE   a hostile-host knob for tests: answer
-///                       query-sev-launch-measure with this base64 blob instead of the firmware's
-/// and, without starting a guest: `--print-pdh FILE` / `--print-chain FILE` (with --sim-state)
-/// export the platform's PDH or full chain (PDH, PEK, OCA, CEK, ASK, ARK), and
-/// `--show-secrets FILE` lists what a guest finds in a secret area written by --secret-out.
+/// simulated AMD Secure Processor (SEVLaunchSimulator, real cryptography) launch the guest and
+/// answer the QMP commands only SEV hardware can answer. See QEMUFront's `FrontPlan` and
+/// `FrontRuntime`; its options are in `SimulatorUsage`. `--version` and every command line with
+/// nothing to front go to the real QEMU as they are.
 
 FrontSignals.blockInEveryThread()
 
@@ -30,6 +20,11 @@ func fail(_ message: String) -> Never {
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+
+if arguments == ["--help"] || arguments == ["-h"] || arguments == ["-help"] {
+    print(SimulatorUsage.text, terminator: "")
+    exit(0)
+}
 
 // What the guest would find in its secret area (its efi_secret entries), for the demo.
 if arguments.first == "--show-secrets" {
@@ -59,7 +54,7 @@ if let index = arguments.firstIndex(where: { $0 == "--print-pdh" || $0 == "--pri
         let bytes = arguments[index] == "--print-pdh"
             ? platform.chain.pdh.encoded
             : platform.chain.encoded + platform.ca.encoded
-        try SimulatorFiles.writeAtomically(bytes, to: arguments[index + 1], mode: 0o644)
+        try SimulatorError.writing { () throws(AtomicFileError) in try AtomicFile.write(bytes, to: arguments[index + 1]) }
     } catch {
         fail(error.description)
     }

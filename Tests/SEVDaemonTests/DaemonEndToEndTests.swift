@@ -1,5 +1,5 @@
 import Foundation
-import SEVHostKit
+import Orchestration
 import SEVTestSupport
 import XCTest
 
@@ -219,7 +219,7 @@ final class DaemonEndToEndTests: XCTestCase {
         // The last lines of the log, the real QEMU's warnings about this host's CPU before them.
         let reason = try XCTUnwrap(shown.reason)
         XCTAssertTrue(reason.hasPrefix("QEMU was killed by signal 11 (SIGSEGV); last output: "), reason)
-        XCTAssertTrue(reason.hasSuffix("sevhost-sim: SEV guest measured, state launch-secret; QMP on \(harness.path("run/fragile.qmp"))"), reason)
+        XCTAssertTrue(reason.hasSuffix("sevhost-sim: SEV guest (legacy VM type) measured, state launch-secret; QMP on \(harness.path("run/fragile.qmp"))"), reason)
         XCTAssertNil(shown.pid)
         XCTAssertEqual(try vm("start", "fragile").status, 0, "a failed VM can be started again")
         XCTAssertEqual(try vm("destroy", "fragile").status, 1, "a VM with a process is only destroyed with --force")

@@ -78,12 +78,34 @@ final class AttestFlowTests: XCTestCase {
             "sevhost: attest: refused: wrong state: the guest is in state 'running', a secret can only be injected in 'launch-secret'; nothing was injected, the guest stays paused\n")
     }
 
-    /// With `legacy-vm-type=off` (KVM_SEV_INIT2), the VMSAs sevhost predicts today.
+    /// Without --gpa, a firmware with no secret area (Debian's OVMF) is refused before the
+    /// MNONCE is recorded: the retry with --gpa attests the same launch instead of being
+    /// refused as a replay.
+    func testMissingSecretAreaIsRefusedWithoutBurningTheNonce() async throws {
+        let harness = try SimulatorHarness()
+        defer { harness.stop() }
+        let spec = try harness.writeSpec("guest.yaml")
+        try harness.launch(spec: spec)
+        let secrets = try writeSecrets(harness)
+        let withoutGPA = Array(ownerArguments(harness, expect: spec).dropLast(2))
+        XCTAssertEqual(withoutGPA.suffix(2), ["--nonce-log", harness.path("mnonce.log")])
+
+        let first = try harness.attest(withoutGPA + secrets.arguments)
+        XCTAssertEqual(first.status, 1)
+        XCTAssertEqual(first.stderr, "sevhost: attest: secret: the expected firmware has no SEV secret area (Debian's OVMF publishes none), so QEMU needs an address: give --gpa; nothing was sent\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: harness.path("mnonce.log")), "the MNONCE was recorded")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: harness.path("secret.bin")))
+
+        let retry = try harness.attest(ownerArguments(harness, expect: spec) + secrets.arguments)
+        XCTAssertEqual(retry.status, 0, retry.stderr)
+        XCTAssertEqual([UInt8](try XCTUnwrap(FileManager.default.contents(atPath: harness.path("secret.bin")))), secrets.table)
+    }
+
     func testSEVESFullFlowMeasuresTheVMSAsOfEveryVCPU() async throws {
         let harness = try SimulatorHarness(policy: 0x5)
         defer { harness.stop() }
         let spec = try harness.writeSpec("guest.yaml", type: "sev-es", policy: "0x5", vcpus: 4)
-        try harness.launch(spec: spec, legacyVMType: "off")
+        try harness.launch(spec: spec)
         let secrets = try writeSecrets(harness)
         // The same launch with 3 vCPUs has another digest: the VMSAs are measured.
         let fewer = try harness.writeSpec("fewer.yaml", type: "sev-es", policy: "0x5", vcpus: 3)
@@ -105,7 +127,7 @@ final class AttestFlowTests: XCTestCase {
         let kernel = try harness.writeKernel("vmlinuz", seed: 1)
         let owner = try harness.writeSpec("owner.yaml", firmware: fixture.path, kernel: (kernel, "console=ttyS0"))
         let host = try harness.writeSpec("host.yaml", firmware: fixture.path, kernel: (kernel, "console=ttyS0 init=/bin/sh"))
-        XCTAssertTrue(try SimulatorHarness.qemuArguments(spec: host).contains { $0.hasPrefix("sev-guest,") && $0.hasSuffix(",kernel-hashes=on,dh-cert-file=\(harness.path("vm_godh.b64")),session-file=\(harness.path("vm_session.b64"))") })
+        XCTAssertTrue(try SimulatorHarness.qemuArguments(spec: host).contains { $0.hasPrefix("sev-guest,") && $0.hasSuffix(",kernel-hashes=on,legacy-vm-type=on,dh-cert-file=\(harness.path("vm_godh.b64")),session-file=\(harness.path("vm_session.b64"))") })
         try harness.launch(spec: host)
         let secrets = try writeSecrets(harness)
         let refused = try harness.attest(ownerArguments(harness, expect: owner) + secrets.arguments)
@@ -133,7 +155,7 @@ final class AttestFlowTests: XCTestCase {
             try SimulatorHarness.qemuArguments(spec: spec) + ["--sim-state", harness.path("other-platform")])
         XCTAssertEqual(result.status, 1)
         XCTAssertTrue(result.stderr.hasSuffix("""
-            sevhost-sim: LAUNCH_START refused: firmware status 0xb BAD_MEASUREMENT: LAUNCH_START: WRAP_MAC does not verify (the session was not made for this platform's PDH)
+            sevhost-sim: LAUNCH_START refused: firmware status 0x000B BAD_MEASUREMENT: LAUNCH_START: WRAP_MAC does not verify (the session was not made for this platform's PDH)
             qemu-system-x86_64: -accel kvm: sev_launch_start: LAUNCH_START ret=1 fw_error=11 'Bad measurement'
             qemu-system-x86_64: -accel kvm: sev_common_kvm_init: failed to create encryption context
             qemu-system-x86_64: -accel kvm: failed to initialize kvm: Operation not permitted

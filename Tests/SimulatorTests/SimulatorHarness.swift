@@ -1,5 +1,5 @@
 import Foundation
-import Launch
+import Orchestration
 import QMP
 import SEVKit
 import SEVTestSupport
@@ -50,9 +50,12 @@ final class SimulatorHarness: @unchecked Sendable {
     /// Writes a VM spec for an SEV guest paused for pre-attestation.
     func writeSpec(
         _ name: String, firmware: String = ovmfPath, type: String = "sev", policy: String = "0x1", session: String = "vm",
-        socket: String = "qmp.sock", vcpus: Int = 2, kernel: (path: String, append: String)? = nil
+        socket: String = "qmp.sock", vcpus: Int = 2, kernel: (path: String, append: String)? = nil,
+        initrd: String? = nil, vmType: String? = nil
     ) throws -> String {
-        let kernelLines = kernel.map { "kernel:\n  path: \($0.path)\n  append: \"\($0.append)\"\n" } ?? ""
+        let initrdLine = initrd.map { "  initrd: \($0)\n" } ?? ""
+        let kernelLines = kernel.map { "kernel:\n  path: \($0.path)\n\(initrdLine)  append: \"\($0.append)\"\n" } ?? ""
+        let vmTypeLine = vmType.map { "\n  vm-type: \($0)" } ?? ""
         let text = """
             name: sim-guest
             vcpus: \(vcpus)
@@ -67,7 +70,7 @@ final class SimulatorHarness: @unchecked Sendable {
               pre-attestation: true
               dh-cert-file: \(path(session + "_godh.b64"))
               session-file: \(path(session + "_session.b64"))
-              kernel-hashes: \(kernel != nil)
+              kernel-hashes: \(kernel != nil)\(vmTypeLine)
 
             """
         let specPath = path(name)
@@ -75,53 +78,53 @@ final class SimulatorHarness: @unchecked Sendable {
         return specPath
     }
 
-    /// The QEMU argv for `spec`, built by the Launch library exactly as `sevhost launch --print qemu`.
-    /// `legacyVMType` adds that `sev-guest` property (QEMU 10's default is `auto`, the legacy
-    /// KVM_SEV_ES_INIT: an SEV-ES VMSA with x87/SSE control words zero; `off` is KVM_SEV_INIT2,
-    /// with their reset values, which is the VMSA sevhost predicts until the spec carries the
-    /// VM type).
-    static func qemuArguments(spec: String, legacyVMType: String? = nil) throws -> [String] {
-        let vmSpec = try SpecLoader.load(path: spec)
-        let facts = try FirmwareFacts(firmwareAt: vmSpec.firmware.path)
-        let plan = try LaunchPlan.resolve(vmSpec, host: HostSEVParameters(cbitPosition: 51, reducedPhysBits: 1), firmware: facts)
-        var arguments = try QEMUCommandBuilder().arguments(for: plan)
-        if let legacyVMType, let object = arguments.firstIndex(where: { $0.hasPrefix("sev-guest,") }) {
-            arguments[object] += ",legacy-vm-type=" + legacyVMType
-        }
-        return arguments
+    /// The QEMU argv for `spec`, built by the launch resolver exactly as `sevhost launch --print qemu`.
+    static func qemuArguments(spec: String) throws -> [String] {
+        let resolver = LaunchResolver(host: HostFacts(sev: HostSEVParameters(cbitPosition: 51, reducedPhysBits: 1)))
+        return try resolver.resolve(SpecDocument.load(path: spec)).qemuArguments()
     }
 
-    /// A file QEMU loads as a Linux kernel (a bzImage setup header, boot protocol 2.15) whose
-    /// other bytes depend on `seed`: with SEV kernel hashes, only its SHA-256 matters.
-    func writeKernel(_ name: String, seed: UInt8) throws -> String {
-        var bytes = (0..<8192).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ Int(seed)) }
-        bytes[0x1f1] = 1                                    // setup_sects
+    /// A file QEMU loads as a Linux kernel, `size` bytes that depend on `seed` with a bzImage
+    /// setup header (boot protocol 2.15) patched in: with SEV kernel hashes, only its SHA-256
+    /// matters, but QEMU refuses to start with a file it cannot load.
+    static func kernelImage(size: Int, seed: Int) -> [UInt8] {
+        precondition(size >= 2048, "a setup sector and a kernel sector at least")
+        var bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ seed) }
+        bytes[0x1f1] = 1                                                     // setup_sects
         bytes.replaceSubrange(0x202..<0x206, with: Array("HdrS".utf8))
-        bytes.replaceSubrange(0x206..<0x208, with: [0x0f, 0x02])   // version 2.15
-        bytes[0x211] = 0x01                                 // LOADED_HIGH
+        bytes.replaceSubrange(0x206..<0x208, with: [0x0f, 0x02])              // version 2.15
+        bytes[0x211] = 0x01                                                  // LOADED_HIGH
         bytes.replaceSubrange(0x22c..<0x230, with: [0xff, 0xff, 0xff, 0x7f])  // initrd_addr_max
         bytes.replaceSubrange(0x238..<0x23c, with: [0x00, 0x08, 0x00, 0x00])  // cmdline_size
-        try Data(bytes).write(to: URL(fileURLWithPath: path(name)))
+        return bytes
+    }
+
+    /// Writes `kernelImage(size:seed:)` to `name` in the directory.
+    func writeKernel(_ name: String, seed: Int, size: Int = 8192) throws -> String {
+        try Data(Self.kernelImage(size: size, seed: seed)).write(to: URL(fileURLWithPath: path(name)))
         return path(name)
     }
 
-    /// Starts sevhost-sim with the spec's QEMU argv and waits for its QMP socket.
+    /// Starts sevhost-sim with the spec's QEMU argv and waits for its QMP socket (which exists
+    /// before QEMU is ready; a client waits for QEMU's greeting, which comes once the simulated
+    /// AMD-SP has measured the launch).
     @discardableResult
-    func launch(
-        spec: String, socket: String = "qmp.sock", secretOut: String = "secret.bin", legacyVMType: String? = nil, extra: [String] = []
-    ) throws -> Process {
+    func launch(spec: String, socket: String = "qmp.sock", secretOut: String = "secret.bin", extra: [String] = []) throws -> Process {
+        try launchRaw(try Self.qemuArguments(spec: spec) + ["--secret-out", path(secretOut)] + extra, socket: socket)
+    }
+
+    /// Starts sevhost-sim with `arguments` (and this platform's state) and waits for `socket`.
+    @discardableResult
+    func launchRaw(_ arguments: [String], socket: String) throws -> Process {
         let process = Process()
         process.executableURL = Self.simulator
-        process.arguments = try Self.qemuArguments(spec: spec, legacyVMType: legacyVMType)
-            + ["--sim-state", stateDirectory, "--secret-out", path(secretOut)] + extra
+        process.arguments = arguments + ["--sim-state", stateDirectory]
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         let stderr = Pipe()
         process.standardError = stderr
         try process.run()
         processes.append(process)
-        // The socket exists before QEMU is ready; a client waits for QEMU's greeting, which
-        // comes once the simulated AMD-SP has measured the launch.
         let deadline = Date().addingTimeInterval(60)
         while !FileManager.default.fileExists(atPath: path(socket)) {
             guard process.isRunning, Date() < deadline else {
@@ -153,11 +156,17 @@ final class SimulatorHarness: @unchecked Sendable {
     }
 
     func stop() {
+        stopProcesses()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Ends every simulator started so far, keeping the directory.
+    func stopProcesses() {
         for process in processes where process.isRunning {
             process.terminate()
             process.waitUntilExit()
         }
-        try? FileManager.default.removeItem(at: directory)
+        processes.removeAll()
     }
 
     private func expectSuccess(_ result: ProcessResult, _ what: String) throws {

@@ -13,8 +13,15 @@ public struct LaunchPlan: Equatable, Sendable {
     /// Base64 text of the guest owner's DH certificate and session (libvirt embeds them).
     public var dhCert: String?
     public var session: String?
+    /// Files the spec names that could not be read, when `resolve` was told they may be
+    /// missing (printing for another host): their checks were skipped, and output that
+    /// carries their contents (libvirt's `<dhCert>`, `<session>`) goes without them.
+    public var unreadFiles: [LaunchError] = []
 
     public var type: ConfidentialType { spec.confidential.type }
+    /// The VM type KVM creates an SEV or SEV-ES guest with (the spec's, else QEMU's default);
+    /// nil for SNP, which is always INIT2. The argv states it and every predictor reads it.
+    public var vmType: SEVVMType? { type == .sevSNP ? nil : spec.confidential.vmType ?? SEVVMType.qemuDefault }
     public var kernelHashes: Bool { spec.confidential.kernelHashes ?? false }
     public var preAttestation: Bool { spec.confidential.preAttestation ?? false }
 
@@ -23,15 +30,38 @@ public struct LaunchPlan: Equatable, Sendable {
 
     public static let readFromDisk: FileReader = { path in try Data(contentsOf: URL(fileURLWithPath: path)) }
 
-    /// Checks `spec` and resolves it.
+    /// Checks `spec` and resolves it: `check`, then the session files are read.
     ///
     /// - Parameters:
     ///   - host: the host's C-bit and reduced-phys-bits, if known.
     ///   - firmware: facts about the OVMF image; nil skips the firmware checks (the caller must say so).
+    ///   - namedFilesMayBeMissing: true when the output is only printed (it may be meant for
+    ///     another host): a session file that cannot be read is listed in `unreadFiles` instead
+    ///     of refusing the spec, as an unreadable firmware is.
     public static func resolve(
         _ spec: VMSpec, host: HostSEVParameters?, firmware: FirmwareFacts?,
-        readFile: FileReader = readFromDisk
+        readFile: FileReader = readFromDisk, namedFilesMayBeMissing: Bool = false
     ) throws(LaunchError) -> LaunchPlan {
+        var plan = try check(spec, host: host, firmware: firmware)
+        let confidential = spec.confidential
+        func read(_ path: String?, field: String) throws(LaunchError) -> String? {
+            do {
+                return try readBase64File(path, field: field, readFile: readFile)
+            } catch let error where namedFilesMayBeMissing {
+                guard case .unreadableFile = error else { throw error }
+                plan.unreadFiles.append(error)
+                return nil
+            }
+        }
+        plan.dhCert = try read(confidential.dhCertFile, field: "confidential.dh-cert-file")
+        plan.session = try read(confidential.sessionFile, field: "confidential.session-file")
+        return plan
+    }
+
+    /// Every check that needs no file besides the firmware's facts: the plan of what a guest
+    /// owner predicts a measurement from. The session files are named or not, both or neither,
+    /// but not read (`dhCert` and `session` stay nil): they do not enter the measurement.
+    public static func check(_ spec: VMSpec, host: HostSEVParameters?, firmware: FirmwareFacts?) throws(LaunchError) -> LaunchPlan {
         try checkShape(spec)
         let confidential = spec.confidential
         let type = confidential.type
@@ -69,15 +99,13 @@ public struct LaunchPlan: Equatable, Sendable {
             if let idBlock { try checkIDBlockPolicy(idBlock, launch: policy) }
         }
 
-        let dhCert = try readBase64File(confidential.dhCertFile, field: "confidential.dh-cert-file", readFile: readFile)
-        let session = try readBase64File(confidential.sessionFile, field: "confidential.session-file", readFile: readFile)
-        if (dhCert == nil) != (session == nil) {
+        if (confidential.dhCertFile == nil) != (confidential.sessionFile == nil) {
             throw .invalidField(
-                field: dhCert == nil ? "confidential.dh-cert-file" : "confidential.session-file",
+                field: confidential.dhCertFile == nil ? "confidential.dh-cert-file" : "confidential.session-file",
                 problem: "dh-cert-file and session-file go together (LAUNCH_START takes both)")
         }
 
-        return LaunchPlan(spec: spec, policy: policy, firmwareMode: mode, host: host, dhCert: dhCert, session: session)
+        return LaunchPlan(spec: spec, policy: policy, firmwareMode: mode, host: host, dhCert: nil, session: nil)
     }
 
     // MARK: - checks
@@ -128,7 +156,7 @@ public struct LaunchPlan: Equatable, Sendable {
             ("guest-visible-workarounds", c.guestVisibleWorkarounds != nil), ("vcek-disabled", c.vcekDisabled != nil),
         ]
         let sevOnly: [(String, Bool)] = [
-            ("dh-cert-file", c.dhCertFile != nil), ("session-file", c.sessionFile != nil),
+            ("vm-type", c.vmType != nil), ("dh-cert-file", c.dhCertFile != nil), ("session-file", c.sessionFile != nil),
         ]
         let misplaced = c.type == .sevSNP ? sevOnly : snpOnly
         if let (field, _) = misplaced.first(where: \.1) { throw .fieldNotForType(field: field, type: c.type) }

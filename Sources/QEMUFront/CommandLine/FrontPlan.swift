@@ -54,6 +54,8 @@ public struct FrontPlan: Sendable {
         public var replayMeasurement: String?
         public var accelerator: String?
         public var qemu: String?
+        public var reportedBuildID: String?
+        public var dumpVMSA: String?
     }
 
     public var qemuArguments: [String]
@@ -76,7 +78,9 @@ public struct FrontPlan: Sendable {
     public var isFronting: Bool { !monitors.isEmpty || confidentialObject != nil }
 
     /// The option names sevhost-sim takes itself, each with a value.
-    public static let simulatorOptions: Set<String> = ["sim-state", "secret-out", "replay-measurement", "sim-accel", "sim-qemu"]
+    public static let simulatorOptions: Set<String> = [
+        "sim-state", "secret-out", "replay-measurement", "sim-accel", "sim-qemu", "query-sev-build-id", "dump-vmsa",
+    ]
 
     /// Reads `arguments` (without argv[0]); `privateDirectory` holds the real QEMU's sockets;
     /// `useTCG` says whether the real QEMU must run the guest under TCG although the argv asks
@@ -91,6 +95,8 @@ public struct FrontPlan: Sendable {
             case "replay-measurement": simulator.replayMeasurement = option.value
             case "sim-accel": simulator.accelerator = option.value
             case "sim-qemu": simulator.qemu = option.value
+            case "query-sev-build-id": simulator.reportedBuildID = option.value
+            case "dump-vmsa": simulator.dumpVMSA = option.value
             default: break
             }
         }

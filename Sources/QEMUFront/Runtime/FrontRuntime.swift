@@ -1,9 +1,10 @@
+import AtomicFiles
 import Foundation
 import NIOCore
 import NIOPosix
 import QMP
 import SEVKit
-import SEVSimulator
+import SEVLaunchSimulator
 
 /// sevhost-sim's life: QEMU's command line in, the real QEMU started with the SEV parts taken
 /// out (`FrontPlan`), the simulated AMD-SP launching the guest from what QEMU made of the argv
@@ -79,13 +80,23 @@ public final class FrontRuntime: @unchecked Sendable {
             replayed = [UInt8](blob)
         }
         let secretOut = plan.simulator.secretOut ?? environment["SEVHOST_SIM_SECRET_OUT"].flatMap { $0.isEmpty ? nil : $0 }
+        var reportedBuildID: UInt8?
+        if let text = plan.simulator.reportedBuildID {
+            guard let value = UInt8(text) else {
+                rmdir(privateDirectory)
+                fail("--query-sev-build-id \(text): expected 0 to 255")
+            }
+            reportedBuildID = value
+        }
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let processor: any SimulatedSecureProcessor
         do {
             processor = try SecureProcessorFactory.make(
                 for: plan.confidentialObject, platform: platform,
-                options: .init(secretOut: secretOut, replayedMeasurement: replayed, acceleratorLocation: plan.acceleratorLocation),
+                options: .init(
+                    secretOut: secretOut, replayedMeasurement: replayed, reportedBuildID: reportedBuildID,
+                    dumpVMSA: plan.simulator.dumpVMSA, acceleratorLocation: plan.acceleratorLocation),
                 log: log)
         } catch {
             rmdir(privateDirectory)
@@ -119,7 +130,7 @@ public final class FrontRuntime: @unchecked Sendable {
     private func start(processor: any SimulatedSecureProcessor) {
         if let pidFile = plan.pidFile {
             do {
-                try SimulatorFiles.writeAtomically(Array("\(getpid())\n".utf8), to: pidFile, mode: 0o644)
+                try AtomicFile.write(Array("\(getpid())\n".utf8), to: pidFile)
             } catch {
                 terminate(QEMUFailure(["cannot create PID file: \(error)"]))
             }

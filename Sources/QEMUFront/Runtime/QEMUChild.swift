@@ -1,4 +1,4 @@
-import CChildProcess
+import CProcess
 import Foundation
 
 /// The real QEMU, started by the front as a child that dies with it.
@@ -32,7 +32,7 @@ public struct QEMUChild: Sendable {
             for pointer in environment { free(pointer) }
         }
         var pid: pid_t = 0
-        let status = cchild_spawn_tied(program, argv, environment, &pid)
+        let status = csev_spawn_tied(program, argv, environment, &pid)
         guard status == 0 else {
             throw FrontArgumentError("cannot run \(program): \(String(cString: strerror(status)))")
         }

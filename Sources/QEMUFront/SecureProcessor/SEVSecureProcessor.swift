@@ -1,7 +1,8 @@
+import AtomicFiles
 import Foundation
 import QMP
 import SEVKit
-import SEVSimulator
+import SEVLaunchSimulator
 
 /// The simulated AMD-SP behind a QEMU started for an SEV or SEV-ES guest (`sev-guest`), or for
 /// no confidential guest at all on an SEV host (then only `query-sev-capabilities` is the
@@ -25,6 +26,7 @@ public final class SEVSecureProcessor: SimulatedSecureProcessor, @unchecked Send
     private let options: Options
     private var guest: SimulatedGuest?
     private var firmware: OVMFImage?
+    private var vmType = SEVVMType.qemuDefault
     private let log: @Sendable (String) -> Void
 
     public struct Options: Sendable {
@@ -32,12 +34,21 @@ public final class SEVSecureProcessor: SimulatedSecureProcessor, @unchecked Send
         public var secretOut: String?
         /// A hostile host's knob for tests: `query-sev-launch-measure` answers this blob.
         public var replayedMeasurement: [UInt8]?
+        /// Another test knob: `query-sev` reports this firmware build instead of the platform's.
+        public var reportedBuildID: UInt8?
+        /// Where the VMSA pages LAUNCH_UPDATE_VMSA measured are written (`vmsa<N>.bin`).
+        public var dumpVMSA: String?
         /// How QEMU names the accelerator option in its messages (`-accel kvm`).
         public var acceleratorLocation: String?
 
-        public init(secretOut: String? = nil, replayedMeasurement: [UInt8]? = nil, acceleratorLocation: String? = nil) {
+        public init(
+            secretOut: String? = nil, replayedMeasurement: [UInt8]? = nil, reportedBuildID: UInt8? = nil, dumpVMSA: String? = nil,
+            acceleratorLocation: String? = nil
+        ) {
             self.secretOut = secretOut
             self.replayedMeasurement = replayedMeasurement
+            self.reportedBuildID = reportedBuildID
+            self.dumpVMSA = dumpVMSA
             self.acceleratorLocation = acceleratorLocation
         }
     }
@@ -54,7 +65,7 @@ public final class SEVSecureProcessor: SimulatedSecureProcessor, @unchecked Send
     public var launchSummary: String? {
         guard let guest else { return nil }
         let kind = SEVGuestPolicy(rawValue: guest.policy).contains(SEVGuestPolicy.encryptedState) ? "SEV-ES" : "SEV"
-        return "\(kind) guest measured, state \(guest.state.rawValue)"
+        return "\(kind) guest (\(vmType.rawValue) VM type) measured, state \(guest.state.rawValue)"
     }
 
     // MARK: - Launch
@@ -80,7 +91,15 @@ public final class SEVSecureProcessor: SimulatedSecureProcessor, @unchecked Send
         }
         let policy = UInt32(truncatingIfNeeded: number("policy"))
         let encryptedState = SEVGuestPolicy(rawValue: policy).contains(SEVGuestPolicy.encryptedState)
-        let fpu = SEVESVMSAChoice.fpu(legacyVMType: properties["legacy-vm-type"]?.stringValue ?? "auto")
+        // The VM type KVM creates, from the `legacy-vm-type` QEMU parsed (it refused any value
+        // but on, off and auto itself), by the rule every predictor follows.
+        let vmType: SEVVMType
+        do {
+            vmType = try SEVVMType(qemuPropertyValue: properties[SEVVMType.qemuProperty]?.stringValue)
+        } catch {
+            throw kvmInitFailure(["sev-guest: \(error)"])
+        }
+        self.vmType = vmType
 
         // sev_launch_start: the owner's files, read and decoded as QEMU does.
         func readBase64(_ property: String) throws(QEMUFailure) -> [UInt8]? {
@@ -167,12 +186,21 @@ public final class SEVSecureProcessor: SimulatedSecureProcessor, @unchecked Send
             if encryptedState, let image {
                 let pages: [[UInt8]]
                 do {
-                    pages = try LaunchDigest.vmsaPages(
-                        firmware: image, vcpus: facts.vcpus, sevFeatures: 0, vcpuSignature: facts.vcpuSignature, vmm: .qemu, fpu: fpu)
+                    pages = try LaunchDigest.sevESVMSAPages(
+                        firmware: image, vcpus: facts.vcpus, vcpuSignature: facts.vcpuSignature, vmType: vmType)
                 } catch {
                     throw QEMUFailure(["sev_launch_update_vmsa: \(error)"])
                 }
                 for page in pages { try guest.launchUpdateVMSA(page) }
+                if let directory = options.dumpVMSA {
+                    for (index, page) in pages.enumerated() {
+                        do {
+                            try AtomicFile.write(page, to: "\(directory)/vmsa\(index).bin")
+                        } catch {
+                            throw QEMUFailure(["sevhost-sim: --dump-vmsa \(directory): \(error)"])
+                        }
+                    }
+                }
             }
             _ = try guest.launchMeasure()
         } catch let error as QEMUFailure {
@@ -258,7 +286,7 @@ public final class SEVSecureProcessor: SimulatedSecureProcessor, @unchecked Send
                 ("enabled", .bool(true)),
                 ("api-major", .int(Int64(SimulatedPlatform.apiMajor))),
                 ("api-minor", .int(Int64(SimulatedPlatform.apiMinor))),
-                ("build-id", .int(Int64(SimulatedPlatform.buildID))),
+                ("build-id", .int(Int64(options.reportedBuildID ?? SimulatedPlatform.buildID))),
                 ("state", .string(guest.state.rawValue)),
                 ("sev-type", .string("sev")),
                 ("policy", .int(Int64(guest.policy))),
@@ -322,7 +350,7 @@ public final class SEVSecureProcessor: SimulatedSecureProcessor, @unchecked Send
         }
         if let secretOut = options.secretOut {
             do {
-                try SimulatorFiles.writeAtomically(plaintext, to: secretOut, mode: 0o600)
+                try AtomicFile.write(plaintext, to: secretOut, mode: AtomicFile.secretMode)
             } catch {
                 log("--secret-out: \(error)")
             }

@@ -1,4 +1,4 @@
-import SEVSimulator
+import SEVLaunchSimulator
 
 /// The simulated AMD-SP for the confidential-guest object of an argv.
 public enum SecureProcessorFactory {

@@ -111,15 +111,25 @@ public struct ReportVerifier: Sendable {
                 "REPORTED_TCB [\(report.reportedTCB)], minimum [\(min)]"))
         }
         if policy.forbidDebug {
-            let debug = report.policy & ReportPolicy.debugBit != 0
+            let debug = report.guestPolicy.contains(SNPGuestPolicy.debug)
             checks.append(.init("no-debug", !debug, "guest policy 0x\(String(report.policy, radix: 16)) DEBUG bit 19 is \(debug ? "set" : "clear")"))
         }
         if policy.forbidMigrationAgent {
-            let ma = report.policy & ReportPolicy.migrateMABit != 0
+            let ma = report.guestPolicy.contains(SNPGuestPolicy.migrateMA)
             checks.append(.init("no-migration-agent", !ma, "guest policy MIGRATE_MA bit 18 is \(ma ? "set" : "clear")"))
         }
         if let vmpl = policy.vmpl {
             checks.append(.init("vmpl", report.vmpl == vmpl, "expected VMPL \(vmpl), report has \(report.vmpl)"))
+        }
+        if let product = policy.product {
+            // The endorsement key's productName when it has one; the root always decides too.
+            let leaf = (try? leafExtensions?.get())?.productName.flatMap(AMDProduct.init(name:))
+            let root = chain.product
+            var found = leaf.map { ["\(chain.endorsementKind?.rawValue ?? "VCEK") productName \($0.rawValue)"] } ?? []
+            found.append("root \(root?.rawValue ?? "not one of AMD's")")
+            checks.append(.init(
+                "expected-product", (leaf == nil || leaf == product) && root == product,
+                "--product \(product.rawValue): \(found.joined(separator: ", "))"))
         }
         if let chip = policy.chipID {
             let n = chip.count

@@ -1,6 +1,7 @@
 import ArgumentParser
+import AtomicFiles
 import Foundation
-import SEVHostKit
+import Orchestration
 import SEVKit
 
 /// `sevhost digest`: the launch digest the PSP will compute for a guest, from the guest
@@ -11,10 +12,15 @@ struct DigestCommand: AsyncParsableCommand {
         abstract: "Compute the SEV, SEV-ES or SEV-SNP launch digest of a guest.",
         discussion: """
             Modes: sev, seves (or sev-es), snp, snp:ovmf-hash (the SNP digest of the firmware \
-            alone, to pass later as --snp-ovmf-hash), snp:svsm (Coconut-SVSM; needs --svsm and \
-            --vars-size or --vars-file). The firmware must carry SEV metadata, and a kernel can \
-            only be measured by firmware with an SEV hashes table (OVMF AmdSev builds); \
-            anything else is an error, never a digest.
+            alone, to pass later as --snp-ovmf-hash; always printed as hex, as sev-snp-measure \
+            does), snp:svsm (Coconut-SVSM; needs --svsm and --vars-size or --vars-file). The \
+            firmware must carry SEV metadata, and a kernel can only be measured by firmware with \
+            an SEV hashes table (OVMF AmdSev builds); anything else is an error, never a digest.
+
+            seves measures one VMSA per vCPU as KVM fills it, which depends on how the VM was \
+            created (--vm-type, sevhost-spec(5) "VM TYPE"): legacy, the default, is what QEMU \
+            creates unless its sev-guest says legacy-vm-type=off; sev-snp-measure's seves digest \
+            is the init2 one.
             """)
 
     enum Mode: String, ExpressibleByArgument, CaseIterable {
@@ -56,8 +62,13 @@ struct DigestCommand: AsyncParsableCommand {
     @Option(name: .customLong("vcpu-stepping"), help: "vCPU stepping.")
     var vcpuStepping: Int?
 
-    @Option(name: .customLong("vmm-type"), help: "Hypervisor: QEMU, EC2 or GCE (EC2 as sev-snp-measure 0.0.13 defines it: RDX 0x600).")
+    @Option(name: .customLong("vmm-type"), help: "Hypervisor, as sev-snp-measure spells it: QEMU, ec2 or gce (any case; ec2 as sev-snp-measure 0.0.13 defines it: RDX 0x600).")
     var vmmType: String = "QEMU"
+
+    @Option(name: .customLong("vm-type"), help: ArgumentHelp(
+        "How KVM created the SEV-ES VM: legacy (KVM_SEV_ES_INIT, x87/SSE control words zero: what QEMU does unless legacy-vm-type=off, and libvirt's validator) or init2 (KVM_SEV_INIT2: sev-snp-measure's seves). Default legacy.",
+        valueName: "legacy|init2"))
+    var vmType: SEVVMType?
 
     @Option(help: "OVMF firmware image.")
     var ovmf: String
@@ -107,7 +118,10 @@ struct DigestCommand: AsyncParsableCommand {
             throw ValidationError("--dump-vmsa is only available in modes seves, snp and snp:svsm")
         }
         if VMMType(name: vmmType) == nil {
-            throw ValidationError("unknown --vmm-type '\(vmmType)' (expected QEMU, EC2 or GCE)")
+            throw ValidationError("unknown --vmm-type '\(vmmType)' (expected QEMU, ec2 or gce)")
+        }
+        if vmType != nil, ![.sev, .seves, .sevES].contains(mode) {
+            throw ValidationError("--vm-type only applies to modes sev and seves: KVM creates every SNP guest with KVM_SEV_INIT2")
         }
         if let vcpuType, VCPUType.named(vcpuType) == nil {
             throw ValidationError("unknown --vcpu-type '\(vcpuType)' (expected one of \(VCPUType.known.map(\.name).joined(separator: ", ")))")
@@ -145,13 +159,13 @@ struct DigestCommand: AsyncParsableCommand {
                 let table = try await hashTable()
                 let result = try LaunchDigest.sevES(
                     firmware: firmware, hashTable: table, vcpus: vcpus ?? 1,
-                    vcpuSignature: try signature(vmm: vmm), vmm: vmm)
+                    vcpuSignature: try signature(vmm: vmm), vmm: vmm, vmType: vmType ?? SEVVMType.qemuDefault)
                 (digest, vmsaPages) = (result.digest, result.vmsaPages)
             case .snp:
                 let table = try await hashTable()
-                let seed = try snpOVMFHash.map { text throws(DigestFailure) -> [UInt8] in
+                let seed = try snpOVMFHash.map { text throws(CommandFailure) -> [UInt8] in
                     guard let bytes = Hex.decode(text) else {
-                        throw DigestFailure("--snp-ovmf-hash: expected 96 hex digits, got '\(text)'")
+                        throw CommandFailure("--snp-ovmf-hash: expected 96 hex digits, got '\(text)'")
                     }
                     return bytes
                 }
@@ -164,10 +178,10 @@ struct DigestCommand: AsyncParsableCommand {
                 let svsmImage = try DigestInputs.firmware(svsmPath)
                 let size = try varsFile.map { path throws(MeasurementFileError) in try MeasurementFiles.size(path) } ?? varsSize ?? 0
                 guard svsmImage.hasSEVMetadata else {
-                    throw DigestFailure("\(svsmPath): \(LaunchDigestError.noSEVMetadata)")
+                    throw CommandFailure("\(svsmPath): \(LaunchDigestError.noSEVMetadata)")
                 }
                 guard svsmImage.entry(OVMFFooterGUID.svsmInfo) != nil else {
-                    throw DigestFailure("\(svsmPath): \(LaunchDigestError.noSVSMInfo)")
+                    throw CommandFailure("\(svsmPath): \(LaunchDigestError.noSVSMInfo)")
                 }
                 let result = try LaunchDigest.snpSVSM(
                     firmware: firmware, svsm: svsmImage, varsSize: size, vcpus: vcpus ?? 1,
@@ -175,22 +189,24 @@ struct DigestCommand: AsyncParsableCommand {
                 (digest, vmsaPages) = (result.digest, result.vmsaPages)
             }
         } catch let error as LaunchDigestError {
-            throw DigestFailure("\(ovmf): \(error)")
+            throw CommandFailure("\(ovmf): \(error)")
         } catch let error as MeasurementFileError {
-            throw DigestFailure(error.description)
+            throw CommandFailure(error.description)
         }
 
         if dumpVMSA {
             for (index, page) in vmsaPages.enumerated() {
                 do {
-                    try MeasurementFiles.writeAtomically(page, to: "vmsa\(index).bin")
+                    try AtomicFile.write(page, to: "vmsa\(index).bin")
                 } catch {
-                    throw DigestFailure(error.description)
+                    throw CommandFailure(error.description)
                 }
             }
         }
 
-        let text = outputFormat == .hex ? Hex.encode(digest) : Data(digest).base64EncodedString()
+        // sev-snp-measure prints the snp:ovmf-hash seed as hex whatever --output-format says
+        // (it is --snp-ovmf-hash's input format).
+        let text = outputFormat == .hex || mode == .snpOVMFHash ? Hex.encode(digest) : Data(digest).base64EncodedString()
         print(verbose ? "Calculated \(mode.measureName) guest measurement: \(text)" : text)
     }
 
@@ -201,54 +217,44 @@ struct DigestCommand: AsyncParsableCommand {
 
     /// The vCPU signature, chosen as sev-snp-measure does: family/model/stepping, then
     /// --vcpu-sig, then --vcpu-type. EC2 and GCE fix RDX themselves, so they need none.
-    private func signature(vmm: VMMType) throws(DigestFailure) -> UInt32 {
+    private func signature(vmm: VMMType) throws(CommandFailure) -> UInt32 {
         if let vcpuFamily, let vcpuModel, let vcpuStepping {
             return VCPUType.signature(family: vcpuFamily, model: vcpuModel, stepping: vcpuStepping)
         }
         if let vcpuSig {
-            guard let value = DigestInputs.integer(vcpuSig), let sig = UInt32(exactly: value) else {
-                throw DigestFailure("--vcpu-sig: expected a 32-bit integer (decimal or 0x hex), got '\(vcpuSig)'")
+            guard let sig = try? IntegerText.parse(vcpuSig, as: UInt32.self) else {
+                throw CommandFailure("--vcpu-sig: expected a 32-bit integer (decimal or 0x hex), got '\(vcpuSig)'")
             }
             return sig
         }
         if let vcpuType, let type = VCPUType.named(vcpuType) { return type.signature }
         if vmm == .qemu {
-            throw DigestFailure("missing --vcpu-type or --vcpu-sig or --vcpu-family in guest mode '\(mode.rawValue)'")
+            throw CommandFailure("missing --vcpu-type or --vcpu-sig or --vcpu-family in guest mode '\(mode.rawValue)'")
         }
         return 0
     }
 
-    private func features() throws(DigestFailure) -> UInt64 {
-        guard let value = DigestInputs.integer(guestFeatures) else {
-            throw DigestFailure("--guest-features: expected an integer (decimal or 0x hex), got '\(guestFeatures)'")
+    private func features() throws(CommandFailure) -> UInt64 {
+        guard let value = try? IntegerText.parse(guestFeatures, as: UInt64.self) else {
+            throw CommandFailure("--guest-features: expected an integer (decimal or 0x hex), got '\(guestFeatures)'")
         }
         return value
     }
 }
 
-/// A digest could not be produced; the message names the file or flag at fault.
-struct DigestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// Input parsing shared by `digest` and `vmsa`.
 enum DigestInputs {
     /// Reads and parses a firmware image, naming the file in any error.
-    static func firmware(_ path: String) throws(DigestFailure) -> OVMFImage {
+    static func firmware(_ path: String) throws(CommandFailure) -> OVMFImage {
         do {
             return try OVMFImage(bytes: MeasurementFiles.contents(path))
         } catch let error as MeasurementFileError {
-            throw DigestFailure(error.description)
+            throw CommandFailure(error.description)
         } catch {
-            throw DigestFailure("\(path): \(error)")
+            throw CommandFailure("\(path): \(error)")
         }
     }
-
-    /// Decimal, or hex with a 0x prefix (like Python's `int(s, 0)`).
-    static func integer(_ text: String) -> UInt64? {
-        let lower = text.lowercased()
-        if lower.hasPrefix("0x") { return UInt64(lower.dropFirst(2), radix: 16) }
-        return UInt64(lower)
-    }
 }
+
+/// `--vm-type legacy|init2` of `digest` and `vmsa build`.
+extension SEVVMType: ExpressibleByArgument {}

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SEVHostKit
+import Orchestration
 import SEVKit
 
 /// `sevhost report verify FILE --certs DIR`: the relying party's check. Exit 0 only when every
@@ -11,7 +11,8 @@ struct ReportVerifyCommand: AsyncParsableCommand {
         abstract: "Verify an SNP attestation report: chain to AMD's root, signature, TCB binding and policy.",
         discussion: """
             Checks are named (ark-pinned, ask-signed-by-ark, vcek-signed-by-ask, *-validity, report-signature, \
-            signing-key, tcb, chip-binding, product, and each policy option given). Exit status 0 only when all pass.
+            signing-key, tcb, chip-binding, product, expected-product with --product, and each policy option \
+            given). Exit status 0 only when all pass.
             """)
 
     @Argument(help: ArgumentHelp("The report (raw 1184 bytes or hex).", valueName: "FILE"))
@@ -26,7 +27,7 @@ struct ReportVerifyCommand: AsyncParsableCommand {
     @OptionGroup(title: "KDS (with --fetch)")
     var kds: KDSOptions
 
-    @Option(help: "Product (Milan, Genoa, Bergamo, Siena, Turin) when the report cannot tell (version 2).")
+    @Option(help: "Product the report must come from (Milan, Genoa, Bergamo, Siena, Turin): checked against the VCEK's and the root's, and used to read a version-2 report, which cannot tell.")
     var product: AMDProduct?
 
     @Option(help: ArgumentHelp("Expected MEASUREMENT (48 bytes, hex or base64).", valueName: "HEX"))
@@ -69,9 +70,6 @@ struct ReportVerifyCommand: AsyncParsableCommand {
     @Flag(help: "JSON output.")
     var json = false
 
-    @Option(help: .hidden)
-    var bench: Int?
-
     func validate() throws {
         if noDebug && allowDebug { throw ValidationError("--no-debug and --allow-debug contradict each other") }
     }
@@ -88,19 +86,12 @@ struct ReportVerifyCommand: AsyncParsableCommand {
         policy.forbidMigrationAgent = noMigrationAgent
         policy.vmpl = vmpl
         policy.chipID = try chipID.map { try ByteOption.parse($0, option: "--chip-id", lengths: [64, 8]) }
+        policy.product = product
         return policy
     }
 
     func run() async throws {
-        let date: Date
-        if let at {
-            guard let parsed = ISO8601DateFormatter().date(from: at) else {
-                throw ValidationError("--at: expected an ISO 8601 time like 2024-01-31T12:00:00Z, got '\(at)'")
-            }
-            date = parsed
-        } else {
-            date = Date()
-        }
+        let date = try VerificationTime.parse(at)
         let bytes = try ReportVerification.readReport(URL(fileURLWithPath: file))
         let layout = (product ?? (try? AttestationReport(bytes: bytes))?.inferredProduct).map { TCBVersion.Layout(product: $0) } ?? .milanGenoa
         let policy = try makePolicy(layout: layout)
@@ -111,11 +102,6 @@ struct ReportVerifyCommand: AsyncParsableCommand {
         let outcome: ReportVerification.Outcome
         do { outcome = try await verification.run(at: date) } catch let error as KDSError {
             throw CommandFailure(error.message)
-        }
-
-        if let bench {
-            try runBenchmark(outcome, count: bench, policy: policy)
-            return
         }
 
         let ok = outcome.checks.allPassed
@@ -138,25 +124,5 @@ struct ReportVerifyCommand: AsyncParsableCommand {
             }
         }
         if !ok { throw ExitCode(1) }
-    }
-
-    /// Hidden `--bench N`: N per-report verifications (decode, ECDSA signature, TCB/chip/key
-    /// binding against the VCEK's extensions, the policy options given) against the chain
-    /// parsed and verified once, as a verifier service caching the chain runs them.
-    private func runBenchmark(_ outcome: ReportVerification.Outcome, count: Int, policy: ReportPolicy) throws {
-        guard count > 0 else { throw ValidationError("--bench: expected a positive count") }
-        guard outcome.checks.allPassed else { throw CommandFailure("--bench needs a report that verifies") }
-        let bytes = outcome.report.bytes
-        let verifier = outcome.verifier
-        let start = DispatchTime.now().uptimeNanoseconds
-        var failures = 0
-        for _ in 0..<count {
-            let report = try AttestationReport(bytes: bytes)
-            let checks = verifier.bindingChecks(report) + verifier.policyChecks(report, policy: policy)
-            if !checks.allPassed { failures += 1 }
-        }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        print(String(format: "verified %d reports in %.3f s: %.0f reports/s", count, seconds, Double(count) / seconds))
-        if failures > 0 { throw CommandFailure("\(failures) of \(count) verifications failed") }
     }
 }

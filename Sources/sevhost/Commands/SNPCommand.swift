@@ -1,4 +1,5 @@
 import ArgumentParser
+import AtomicFiles
 import Foundation
 import SEVKit
 import SEVPlatform
@@ -7,8 +8,8 @@ import SEVPlatform
 struct SNPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snp",
-        abstract: "SEV-SNP platform management: commit, config, certificate table.",
-        subcommands: [SNPCommitCommand.self, SNPConfigCommand.self, SNPCertsCommand.self])
+        abstract: "SEV-SNP platform management: commit, config, VLEK, certificate table.",
+        subcommands: [SNPCommitCommand.self, SNPConfigCommand.self, SNPVLEKLoadCommand.self, SNPCertsCommand.self])
 }
 
 /// SNP_COMMIT: irreversible, so it asks first.
@@ -18,6 +19,7 @@ struct SNPCommitCommand: AsyncParsableCommand {
         abstract: "Commit the running SNP firmware (SNP_COMMIT): older firmware can no longer be loaded.")
 
     @OptionGroup var firmware: FirmwareOption
+    @OptionGroup var table: CertificateTableOption
     @OptionGroup var confirmation: ConfirmationOption
 
     func run() async throws {
@@ -26,7 +28,7 @@ struct SNPCommitCommand: AsyncParsableCommand {
         try confirmation.confirm(
             "Commit the firmware of the \(device.location) at TCB \(TCBVersion(raw: status.currentTCB, layout: firmware.tcbLayout))? This cannot be undone.",
             action: "commit the firmware")
-        try await firmwareCall { () async throws(SEVFirmwareError) in try await device.snpCommit() }
+        try await table.change(device) { () async throws(SEVFirmwareError) in try await device.snpCommit() }
     }
 }
 
@@ -44,6 +46,7 @@ struct SNPConfigCommand: AsyncParsableCommand {
             discussion: "Turin and later carry an FMC level too: give it with --fmc.")
 
         @OptionGroup var firmware: FirmwareOption
+        @OptionGroup var table: CertificateTableOption
 
         @Argument(help: "Boot loader security version.") var bootloader: UInt8
         @Argument(help: "TEE security version.") var tee: UInt8
@@ -56,15 +59,15 @@ struct SNPConfigCommand: AsyncParsableCommand {
         func run() async throws {
             let layout = firmware.tcbLayout
             if fmc != nil, layout != .turin {
-                throw FirmwareFailure(message: "--fmc: this platform's TCB (Milan/Genoa layout) has no FMC level")
+                throw CommandFailure("--fmc: this platform's TCB (Milan/Genoa layout) has no FMC level")
             }
             if fmc == nil, layout == .turin {
-                throw FirmwareFailure(message: "--fmc is required: a Turin TCB carries an FMC level")
+                throw CommandFailure("--fmc is required: a Turin TCB carries an FMC level")
             }
             let tcb = TCBVersion(bootloader: bootloader, tee: tee, snp: snp, microcode: microcode, fmc: fmc)
             let config = SNPConfig(reportedTCB: tcb.raw, maskChipID: maskChipID, maskChipKey: maskChipKey)
             let device = try firmware.open()
-            try await firmwareCall { () async throws(SEVFirmwareError) in try await device.snpSetConfig(config) }
+            try await table.change(device) { () async throws(SEVFirmwareError) in try await device.snpSetConfig(config) }
         }
     }
 
@@ -75,10 +78,11 @@ struct SNPConfigCommand: AsyncParsableCommand {
             abstract: "Reset the SNP configuration: report the committed TCB again, unmask chip id and key.")
 
         @OptionGroup var firmware: FirmwareOption
+        @OptionGroup var table: CertificateTableOption
 
         func run() async throws {
             let device = try firmware.open()
-            try await firmwareCall { () async throws(SEVFirmwareError) in try await device.snpSetConfig(SNPConfig(reportedTCB: 0)) }
+            try await table.change(device) { () async throws(SEVFirmwareError) in try await device.snpSetConfig(SNPConfig(reportedTCB: 0)) }
         }
     }
 }
@@ -93,8 +97,8 @@ struct SNPCertsCommand: AsyncParsableCommand {
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "import",
-            abstract: "Build the certificate table from DIR (ark, ask, vcek, vlek as .der or .pem) and install it.",
-            discussion: "With --table FILE the table is written to FILE (for the VMM) instead of to the firmware.")
+            abstract: "Build the certificate table from DIR (ark, ask or asvk, vcek, vlek as .der or .pem, as snphost names them) and install it.",
+            discussion: "With --table FILE the table replaces FILE (for the VMM) under the kernel's locking rule (an exclusive OFD lock, waiting for VMMs that hold a shared one) instead of going to the firmware.")
 
         @OptionGroup var firmware: FirmwareOption
         @Option(help: ArgumentHelp("Write the GHCB-format table to FILE instead.", valueName: "FILE")) var table: String?
@@ -102,22 +106,30 @@ struct SNPCertsCommand: AsyncParsableCommand {
 
         func run() async throws {
             var entries: [SNPCertificateTable.Entry] = []
-            for (guid, name) in SNPCertificateTable.names {
+            var sources: [UUID: String] = [:]
+            // snphost's names: the ASVK goes in the ASK's entry (one intermediate per table).
+            let names = SNPCertificateTable.names + [(SNPCertificateTable.ask, "asvk")]
+            for (guid, name) in names {
                 for ext in ["der", "pem", "crt", "cer"] {
                     let path = (directory as NSString).appendingPathComponent("\(name).\(ext)")
                     guard FileManager.default.fileExists(atPath: path) else { continue }
+                    if let other = sources[guid] {
+                        throw CommandFailure("\(path): \(other) already fills its entry (one file each for ark, ask or asvk, vcek, vlek)")
+                    }
+                    sources[guid] = path
                     entries.append(.init(guid: guid, certificate: try CertificateFile.der(path)))
-                    break
                 }
             }
             guard !entries.isEmpty else {
-                throw FirmwareFailure(message: "\(directory): holds none of ark, ask, vcek, vlek (.der, .pem, .crt or .cer)")
+                throw CommandFailure("\(directory): holds none of ark, ask, vcek, vlek (.der, .pem, .crt or .cer)")
             }
             let certificates = SNPCertificateTable(entries: entries)
             if let table {
-                var output = OutputFileSet()
-                output.add(table, certificates.encoded)
-                try output.commit()
+                do {
+                    try await CertificateTableFile(path: table).update { _ in ((), certificates) }
+                } catch let error as CertificateTableFileError {
+                    throw CommandFailure(error.description)
+                }
                 return
             }
             let device = try firmware.open()
@@ -142,23 +154,26 @@ struct SNPCertsCommand: AsyncParsableCommand {
                 do {
                     certificates = try SNPCertificateTable(bytes: try GuestOwnerInput.read(table, option: "--table"), name: table)
                 } catch let error as ByteDecodingError {
-                    throw FirmwareFailure(message: error.description)
+                    throw CommandFailure(error.description)
                 }
             } else {
                 let device = try firmware.open()
                 certificates = try await firmwareCall { () async throws(SEVFirmwareError) in try await device.snpCertificates() }
             }
             guard !certificates.entries.isEmpty else {
-                throw FirmwareFailure(message: "the certificate table is empty: nothing to export")
+                throw CommandFailure("the certificate table is empty: nothing to export")
             }
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             } catch {
-                throw FirmwareFailure(message: "\(directory): cannot create the directory")
+                throw CommandFailure("\(directory): cannot create the directory")
             }
-            var output = OutputFileSet()
+            var output = AtomicFileSet()
+            let hasVLEK = certificates.entries.contains { $0.guid == SNPCertificateTable.vlek }
             for entry in certificates.entries {
-                let name = SNPCertificateTable.name(for: entry.guid) ?? entry.guid.uuidString.lowercased()
+                var name = SNPCertificateTable.name(for: entry.guid) ?? entry.guid.uuidString.lowercased()
+                // snphost's name for the intermediate of a VLEK table.
+                if name == "ask", hasVLEK { name = "asvk" }
                 let path = (directory as NSString).appendingPathComponent("\(name).\(pem ? "pem" : "der")")
                 output.add(path, pem ? CertificateFile.pem(entry.certificate) : entry.certificate)
             }
@@ -174,7 +189,7 @@ enum CertificateFile {
         let text = String(decoding: bytes, as: UTF8.self)
         guard text.hasPrefix("-----BEGIN") else {
             guard bytes.first == 0x30 else {
-                throw FirmwareFailure(message: "\(path): neither DER (expected a SEQUENCE, 0x30, at byte 0) nor PEM")
+                throw CommandFailure("\(path): neither DER (expected a SEQUENCE, 0x30, at byte 0) nor PEM")
             }
             return bytes
         }
@@ -182,7 +197,7 @@ enum CertificateFile {
         guard lines.first == "-----BEGIN CERTIFICATE-----", let end = lines.firstIndex(of: "-----END CERTIFICATE-----"),
               let der = Data(base64Encoded: lines[1..<end].joined(), options: .ignoreUnknownCharacters)
         else {
-            throw FirmwareFailure(message: "\(path): PEM must hold one CERTIFICATE block of base64")
+            throw CommandFailure("\(path): PEM must hold one CERTIFICATE block of base64")
         }
         return [UInt8](der)
     }

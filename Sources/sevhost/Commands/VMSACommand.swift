@@ -1,5 +1,6 @@
 import ArgumentParser
-import SEVHostKit
+import AtomicFiles
+import Orchestration
 import SEVKit
 
 /// `sevhost vmsa build|show`: the initial VMSA page of one vCPU, as `sevctl vmsa` does it.
@@ -14,9 +15,11 @@ struct VMSACommand: AsyncParsableCommand {
             commandName: "build",
             abstract: "Write the 4096-byte VMSA page vCPU N starts with.",
             discussion: """
-                Same arguments as `sevctl vmsa build`. With --fpu zero the page is byte-identical to \
-                sevctl's; the default (--fpu reset) adds the x87/SSE reset control words current \
-                KVM loads, which is what `sevhost digest` and sev-snp-measure measure.
+                Same arguments as `sevctl vmsa build`. For sev-es, --vm-type says how KVM created \
+                the VM: legacy (the default, what QEMU does unless told otherwise) leaves the x87/SSE \
+                control words zero and is byte-identical to sevctl's page; init2 (KVM_SEV_INIT2) \
+                carries their reset values (FCW 0x37F, MXCSR 0x1F80), as sev-snp-measure's seves \
+                and every snp page do.
                 """)
 
         @Argument(help: "Output file.")
@@ -55,8 +58,10 @@ struct VMSACommand: AsyncParsableCommand {
         @Option(name: .customLong("guest-features"), help: "SNP guest features, decimal or 0x hex (snp mode).")
         var guestFeatures: String = "0x1"
 
-        @Option(help: "x87/SSE control words: reset (current KVM) or zero (sevctl, older KVM).")
-        var fpu: String = "reset"
+        @Option(name: .customLong("vm-type"), help: ArgumentHelp(
+            "sev-es: how KVM created the VM, legacy (KVM_SEV_ES_INIT) or init2 (KVM_SEV_INIT2). Default legacy.",
+            valueName: "legacy|init2"))
+        var vmType: SEVVMType?
 
         func validate() throws {
             guard userspace.lowercased() == "qemu" else {
@@ -68,8 +73,8 @@ struct VMSACommand: AsyncParsableCommand {
             guard ["sev-es", "seves", "snp"].contains(mode) else {
                 throw ValidationError("--mode must be sev-es or snp, got '\(mode)'")
             }
-            guard InitialVMSA.FPUState(rawValue: fpu) != nil else {
-                throw ValidationError("--fpu must be reset or zero, got '\(fpu)'")
+            if vmType != nil, mode == "snp" {
+                throw ValidationError("--vm-type only applies to sev-es: KVM creates every SNP guest with KVM_SEV_INIT2")
             }
             guard cpu >= 0 else { throw ValidationError("--cpu must not be negative") }
             if cpu > 0, firmware == nil { throw ValidationError("--cpu \(cpu) needs --firmware for the AP reset address") }
@@ -86,8 +91,8 @@ struct VMSACommand: AsyncParsableCommand {
             if let family, let model, let stepping {
                 signature = VCPUType.signature(family: family, model: model, stepping: stepping)
             } else if let vcpuSig {
-                guard let value = DigestInputs.integer(vcpuSig), let sig = UInt32(exactly: value) else {
-                    throw DigestFailure("--vcpu-sig: expected a 32-bit integer, got '\(vcpuSig)'")
+                guard let sig = try? IntegerText.parse(vcpuSig, as: UInt32.self) else {
+                    throw CommandFailure("--vcpu-sig: expected a 32-bit integer, got '\(vcpuSig)'")
                 }
                 signature = sig
             } else if let vcpuType, let type = VCPUType.named(vcpuType) {
@@ -95,8 +100,8 @@ struct VMSACommand: AsyncParsableCommand {
             }
             var features: UInt64 = 0
             if mode == "snp" {
-                guard let value = DigestInputs.integer(guestFeatures) else {
-                    throw DigestFailure("--guest-features: expected an integer, got '\(guestFeatures)'")
+                guard let value = try? IntegerText.parse(guestFeatures, as: UInt64.self) else {
+                    throw CommandFailure("--guest-features: expected an integer, got '\(guestFeatures)'")
                 }
                 features = value
             }
@@ -104,17 +109,19 @@ struct VMSACommand: AsyncParsableCommand {
             if cpu > 0, let firmware {
                 let image = try DigestInputs.firmware(firmware)
                 guard let address = image.sevESResetAddress else {
-                    throw DigestFailure("\(firmware): \(LaunchDigestError.noSEVESResetBlock)")
+                    throw CommandFailure("\(firmware): \(LaunchDigestError.noSEVESResetBlock)")
                 }
                 resetAddress = address
             }
+            // SNP VMs are always created with KVM_SEV_INIT2.
+            let type = mode == "snp" ? SEVVMType.init2 : vmType ?? SEVVMType.qemuDefault
             let page = InitialVMSA.page(
-                resetAddress: resetAddress, sevFeatures: features, vcpuSignature: signature,
-                vmm: vmm, fpu: InitialVMSA.FPUState(rawValue: fpu) ?? .reset)
+                resetAddress: resetAddress, sevFeatures: mode == "snp" ? features : type.sevESFeatures,
+                vcpuSignature: signature, vmm: vmm, fpu: type.vmsaFPU)
             do {
-                try MeasurementFiles.writeAtomically(page.bytes, to: file)
+                try AtomicFile.write(page.bytes, to: file)
             } catch {
-                throw DigestFailure(error.description)
+                throw CommandFailure(error.description)
             }
         }
     }
@@ -136,9 +143,9 @@ struct VMSACommand: AsyncParsableCommand {
                 let page = try MeasurementFiles.contents(file)
                 print(try VMSALayout.json(page: page, extended: extended), terminator: "")
             } catch let error as MeasurementFileError {
-                throw DigestFailure(error.description)
+                throw CommandFailure(error.description)
             } catch {
-                throw DigestFailure("\(file): \(error)")
+                throw CommandFailure("\(file): \(error)")
             }
         }
     }
