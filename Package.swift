@@ -8,11 +8,12 @@
 //   4 daemon         SEVDaemon (VM store, QEMU supervision, HTTP API)
 //   3 orchestration  Orchestration (launch resolution, pre-attestation, KDS, the daemon's API client)
 //                    · QEMUFront (sevhost-sim: the real QEMU, a QMP proxy, the simulated AMD-SP)
-//   2 peers and host Launch (spec → QEMU argv / libvirt XML) · QMP · SEVPlatform (host I/O)
+//   2 peers and host Launch (spec → QEMU argv / libvirt XML) · QMP · Libvirt · SEVPlatform (host I/O)
 //                    · SEVPlatformSimulator · SEVLaunchSimulator (software AMD-SP firmware)
 //   1 formats        SEVKit (pure formats and cryptography)
 //   0 system         AtomicFiles · CHostProbe (CPUID, KVM) · CSEVFirmware (<linux/psp-sev.h>)
 //                    · CHTTPGet (libcurl) · CProcess (spawn, SO_PEERCRED) · CFileLock (OFD locks)
+//                    · CLibvirt (libvirt's C API)
 import PackageDescription
 
 let package = Package(
@@ -51,6 +52,8 @@ let package = Package(
         .target(name: "CProcess"),
         // Open-file-description locks (F_OFD_SETLKW), for the SNP certificate table's protocol.
         .target(name: "CFileLock"),
+        // libvirt's C API (libvirt-dev 11.3 from bookworm-backports, found through pkg-config).
+        .systemLibrary(name: "CLibvirt", pkgConfig: "libvirt", providers: [.apt(["libvirt-dev"])]),
 
         // MARK: 1 formats
         .target(
@@ -73,6 +76,9 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // libvirt over its C API: connections (local or remote URIs), host SEV facts, domains and
+        // their launch security; no libvirt type leaves it.
+        .target(name: "Libvirt", dependencies: ["CLibvirt"]),
         // A software SEV firmware's platform-owner commands, state in a directory (--firmware sim:DIR).
         .target(
             name: "SEVPlatformSimulator",
@@ -92,7 +98,7 @@ let package = Package(
         .target(
             name: "Orchestration",
             dependencies: [
-                "SEVKit", "SEVPlatform", "Launch", "QMP", "AtomicFiles", "CHTTPGet",
+                "SEVKit", "SEVPlatform", "Launch", "QMP", "Libvirt", "AtomicFiles", "CHTTPGet",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -196,5 +202,7 @@ let package = Package(
         ),
         .testTarget(name: "SimulatorTests", dependencies: ["SEVKit", "SEVLaunchSimulator", "Orchestration", "QMP", "SEVTestSupport"]),
         .testTarget(name: "QEMUFrontTests", dependencies: ["QEMUFront", "QMP"]),
+        // Against a real libvirtd 11.3 (scripts/libvirt-sandbox) running sevhost-sim as its emulator.
+        .testTarget(name: "LibvirtTests", dependencies: ["SEVKit", "SEVTestSupport"]),
     ]
 )

@@ -2,12 +2,12 @@ import Foundation
 
 /// The targets of a `Package.swift`, read from its text: names, kinds, source directories and
 /// declared dependencies. A small reader for the shapes this package's manifest uses
-/// (`.target(name:dependencies:path:)`, `.executableTarget`, `.testTarget`, dependencies as
+/// (`.target(name:dependencies:path:)`, `.executableTarget`, `.testTarget`, `.systemLibrary`, dependencies as
 /// `"Name"` or `.product(name:package:)`), not a Swift parser: what it does not recognise it
 /// does not report, so a test also checks that every source directory belongs to a target.
 struct PackageManifest: Equatable {
     struct Target: Equatable {
-        enum Kind: String { case regular = "target", executable = "executableTarget", test = "testTarget" }
+        enum Kind: String { case regular = "target", executable = "executableTarget", test = "testTarget", system = "systemLibrary" }
         var name: String
         var kind: Kind
         /// The directory holding its sources, relative to the package root.
@@ -26,7 +26,7 @@ struct PackageManifest: Equatable {
 
     init(text: String) {
         var targets: [Target] = []
-        for kind in [Target.Kind.regular, .executable, .test] {
+        for kind in [Target.Kind.regular, .executable, .test, .system] {
             var rest = Substring(text)
             while let start = rest.range(of: ".\(kind.rawValue)(") {
                 let body = Self.balanced(rest[start.upperBound...], open: "(", close: ")")

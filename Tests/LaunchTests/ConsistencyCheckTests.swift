@@ -192,10 +192,14 @@ final class ConsistencyCheckTests: XCTestCase {
         XCTAssertFalse(snp.json().contains("vm-type"))
     }
 
-    func testPreAttestationNeedsQMP() {
-        assertRefused(
-            sev { $0.confidential.preAttestation = true },
-            "confidential.pre-attestation: needs a qmp: socket to drive the paused guest")
+    /// QEMU's argv needs a QMP socket to drive a paused guest; libvirt drives its domains
+    /// itself, so the same spec renders as a domain.
+    func testPreAttestationNeedsQMPForQEMUOnly() throws {
+        let plan = try LaunchPlan.resolve(sev { $0.confidential.preAttestation = true }, host: Samples.host, firmware: Samples.capableFirmware, readFile: Samples.files)
+        XCTAssertThrowsError(try QEMUCommandBuilder().arguments(for: plan)) { error in
+            XCTAssertEqual("\(error)", "confidential.pre-attestation: needs a qmp: socket to drive the paused guest")
+        }
+        XCTAssertTrue(try Samples.renderer().render(plan).contains("<launchSecurity type='sev'>"))
     }
 
     func testSessionWithoutCertificate() {

@@ -64,8 +64,26 @@ final class FrontPlanTests: XCTestCase {
         }
         XCTAssertEqual(refusal(["-qmp", "tcp:localhost:4444,server=on"]), "-qmp tcp:localhost:4444,server=on: sevhost-sim fronts QMP on Unix sockets (unix:PATH,server=on,wait=off)")
         XCTAssertEqual(refusal(["-qmp-pretty", "unix:/q,server=on"]), "-qmp-pretty unix:/q,server=on: sevhost-sim fronts compact QMP only; use -qmp")
-        XCTAssertEqual(refusal(["-qmp", "unix:/q,server=on", "-daemonize"]), "-daemonize: sevhost-sim runs in the foreground; start it in the background instead")
         XCTAssertEqual(refusal(["-m"]), "-m: requires an argument")
         XCTAssertNil(refusal(["-version"]))
+    }
+
+    /// libvirt's capability probe runs the emulator with `-daemonize`: the front daemonizes
+    /// itself and its QEMU, its child, runs without the option.
+    func testDaemonizeIsTheFrontsAndNotQEMUs() throws {
+        let plan = try FrontPlan(
+            arguments: ["-S", "-machine", "none,accel=kvm:tcg", "-qmp", "unix:/m.sock,server=on,wait=off", "-pidfile", "/p.pid", "-daemonize"],
+            privateDirectory: "/p") { _ in true }
+        XCTAssertTrue(plan.daemonize)
+        XCTAssertFalse(plan.qemuArguments.contains("-daemonize"))
+        XCTAssertEqual(plan.pidFile, "/p.pid")
+        XCTAssertFalse(try FrontPlan(arguments: ["-qmp", "unix:/m.sock,server=on,wait=off"], privateDirectory: "/p") { _ in false }.daemonize)
+        // The probe's `-machine none` keeps KVM even where guests run under TCG.
+        XCTAssertTrue(plan.qemuArguments.contains("none,accel=kvm:tcg"), "\(plan.qemuArguments)")
+        let guest = try FrontPlan(arguments: ["-machine", "q35", "-accel", "kvm", "-qmp", "unix:/m.sock,server=on,wait=off"], privateDirectory: "/p") { _ in true }
+        XCTAssertEqual(Array(guest.qemuArguments.prefix(4)), ["-machine", "q35", "-accel", "tcg"])
+        // Under TCG, libvirt's host-passthrough CPU becomes TCG's `max`, its properties kept.
+        let passthrough = try FrontPlan(arguments: ["-accel", "kvm", "-cpu", "host,migratable=on", "-qmp", "unix:/m.sock,server=on,wait=off"], privateDirectory: "/p") { _ in true }
+        XCTAssertEqual(Array(passthrough.qemuArguments.prefix(4)), ["-accel", "tcg", "-cpu", "max,migratable=on"])
     }
 }

@@ -36,4 +36,18 @@ int csev_process_groups(pid_t pid, uint32_t *groups, int capacity);
 /// fork, not posix_spawn: the death signal must be set in the child between fork and exec, and
 /// posix_spawn has no attribute for it. The child calls only async-signal-safe functions.
 int csev_spawn_tied(const char *path, char *const argv[], char *const envp[], pid_t *pid);
+
+/// QEMU's `-daemonize` for a process that is not threaded yet: forks; the parent waits until
+/// the child calls `csev_daemon_ready` and exits 0, or exits 1 (the child's status, when it
+/// has exited) if the child ends or gives up first. The child runs on in a new session and
+/// gets 0 back; its stdout and stderr (and those of what it starts) go through a pipe that a
+/// thread copies to the original stderr until it is ready, and discards after, so that
+/// whoever ran the parent (libvirt's capability probe, reading stderr to its end) sees
+/// the child's early messages and then the end of the stream. Returns -1 with errno when the
+/// pipe, thread or fork cannot be made (then nothing was forked).
+int csev_daemonize(void);
+
+/// The daemonized child is ready: its parent exits 0, its stdin becomes /dev/null, and the
+/// original stdout and stderr are let go. Only after `csev_daemonize`; once.
+void csev_daemon_ready(void);
 #endif

@@ -79,7 +79,8 @@ public struct LaunchPlan: Equatable, Sendable {
         try checkPolicy(policy, type: type, spec: spec)
 
         if confidential.kernelHashes == true, spec.kernel == nil { throw .kernelHashesWithoutKernel }
-        if confidential.preAttestation == true, spec.qmp == nil { throw .preAttestationWithoutQMP }
+        // A pre-attestation launch without a `qmp:` socket is refused by the QEMU argv only
+        // (`QEMUCommandBuilder`): libvirt owns a domain's monitor, so a libvirt launch needs none.
 
         if let firmware {
             try checkFirmware(firmware, policy: policy, spec: spec)

@@ -30,6 +30,8 @@ public struct QEMUCommandBuilder: Sendable {
     public func arguments(for plan: LaunchPlan) throws(LaunchError) -> [String] {
         guard let host = plan.host else { throw .hostParametersUnknown }
         let spec = plan.spec
+        // Someone must drive the paused guest: over QMP here (libvirt drives its own domains).
+        if plan.preAttestation, spec.qmp == nil { throw .preAttestationWithoutQMP }
         let snp = plan.type == .sevSNP
         var args: [String] = []
 

@@ -71,6 +71,8 @@ public struct FrontPlan: Sendable {
     /// The accelerator the client's argv asks for first (QEMU tries that one first).
     public var requestedAccelerator: String
     public var startsPaused: Bool
+    /// `-daemonize`: the front returns to its caller once its monitors listen and QEMU is up.
+    public var daemonize: Bool
     public var pidFile: String?
     public var simulator: SimulatorOptions
 
@@ -112,16 +114,20 @@ public struct FrontPlan: Sendable {
         }
 
         (requestedAccelerator, acceleratorLocation) = Self.requestedAccelerator(commandLine)
-        if requestedAccelerator == "kvm", useTCG(simulator.accelerator) {
+        // `-machine none` (libvirt's capability probe) runs no guest code: this host's KVM
+        // serves it even where it cannot run firmware, and the probe then sees KVM as it is.
+        if requestedAccelerator == "kvm", !Self.machineIsNone(commandLine), useTCG(simulator.accelerator) {
             Self.replaceAccelerator(in: &commandLine, with: "tcg")
+            Self.replaceHostCPU(in: &commandLine)
         }
 
         var monitors: [Monitor] = []
         try Self.frontMonitors(&commandLine, privateDirectory: privateDirectory, monitors: &monitors)
         self.monitors = monitors
-        if let daemonize = commandLine.all("daemonize").first, !monitors.isEmpty || confidentialObject != nil {
-            throw FrontArgumentError("\(daemonize.spelling): sevhost-sim runs in the foreground; start it in the background instead")
-        }
+        // The front daemonizes itself (`FrontRuntime.run`, as libvirt's capability probe asks);
+        // its QEMU stays in the foreground, its child.
+        daemonize = commandLine.contains("daemonize")
+        commandLine.options.removeAll { $0.name == "daemonize" }
 
         pidFile = commandLine.all("pidfile").last?.value
         commandLine.options.removeAll { $0.name == "pidfile" }
@@ -131,6 +137,24 @@ public struct FrontPlan: Sendable {
         commandLine.options.append(.init(name: "qmp", spelling: "-qmp", value: "unix:\(controlSocket),server=on,wait=off"))
         qemuArguments = commandLine.arguments
         self.simulator = simulator
+    }
+
+    /// `-cpu host` (libvirt's host-passthrough) is KVM's CPU; TCG's counterpart, every feature
+    /// it can emulate, is `max`, which takes the same properties.
+    static func replaceHostCPU(in commandLine: inout QEMUCommandLine) {
+        for index in commandLine.options.indices where commandLine.options[index].name == "cpu" {
+            var list = QEMUKeyValueList(commandLine.options[index].value ?? "")
+            guard list.head == "host" else { continue }
+            list.replaceHead(with: "max")
+            commandLine.options[index].value = list.text
+        }
+    }
+
+    /// Whether the last `-machine` asks for no machine at all (`none`, QEMU's probe mode).
+    static func machineIsNone(_ commandLine: QEMUCommandLine) -> Bool {
+        guard let option = commandLine.all("machine", "M").last else { return false }
+        let list = QEMUKeyValueList(option.value ?? "")
+        return (list.head ?? list["type"]) == "none"
     }
 
     /// The object named by the last `-machine confidential-guest-support=` (QEMU keeps the last),

@@ -1,4 +1,5 @@
 import AtomicFiles
+import CProcess
 import Foundation
 import NIOCore
 import NIOPosix
@@ -30,6 +31,11 @@ public final class FrontRuntime: @unchecked Sendable {
     /// Runs the front for `arguments` (QEMU's argv, without argv[0]) and exits. Call it from
     /// the main thread, after `FrontSignals.blockInEveryThread()`.
     public static func run(arguments: [String]) -> Never {
+        // Before anything else: the private directory is named for the pid that keeps it.
+        let daemonizing = arguments.contains("-daemonize") || arguments.contains("--daemonize")
+        if daemonizing, csev_daemonize() != 0 {
+            fail("-daemonize: cannot fork: \(String(cString: strerror(errno)))")
+        }
         let environment = ProcessInfo.processInfo.environment
         let temporary = environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
         PrivateDirectory.removeAbandoned(in: temporary)
@@ -62,6 +68,7 @@ public final class FrontRuntime: @unchecked Sendable {
         }
         guard plan.isFronting else {
             rmdir(privateDirectory)
+            if daemonizing { csev_daemon_ready() }  // QEMU daemonizes itself.
             execute(program, plan.unfrontedArguments)
         }
 
@@ -192,6 +199,7 @@ public final class FrontRuntime: @unchecked Sendable {
             return
         }
         context.loop.execute { self.context.markReady() }
+        if plan.daemonize { csev_daemon_ready() }
         for await event in client.events where event.name == "RESUME" {
             context.loop.execute { self.context.guestStarted() }
         }

@@ -11,7 +11,10 @@ struct AttestCommand: AsyncParsableCommand {
         abstract: "Verify a paused SEV guest's launch measurement, inject secrets only if it matches, then continue.",
         discussion: """
             `sevhost attest --qmp SOCKET ...` runs the whole flow for a guest owner holding the TEK \
-            and TIK. `attest export` and `attest inject` split it for a guest owner on another \
+            and TIK; `--connect URI --domain NAME` runs the same flow through libvirt, on this \
+            host or a remote one (measurement and firmware version from \
+            virDomainGetLaunchSecurityInfo, the secret through virDomainSetLaunchSecurityState, \
+            then virDomainResume). `attest export` and `attest inject` split it for a guest owner on another \
             machine: export the measurement and the platform's certificates, let the owner check \
             them and answer with `sevhost secret build`, inject the answer.
             """,
@@ -20,10 +23,27 @@ struct AttestCommand: AsyncParsableCommand {
     )
 }
 
-/// Options every attest subcommand shares.
+/// Options every attest subcommand shares: the guest's channel, a QEMU's QMP socket or a
+/// libvirt domain (local or remote), and the one flow runs over either.
 struct AttestConnection: ParsableArguments {
     @Option(help: "QEMU's QMP Unix socket.")
-    var qmp: String
+    var qmp: String?
+
+    @Option(help: "A libvirt URI (qemu:///system, qemu+ssh://HOST/system, ...): reach the guest through libvirt.")
+    var connect: String?
+
+    @Option(help: "The libvirt domain, with --connect.")
+    var domain: String?
+
+    func validate() throws {
+        switch (qmp, connect) {
+        case (nil, nil): throw ValidationError("the guest's channel is needed: --qmp SOCKET, or --connect URI --domain NAME")
+        case (.some, .some): throw ValidationError("--qmp and --connect name two channels; give one")
+        case (nil, .some) where domain == nil: throw ValidationError("--connect needs --domain NAME")
+        case (.some, nil) where domain != nil: throw ValidationError("--domain goes with --connect")
+        default: break
+        }
+    }
 
     @Option(help: "Seconds to wait for the connection and each reply.")
     var timeout: Double = 10
@@ -35,9 +55,12 @@ struct AttestConnection: ParsableArguments {
         try gpa.map { try GuestOwnerInput.address($0, option: "--gpa") }
     }
 
-    func connect() async throws(AttestationError) -> QMPGuestChannel {
+    func connect() async throws(AttestationError) -> any GuestChannel {
         do {
-            return try await QMPGuestChannel.connect(path: qmp, timeout: .seconds(timeout))
+            if let connect, let domain {
+                return try await LibvirtGuestChannel.connect(uri: connect, domain: domain)
+            }
+            return try await QMPGuestChannel.connect(path: qmp ?? "", timeout: .seconds(timeout))
         } catch {
             throw .channel(error)
         }

@@ -7,7 +7,7 @@ import Glibc
 
 /// `sevhost launch SPEC`: checks a VM spec and prints its QEMU command line, libvirt domain or
 /// resolved JSON, or replaces itself with QEMU.
-struct LaunchCommand: ParsableCommand {
+struct LaunchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "launch",
         abstract: "Launch a confidential VM from a spec, or print its QEMU argv / libvirt XML / JSON.",
@@ -16,6 +16,15 @@ struct LaunchCommand: ParsableCommand {
             reduced-phys-bits come from --cbitpos/--reduced-phys-bits, else from the host's \
             CPUID (or the captured host given with --host-root). The firmware named by the spec \
             is inspected for SEV metadata, SEV-ES support and kernel hash tables.
+
+            With --connect URI the VM runs as a libvirt domain on that host, local or remote \
+            (qemu:///system, qemu+ssh://HOST/system, qemu+tcp://HOST/system): the C-bit values \
+            and SEV, SEV-ES and SEV-SNP support come from that host's libvirt, the domain is \
+            defined (or created, with --transient) and started, paused when the spec asks for \
+            pre-attestation; then `sevhost attest --connect URI --domain NAME`. Files the spec \
+            names that cannot be read here are not checked, and a warning says which; the \
+            session files go into the domain, so they must be readable here. With --connect, \
+            --print libvirt prints the domain for that host instead.
             """)
 
     enum Output: String, ExpressibleByArgument, CaseIterable {
@@ -42,6 +51,12 @@ struct LaunchCommand: ParsableCommand {
     @Option(name: .long, help: "Directory holding libvirt/domain.xml (default: the templates/ shipped with sevhost).")
     var templates: String?
 
+    @Option(help: "A libvirt URI: run the VM as a domain on that host.")
+    var connect: String?
+
+    @Flag(help: "With --connect: a transient domain (virDomainCreateXML) instead of a defined one.")
+    var transient = false
+
     func validate() throws {
         if (cbitPosition == nil) != (reducedPhysBits == nil) {
             throw ValidationError("--cbitpos and --reduced-phys-bits go together")
@@ -52,9 +67,20 @@ struct LaunchCommand: ParsableCommand {
         if let reducedPhysBits, !(0...63).contains(reducedPhysBits) {
             throw ValidationError("--reduced-phys-bits \(reducedPhysBits) is not in 0...63")
         }
+        if connect != nil {
+            if cbitPosition != nil || host.hostRoot != nil {
+                throw ValidationError("--connect takes the host's facts from its libvirt; --cbitpos, --reduced-phys-bits and --host-root are for other launches")
+            }
+            if let print, print != .libvirt { throw ValidationError("--connect prints only --print libvirt") }
+        } else if transient {
+            throw ValidationError("--transient goes with --connect")
+        }
     }
 
-    func run() throws {
+    func run() async throws {
+        if let connect {
+            return try await launchThroughLibvirt(uri: connect)
+        }
         let document = try SpecDocument.load(path: spec)
         var host: HostFacts
         do {
@@ -87,6 +113,48 @@ struct LaunchCommand: ParsableCommand {
                 CommandFailure.warn("starting paused for pre-attestation; QMP socket: \(qmp)")
             }
             try exec(qemu, arguments)
+        }
+    }
+
+    /// `--connect URI`: the spec resolved against that host's libvirt, then defined and started there.
+    private func launchThroughLibvirt(uri: String) async throws {
+        let document = try SpecDocument.load(path: spec)
+        let libvirt: LibvirtLaunch
+        do {
+            libvirt = try await LibvirtLaunch.connect(uri: uri)
+        } catch {
+            throw CommandFailure("launch: \(uri): \(error)")
+        }
+        do {
+            try await launch(on: libvirt, uri: uri, document: document)
+        } catch {
+            await libvirt.close()
+            throw error
+        }
+        await libvirt.close()
+    }
+
+    private func launch(on libvirt: LibvirtLaunch, uri: String, document: SpecDocument) async throws {
+        // The files the spec names live on that host; what cannot be read here is said, not checked.
+        let resolved = try LaunchResolver(host: libvirt.hostFacts).resolve(document, firmware: .whenReadable { CommandFailure.warn($0) })
+        try libvirt.checkSupport(resolved) { CommandFailure.warn($0) }
+        let xml = try resolved.libvirtDomain(templatesDirectory: templatesDirectory())
+        if print == .libvirt {
+            Swift.print(xml, terminator: "")
+            return
+        }
+        let name: String
+        do {
+            name = try await libvirt.start(resolved, xml: xml, transient: transient)
+        } catch {
+            throw CommandFailure("launch: \(uri): \(error)")
+        }
+        let facts = "cbitpos \(libvirt.host.cbitpos.map(String.init) ?? "-"), reduced-phys-bits \(libvirt.host.reducedPhysBits.map(String.init) ?? "-")"
+        Swift.print("\(transient ? "created" : "defined") \(name) on \(libvirt.host.hostname) (\(facts))")
+        if resolved.startsPaused {
+            Swift.print("started \(name) paused for pre-attestation: sevhost attest --connect \(uri) --domain \(name)")
+        } else {
+            Swift.print("started \(name)")
         }
     }
 

@@ -1,0 +1,127 @@
+import Foundation
+import Libvirt
+import QMP
+
+/// `GuestChannel` over a libvirt domain, local or on a remote host: the same pre-attestation
+/// as over a QMP socket, through libvirt's launch-security calls.
+///
+/// libvirt speaks to QEMU's monitor itself, so the answers arrive in libvirt's shapes and are
+/// put back into the firmware's (`SEVInfo`, `SEVCapabilities`) here:
+/// - the measurement, firmware version, build and policy come from
+///   `virDomainGetLaunchSecurityInfo` (which libvirt reads with `query-sev-launch-measure` and
+///   `query-sev`);
+/// - the platform's PDH and chain from `virNodeGetSEVInfo`;
+/// - libvirt has no call for the firmware's launch state. A domain whose launch security
+///   answers and whose vCPUs are paused is taken to be in `launch-secret`, a running one in
+///   `running`. A guest that ran and was paused again passes this check, but its measurement
+///   carries the MNONCE already in the replay log, and the firmware refuses a LAUNCH_SECRET
+///   after the launch finished: the flow stays fail-closed.
+public struct LibvirtGuestChannel: GuestChannel {
+    public let connection: LibvirtConnection
+    public let domain: String
+    /// libvirt's domain events are not followed yet: the stream ends when the channel closes.
+    public let events: AsyncStream<GuestEvent>
+    private let finishEvents: @Sendable () -> Void
+
+    public init(connection: LibvirtConnection, domain: String) {
+        self.connection = connection
+        self.domain = domain
+        let (stream, continuation) = AsyncStream<GuestEvent>.makeStream()
+        events = stream
+        finishEvents = { continuation.finish() }
+    }
+
+    /// Opens `uri` and checks that `domain` exists there.
+    public static func connect(uri: String, domain: String) async throws(GuestChannelError) -> LibvirtGuestChannel {
+        let connection: LibvirtConnection
+        do {
+            connection = try await LibvirtConnection.open(uri: uri)
+        } catch {
+            throw Self.failure(error)
+        }
+        do {
+            _ = try await connection.state(domain: domain)
+        } catch {
+            await connection.close()
+            throw Self.failure(error)
+        }
+        return LibvirtGuestChannel(connection: connection, domain: domain)
+    }
+
+    public func launchInfo() async throws(GuestChannelError) -> SEVInfo {
+        let state = try await call { () throws(LibvirtError) in try await connection.state(domain: domain) }
+        guard state.isActive else {
+            return SEVInfo(enabled: false, apiMajor: 0, apiMinor: 0, buildID: 0, state: .uninit, guestType: nil, guest: .sev(policy: 0, handle: 0))
+        }
+        let info = try await call { () throws(LibvirtError) in try await connection.launchSecurityInfo(domain: domain) }
+        let launchState: SEVGuestState = state == .paused ? .launchSecret : state == .running ? .running : SEVGuestState(rawValue: state.name)
+        let guest: SEVInfo.Guest
+        if let snp = info.snpPolicy {
+            guest = .sevSNP(policy: snp)
+        } else if let policy = info.policy {
+            guest = .sev(policy: policy, handle: 0)
+        } else {
+            return SEVInfo(enabled: false, apiMajor: 0, apiMinor: 0, buildID: 0, state: .uninit, guestType: nil, guest: .sev(policy: 0, handle: 0))
+        }
+        return SEVInfo(
+            enabled: true, apiMajor: UInt8(truncatingIfNeeded: info.apiMajor ?? 0), apiMinor: UInt8(truncatingIfNeeded: info.apiMinor ?? 0),
+            buildID: UInt8(truncatingIfNeeded: info.buildID ?? 0), state: launchState,
+            guestType: info.snpPolicy == nil ? .sev : .sevSNP, guest: guest)
+    }
+
+    public func launchMeasurement() async throws(GuestChannelError) -> [UInt8] {
+        let info = try await call { () throws(LibvirtError) in try await connection.launchSecurityInfo(domain: domain) }
+        guard let text = info.measurement, let bytes = Data(base64Encoded: text) else {
+            throw GuestChannelError(transport: "libvirt", message: "\(domain): libvirt reports no base64 sev-measurement", isCommandRefusal: true)
+        }
+        return [UInt8](bytes)
+    }
+
+    public func platformCertificates() async throws(GuestChannelError) -> SEVCapabilities {
+        let info = try await call { () throws(LibvirtError) in try await connection.sevInfo() }
+        guard let pdh = Data(base64Encoded: info.pdh), let chain = Data(base64Encoded: info.certificateChain) else {
+            throw GuestChannelError(transport: "libvirt", message: "virNodeGetSEVInfo: pdh or cert-chain is not base64", isCommandRefusal: true)
+        }
+        return SEVCapabilities(
+            pdh: [UInt8](pdh), certificateChain: [UInt8](chain), cpu0ID: info.cpu0ID.flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) },
+            cBitPosition: info.cBitPosition, reducedPhysicalBits: info.reducedPhysicalBits)
+    }
+
+    public func injectLaunchSecret(header: [UInt8], payload: [UInt8], guestPhysicalAddress: UInt64?) async throws(GuestChannelError) {
+        let headerText = Data(header).base64EncodedString()
+        let secretText = Data(payload).base64EncodedString()
+        try await call { () throws(LibvirtError) in
+            try await connection.setLaunchSecret(domain: domain, header: headerText, secret: secretText, address: guestPhysicalAddress)
+        }
+    }
+
+    public func isRunning() async throws(GuestChannelError) -> Bool {
+        try await call { () throws(LibvirtError) in try await connection.state(domain: domain) } == .running
+    }
+
+    public func resume() async throws(GuestChannelError) {
+        try await call { () throws(LibvirtError) in try await connection.resume(domain: domain) }
+    }
+
+    /// `virDomainDestroy`: libvirt ends the emulator (it has no `quit` of its own).
+    public func quit(timeout: Duration?) async throws(GuestChannelError) {
+        try await call { () throws(LibvirtError) in try await connection.destroy(domain: domain) }
+    }
+
+    public func close() async {
+        finishEvents()
+        await connection.close()
+    }
+
+    private func call<T>(_ body: () async throws(LibvirtError) -> T) async throws(GuestChannelError) -> T {
+        do {
+            return try await body()
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    static func failure(_ error: LibvirtError) -> GuestChannelError {
+        GuestChannelError(transport: "libvirt", message: error.message, isCommandRefusal: !error.isTransportFailure)
+    }
+}

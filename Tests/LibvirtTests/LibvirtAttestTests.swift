@@ -1,0 +1,160 @@
+import Foundation
+import SEVTestSupport
+import XCTest
+
+/// `sevhost launch --connect`, `sevhost attest --connect` and `sevhost hosts` against a real
+/// libvirtd 11.3 (`LibvirtSandbox`) whose emulator is sevhost-sim in front of the real QEMU 10:
+/// libvirt probes the emulator, sees SEV through the simulated AMD-SP, builds and runs each
+/// domain's command line; virsh is the independent client.
+final class LibvirtAttestTests: XCTestCase {
+    override class func tearDown() {
+        SharedSandbox.stop()
+        super.tearDown()
+    }
+
+    /// The measurement virsh reads through libvirt (`domlaunchsecinfo`), base64.
+    private func virshMeasurement(_ owner: LibvirtGuestOwner, domain: String) throws -> String {
+        let result = try owner.sandbox.virsh(["domlaunchsecinfo", domain])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let line = try XCTUnwrap(result.stdout.split(separator: "\n").first { $0.hasPrefix("sev-measurement") }, result.stdout)
+        return String(line.split(separator: ":", maxSplits: 1)[1]).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// A refusal through libvirt: exit 2, the reason as over QMP, nothing injected, still paused.
+    private func assertRefused(
+        _ result: ProcessResult, reason: String, owner: LibvirtGuestOwner, domain: String, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        XCTAssertEqual(result.status, 2, result.stderr, file: file, line: line)
+        XCTAssertEqual(result.stderr, "sevhost: attest: refused: \(reason); nothing was injected, the guest stays paused\n", file: file, line: line)
+        XCTAssertEqual(result.stdout, "", file: file, line: line)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: owner.sandbox.secretArea(domain: domain)), "a secret reached the guest", file: file, line: line)
+        XCTAssertEqual(try owner.domainState(domain), "paused", file: file, line: line)
+    }
+
+    func testLaunchThenAttestThroughLibvirtInjectsAndTheGuestRuns() throws {
+        let sandbox = try SharedSandbox.get()
+        let owner = try LibvirtGuestOwner(sandbox: sandbox)
+        defer { owner.stop() }
+        let spec = try owner.writeSpec("guest.yaml", name: "lv-attest")
+        let launched = try owner.launch(spec: spec)
+        XCTAssertEqual(launched.status, 0, launched.stderr)
+        let hostname = try sandbox.virsh(["hostname"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(launched.stdout, """
+            defined lv-attest on \(hostname) (cbitpos 51, reduced-phys-bits 1)
+            started lv-attest paused for pre-attestation: sevhost attest --connect \(sandbox.socketURI) --domain lv-attest
+
+            """)
+        XCTAssertEqual(try owner.domainState("lv-attest"), "paused")
+        // libvirt built the command line: the SEV object is libvirt's, with sevhost's values.
+        let xml = try sandbox.virsh(["dumpxml", "lv-attest"]).stdout
+        XCTAssertTrue(xml.contains("<launchSecurity type='sev'>"), xml)
+        XCTAssertTrue(xml.contains("<cbitpos>51</cbitpos>"), xml)
+        XCTAssertTrue(xml.contains("<policy>0x0001</policy>"), xml)
+
+        let measurement = try virshMeasurement(owner, domain: "lv-attest")
+        let secret = try owner.writeSecret()
+        let result = try owner.attest(domain: "lv-attest", expect: spec)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 4, result.stdout)
+        // sevhost and virsh read the same simulated measurement through libvirt.
+        let blob = try XCTUnwrap(Data(base64Encoded: measurement))
+        XCTAssertEqual(blob.count, 48)
+        XCTAssertEqual(lines[0], "measurement: \(blob.prefix(32).map { String(format: "%02x", $0) }.joined()) (verified)")
+        XCTAssertEqual(lines[1], "mnonce: \(blob.suffix(16).map { String(format: "%02x", $0) }.joined())")
+        XCTAssertEqual(lines[2], "firmware: API 1.55 build 21, policy 0x1")
+        XCTAssertEqual(lines[3], "injected: 1 secret(s), \(secret.table.count) bytes; guest continued")
+        // The guest got exactly the table, and runs.
+        XCTAssertEqual([UInt8](try XCTUnwrap(FileManager.default.contents(atPath: sandbox.secretArea(domain: "lv-attest")))), secret.table)
+        XCTAssertEqual(try owner.domainState("lv-attest"), "running")
+
+        // Running, it takes no more secrets: refused as over QMP, before measuring.
+        let again = try owner.attest(domain: "lv-attest", expect: spec)
+        XCTAssertEqual(again.status, 2)
+        XCTAssertEqual(
+            again.stderr,
+            "sevhost: attest: refused: wrong state: the guest is in state 'running', a secret can only be injected in 'launch-secret'; nothing was injected, the guest stays paused\n")
+    }
+
+    /// Each refusal of the QMP path, through libvirt, on one paused guest: nothing injected,
+    /// the guest still paused after each, and then the right expectation still attests.
+    func testEveryRefusalOfTheQMPPathIsRefusedThroughLibvirt() throws {
+        let sandbox = try SharedSandbox.get()
+        let owner = try LibvirtGuestOwner(sandbox: sandbox)
+        defer { owner.stop() }
+        let spec = try owner.writeSpec("guest.yaml", name: "lv-refuse")
+        XCTAssertEqual(try owner.launch(spec: spec).status, 0)
+
+        // Wrong TIK: the HMAC does not verify.
+        var tik = [UInt8](try Data(contentsOf: URL(fileURLWithPath: owner.path("vm_tik.bin"))))
+        tik[0] ^= 0x01
+        try Data(tik).write(to: URL(fileURLWithPath: owner.path("wrong_tik.bin")))
+        try assertRefused(
+            owner.attest(domain: "lv-refuse", expect: spec, tik: owner.path("wrong_tik.bin")), reason: "measurement mismatch", owner: owner, domain: "lv-refuse")
+
+        // Another firmware expected than the one launched.
+        var firmware = [UInt8](try Data(contentsOf: URL(fileURLWithPath: LibvirtGuestOwner.ovmfPath)))
+        firmware[0x10000] ^= 0x80
+        try Data(firmware).write(to: URL(fileURLWithPath: owner.path("OVMF_other.fd")))
+        let otherFirmware = try owner.writeSpec("other-firmware.yaml", name: "lv-refuse", firmware: owner.path("OVMF_other.fd"))
+        try assertRefused(owner.attest(domain: "lv-refuse", expect: otherFirmware), reason: "measurement mismatch", owner: owner, domain: "lv-refuse")
+
+        // Another policy expected than the one launched.
+        let otherPolicy = try owner.writeSpec("other-policy.yaml", name: "lv-refuse", policy: "0x3")
+        try assertRefused(
+            owner.attest(domain: "lv-refuse", expect: otherPolicy), reason: "policy mismatch: the guest was launched with policy 0x1, expected 0x3",
+            owner: owner, domain: "lv-refuse")
+
+        // A measurement whose MNONCE is already in the replay log.
+        let blob = try XCTUnwrap(Data(base64Encoded: try virshMeasurement(owner, domain: "lv-refuse")))
+        let mnonce = blob.suffix(16).map { String(format: "%02x", $0) }.joined()
+        try "\(mnonce) 2026-01-01T00:00:00Z\n".write(toFile: owner.path("mnonce.log"), atomically: true, encoding: .utf8)
+        let replayed = try owner.attest(domain: "lv-refuse", expect: spec)
+        XCTAssertEqual(replayed.status, 2, replayed.stderr)
+        XCTAssertTrue(replayed.stderr.hasPrefix("sevhost: attest: refused: replayed measurement: MNONCE \(mnonce)"), replayed.stderr)
+        XCTAssertEqual(try owner.domainState("lv-refuse"), "paused")
+        try FileManager.default.removeItem(atPath: owner.path("mnonce.log"))
+
+        // A domain that is not there.
+        let missing = try owner.attest(domain: "lv-nowhere", expect: spec)
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertEqual(missing.stderr, "sevhost: attest: libvirt: Domain not found: no domain with matching name 'lv-nowhere'\n")
+
+        // --on-mismatch quit: libvirt destroys the domain.
+        let quit = try owner.attest(domain: "lv-refuse", expect: otherFirmware, extra: ["--on-mismatch", "quit"])
+        XCTAssertEqual(quit.status, 2)
+        XCTAssertEqual(quit.stderr, "sevhost: attest: refused: measurement mismatch; nothing was injected, the guest was told to quit\n")
+        XCTAssertEqual(try owner.domainState("lv-refuse"), "shut off")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sandbox.secretArea(domain: "lv-refuse")))
+    }
+
+    /// `launch --connect` through the second URI form (TCP to 127.0.0.1, standing in for a
+    /// remote host) defines the same domain; attest through that URI too.
+    func testLaunchAndAttestThroughTheTCPURI() throws {
+        let sandbox = try SharedSandbox.get()
+        let owner = try LibvirtGuestOwner(sandbox: sandbox)
+        defer { owner.stop() }
+        let spec = try owner.writeSpec("guest.yaml", name: "lv-tcp")
+        let launched = try owner.launch(spec: spec, uri: sandbox.tcpURI)
+        XCTAssertEqual(launched.status, 0, launched.stderr)
+        let hostname = try sandbox.virsh(["hostname"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(launched.stdout, """
+            defined lv-tcp on \(hostname) (cbitpos 51, reduced-phys-bits 1)
+            started lv-tcp paused for pre-attestation: sevhost attest --connect \(sandbox.tcpURI) --domain lv-tcp
+
+            """)
+        // The Unix socket sees what TCP defined: one daemon.
+        XCTAssertEqual(try owner.domainState("lv-tcp"), "paused")
+        let secret = try owner.writeSecret()
+        let result = try owner.attest(domain: "lv-tcp", expect: spec, uri: sandbox.tcpURI)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual([UInt8](try XCTUnwrap(FileManager.default.contents(atPath: sandbox.secretArea(domain: "lv-tcp")))), secret.table)
+        XCTAssertEqual(try owner.domainState("lv-tcp"), "running")
+
+        // A spec the host cannot run is refused before anything is defined.
+        let snp = try owner.writeSpec("snp.yaml", name: "lv-snp", type: "sev-snp", policy: "0x30000")
+        let refused = try owner.launch(spec: snp, uri: sandbox.tcpURI)
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertEqual(try sandbox.virsh(["domstate", "lv-snp"]).status, 1, "nothing was defined")
+    }
+}
