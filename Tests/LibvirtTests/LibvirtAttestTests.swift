@@ -7,6 +7,9 @@ import XCTest
 /// libvirt probes the emulator, sees SEV through the simulated AMD-SP, builds and runs each
 /// domain's command line; virsh is the independent client.
 final class LibvirtAttestTests: XCTestCase {
+    /// The QMP path's words for a measurement that does not verify.
+    static let mismatch = "measurement mismatch: the launch measurement is not the one the expected firmware, policy, firmware API version and TIK give"
+
     override class func tearDown() {
         SharedSandbox.stop()
         super.tearDown()
@@ -90,14 +93,14 @@ final class LibvirtAttestTests: XCTestCase {
         tik[0] ^= 0x01
         try Data(tik).write(to: URL(fileURLWithPath: owner.path("wrong_tik.bin")))
         try assertRefused(
-            owner.attest(domain: "lv-refuse", expect: spec, tik: owner.path("wrong_tik.bin")), reason: "measurement mismatch", owner: owner, domain: "lv-refuse")
+            owner.attest(domain: "lv-refuse", expect: spec, tik: owner.path("wrong_tik.bin")), reason: LibvirtAttestTests.mismatch, owner: owner, domain: "lv-refuse")
 
         // Another firmware expected than the one launched.
         var firmware = [UInt8](try Data(contentsOf: URL(fileURLWithPath: LibvirtGuestOwner.ovmfPath)))
         firmware[0x10000] ^= 0x80
         try Data(firmware).write(to: URL(fileURLWithPath: owner.path("OVMF_other.fd")))
         let otherFirmware = try owner.writeSpec("other-firmware.yaml", name: "lv-refuse", firmware: owner.path("OVMF_other.fd"))
-        try assertRefused(owner.attest(domain: "lv-refuse", expect: otherFirmware), reason: "measurement mismatch", owner: owner, domain: "lv-refuse")
+        try assertRefused(owner.attest(domain: "lv-refuse", expect: otherFirmware), reason: LibvirtAttestTests.mismatch, owner: owner, domain: "lv-refuse")
 
         // Another policy expected than the one launched.
         let otherPolicy = try owner.writeSpec("other-policy.yaml", name: "lv-refuse", policy: "0x3")
@@ -123,7 +126,7 @@ final class LibvirtAttestTests: XCTestCase {
         // --on-mismatch quit: libvirt destroys the domain.
         let quit = try owner.attest(domain: "lv-refuse", expect: otherFirmware, extra: ["--on-mismatch", "quit"])
         XCTAssertEqual(quit.status, 2)
-        XCTAssertEqual(quit.stderr, "sevhost: attest: refused: measurement mismatch; nothing was injected, the guest was told to quit\n")
+        XCTAssertEqual(quit.stderr, "sevhost: attest: refused: \(Self.mismatch); nothing was injected, the guest was told to quit\n")
         XCTAssertEqual(try owner.domainState("lv-refuse"), "shut off")
         XCTAssertFalse(FileManager.default.fileExists(atPath: sandbox.secretArea(domain: "lv-refuse")))
     }
@@ -151,10 +154,58 @@ final class LibvirtAttestTests: XCTestCase {
         XCTAssertEqual([UInt8](try XCTUnwrap(FileManager.default.contents(atPath: sandbox.secretArea(domain: "lv-tcp")))), secret.table)
         XCTAssertEqual(try owner.domainState("lv-tcp"), "running")
 
-        // A spec the host cannot run is refused before anything is defined.
-        let snp = try owner.writeSpec("snp.yaml", name: "lv-snp", type: "sev-snp", policy: "0x30000")
-        let refused = try owner.launch(spec: snp, uri: sandbox.tcpURI)
-        XCTAssertEqual(refused.status, 1)
-        XCTAssertEqual(try sandbox.virsh(["domstate", "lv-snp"]).status, 1, "nothing was defined")
+        // A domain of that name exists: libvirt refuses, and the one there is left alone.
+        let twice = try owner.launch(spec: spec, uri: sandbox.tcpURI)
+        XCTAssertEqual(twice.status, 1)
+        XCTAssertTrue(twice.stderr.hasPrefix("sevhost: launch: \(sandbox.tcpURI): operation failed: domain 'lv-tcp' already exists with uuid "), twice.stderr)
+        XCTAssertEqual(try owner.domainState("lv-tcp"), "running")
+    }
+
+    /// `sevhost hosts` over both URI forms: what libvirt learnt from its probe of sevhost-sim
+    /// (SEV and SEV-SNP; no SEV-ES ASIDs, since libvirt counts them from CPUID 0x8000001F, which
+    /// this machine hides), and the guests; an unreachable host is named, exit status 1.
+    func testHostsShowsEachHostAsItsLibvirtReportsIt() throws {
+        let sandbox = try SharedSandbox.get()
+        let owner = try LibvirtGuestOwner(sandbox: sandbox)
+        defer { owner.stop() }
+        let hostname = try sandbox.virsh(["hostname"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(try owner.launch(spec: try owner.writeSpec("guest.yaml", name: "lv-hosts")).status, 0)
+        let firmware = "1.55 build 21"
+
+        let table = try Subprocess.sevhost(["hosts", sandbox.socketURI, sandbox.tcpURI])
+        XCTAssertEqual(table.status, 0, table.stderr)
+        let uriWidth = max(sandbox.socketURI.count, sandbox.tcpURI.count)
+        func row(_ cells: [String]) -> String {
+            let widths = [max(4, hostname.count), uriWidth, 3, 6, 7, 7, 17, max(8, firmware.count), 7, 6]
+            return zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ") + "  " + cells.last!
+        }
+        XCTAssertEqual(table.stdout, [
+            row(["HOST", "URI", "SEV", "SEV-ES", "SEV-SNP", "CBITPOS", "REDUCED-PHYS-BITS", "FIRMWARE", "RUNNING", "PAUSED", "DOMAINS"]),
+            row([hostname, sandbox.socketURI, "yes", "no", "yes", "51", "1", firmware, "0", "1", "1"]),
+            row([hostname, sandbox.tcpURI, "yes", "no", "yes", "51", "1", firmware, "0", "1", "1"]),
+        ].joined(separator: "\n") + "\n")
+
+        let json = try Subprocess.sevhost(["hosts", sandbox.tcpURI, "qemu+tcp://127.0.0.1:1/system", "--json"])
+        XCTAssertEqual(json.status, 1)
+        let entries = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        XCTAssertEqual(entries.count, 2)
+        XCTAssertEqual(entries[0]["uri"] as? String, sandbox.tcpURI)
+        XCTAssertEqual(entries[0]["sev"] as? Bool, true)
+        XCTAssertEqual(entries[0]["sevES"] as? Bool, false)
+        XCTAssertEqual(entries[0]["sevSNP"] as? Bool, true)
+        XCTAssertEqual(entries[0]["cbitpos"] as? Int, 51)
+        XCTAssertEqual(entries[0]["reducedPhysBits"] as? Int, 1)
+        XCTAssertEqual(entries[0]["maxESGuests"] as? Int, 0)
+        XCTAssertEqual(entries[0]["libvirtVersion"] as? String, "11.3.0")
+        let firmwareEntry = try XCTUnwrap(entries[0]["firmware"] as? [String: Any])
+        XCTAssertEqual(firmwareEntry.count, 4)
+        XCTAssertEqual(firmwareEntry["apiMajor"] as? Int, 1)
+        XCTAssertEqual(firmwareEntry["apiMinor"] as? Int, 55)
+        XCTAssertEqual(firmwareEntry["buildID"] as? Int, 21)
+        XCTAssertEqual(firmwareEntry["domain"] as? String, "lv-hosts")
+        XCTAssertEqual(entries[0]["guests"] as? [String: Int], ["running": 0, "paused": 1, "total": 1])
+        XCTAssertEqual(entries[1]["uri"] as? String, "qemu+tcp://127.0.0.1:1/system")
+        XCTAssertEqual(entries[1]["error"] as? String, "unable to connect to server at '127.0.0.1:1': Connection refused")
+        XCTAssertEqual(Set(entries[1].keys), ["uri", "error"])
     }
 }

@@ -34,9 +34,9 @@ public final class LibvirtSandbox: @unchecked Sendable {
         guard let made = mkdtemp(&template) else { throw POSIXError(.EIO) }
         directory = URL(fileURLWithPath: String(cString: made))
         port = try Self.freePort()
-        let result = try Subprocess.run(Self.script, ["start", directory.path, Self.simulator.path, String(port)])
+        let result = try Self.runScript(["start", directory.path, Self.simulator.path, String(port)])
         guard result.status == 0 else {
-            throw LibvirtSandboxError(message: "scripts/libvirt-sandbox start exited \(result.status): \(result.stderr)")
+            throw LibvirtSandboxError(message: "scripts/libvirt-sandbox start exited \(result.status): \(result.output)")
         }
     }
 
@@ -47,8 +47,32 @@ public final class LibvirtSandbox: @unchecked Sendable {
 
     /// Destroys every domain, ends libvirtd and removes the directory.
     public func stop() {
-        _ = try? Subprocess.run(Self.script, ["stop", directory.path])
+        _ = try? Self.runScript(["stop", directory.path])
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Runs `scripts/libvirt-sandbox` with posix_spawn and waitpid, its output in a file.
+    /// Not Foundation's `Process`: it lost the script's exit once libvirtd (which the script
+    /// starts and leaves running) was around, and waited forever.
+    static func runScript(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("libvirt-sandbox-\(UUID().uuidString).log").path
+        defer { unlink(log) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([script.path] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, script.path, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        let exited = status & 0x7f == 0
+        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output)
     }
 
     /// A TCP port nobody listens on now, from the kernel.
@@ -74,4 +98,5 @@ public final class LibvirtSandbox: @unchecked Sendable {
 public struct LibvirtSandboxError: Error, CustomStringConvertible {
     public var message: String
     public var description: String { message }
+    public init(message: String) { self.message = message }
 }
