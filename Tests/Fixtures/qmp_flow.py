@@ -44,7 +44,13 @@ async def main(socket, sevhost, tek, tik, secret_file, gpa):
         await qmp.execute("quit")
         event = await asyncio.wait_for(listener.get(), 30)
         print(f"event: {event['event']} {event['data']}")
-    await qmp.disconnect()
+    try:
+        await qmp.disconnect()
+    except EOFError:
+        # QEMU closes the monitor once it has quit. When that EOF reaches qemu.qmp's reader
+        # before disconnect() does, disconnect() raises it: after a quit it is the expected end
+        # (QEMU's own python/qemu/machine takes it so too), with QEMU as with sevhost-sim.
+        pass
 
 
 asyncio.run(main(*sys.argv[1:6], int(sys.argv[6], 0)))
