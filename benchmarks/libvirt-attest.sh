@@ -35,7 +35,7 @@ uri="qemu:///system?socket=$dir/libvirt/run/libvirt-sock"
 cat > "$dir/guest.yaml" <<SPEC
 name: bench
 vcpus: 1
-cpu: EPYC-v4
+cpu: host
 memory: 512M
 firmware:
   path: /usr/share/OVMF/OVMF_CODE.fd
