@@ -208,4 +208,41 @@ final class LibvirtAttestTests: XCTestCase {
         XCTAssertEqual(entries[1]["error"] as? String, "unable to connect to server at '127.0.0.1:1': Connection refused")
         XCTAssertEqual(Set(entries[1].keys), ["uri", "error"])
     }
+
+    /// The two-party form through libvirt: `attest export --connect` writes the bundle (the
+    /// platform's PDH from virNodeGetSEVInfo, the measurement from the domain), the owner answers
+    /// with `sevhost secret build`, `attest inject --connect` checks the bundle still holds and
+    /// injects; the guest runs with the owner's secret.
+    func testExportAndInjectThroughLibvirt() throws {
+        let sandbox = try SharedSandbox.get()
+        let owner = try LibvirtGuestOwner(sandbox: sandbox)
+        defer { owner.stop() }
+        XCTAssertEqual(try owner.launch(spec: try owner.writeSpec("guest.yaml", name: "lv-export")).status, 0)
+
+        let export = try Subprocess.sevhost(["attest", "export", "--connect", sandbox.socketURI, "--domain", "lv-export", "--out", owner.path("bundle.json")])
+        XCTAssertEqual(export.status, 0, export.stderr)
+        XCTAssertEqual(export.stdout, "wrote \(owner.path("bundle.json"))\n")
+        let bundle = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: owner.path("bundle.json")))) as? [String: Any])
+        XCTAssertEqual(bundle["state"] as? String, "launch-secret")
+        XCTAssertEqual(bundle["policy"] as? String, "0x1")
+        XCTAssertEqual(Data(base64Encoded: try XCTUnwrap(bundle["pdh"] as? String)), try Data(contentsOf: URL(fileURLWithPath: owner.path("pdh.cert"))))
+        let measurement = try XCTUnwrap(bundle["measurement"] as? String)
+        let blob = try XCTUnwrap(Data(base64Encoded: try virshMeasurement(owner, domain: "lv-export")))
+        XCTAssertEqual(Data(base64Encoded: measurement), blob)
+
+        let secret = try owner.writeSecret()
+        let build = try Subprocess.sevhost([
+            "secret", "build", "--tek", owner.path("vm_tek.bin"), "--tik", owner.path("vm_tik.bin"), "--measurement", measurement,
+        ] + secret.arguments)
+        XCTAssertEqual(build.status, 0, build.stderr)
+        try Data(build.stdout.utf8).write(to: URL(fileURLWithPath: owner.path("answer.txt")))
+        let inject = try Subprocess.sevhost([
+            "attest", "inject", "--connect", sandbox.tcpURI, "--domain", "lv-export", owner.path("answer.txt"),
+            "--bundle", owner.path("bundle.json"), "--gpa", LibvirtGuestOwner.secretGPA,
+        ])
+        XCTAssertEqual(inject.status, 0, inject.stderr)
+        XCTAssertEqual(inject.stdout, "injected \(secret.table.count)-byte secret; guest continued\n")
+        XCTAssertEqual([UInt8](try XCTUnwrap(FileManager.default.contents(atPath: sandbox.secretArea(domain: "lv-export")))), secret.table)
+        XCTAssertEqual(try owner.domainState("lv-export"), "running")
+    }
 }
