@@ -32,7 +32,14 @@ final class DaemonAccessTests: XCTestCase {
 
     func testAnotherUserCannotConnectToTheDefaultSocket() throws {
         try harness.startDaemon()
-        let mode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: harness.socket)[.posixPermissions] as? Int)
+        // The socket takes connections a moment before the daemon chmods it from its creation
+        // mode (0700 under the daemon's umask, closed to others) to --socket-mode: wait for it.
+        var mode = 0
+        for _ in 0..<100 {
+            mode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: harness.socket)[.posixPermissions] as? Int)
+            if mode != 0o700 { break }
+            usleep(50_000)
+        }
         XCTAssertEqual(mode, 0o660)
         let result = try listAs(gid: 65534)
         XCTAssertEqual(result.status, 1)
