@@ -150,11 +150,13 @@ struct LaunchCommand: AsyncParsableCommand {
             throw CommandFailure("launch: \(uri): \(error)")
         }
         let facts = "cbitpos \(libvirt.host.cbitpos.map(String.init) ?? "-"), reduced-phys-bits \(libvirt.host.reducedPhysBits.map(String.init) ?? "-")"
-        Swift.print("\(transient ? "created" : "defined") \(name) on \(libvirt.host.hostname) (\(facts))")
+        // The host's name and the domain's come from the remote libvirt: shown terminal-safe.
+        let shown = HostsCommand.printable(name)
+        Swift.print("\(transient ? "created" : "defined") \(shown) on \(HostsCommand.printable(libvirt.host.hostname)) (\(facts))")
         if resolved.startsPaused {
-            Swift.print("started \(name) paused for pre-attestation: sevhost attest --connect \(uri) --domain \(name)")
+            Swift.print("started \(shown) paused for pre-attestation: sevhost attest --connect \(uri) --domain \(shown)")
         } else {
-            Swift.print("started \(name)")
+            Swift.print("started \(shown)")
         }
     }
 
