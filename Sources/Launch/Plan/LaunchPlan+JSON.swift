@@ -1,4 +1,5 @@
 import Foundation
+import SEVKit
 
 extension LaunchPlan {
     /// The spec with every default made explicit and the policy as hex: what will actually be
@@ -13,6 +14,13 @@ extension LaunchPlan {
         spec.confidential.policy = policy.hex
         spec.confidential.kernelHashes = kernelHashes
         spec.confidential.preAttestation = preAttestation
+        if let launchDigest { spec.confidential.launchDigest = Hex.encode(launchDigest) }
+        if let signingRequest {
+            spec.confidential.familyID = Hex.encode(signingRequest.familyID)
+            spec.confidential.imageID = Hex.encode(signingRequest.imageID)
+            spec.confidential.guestSVN = signingRequest.guestSVN
+            spec.confidential.authorKeyEnabled = signingRequest.authorKeyPath != nil
+        }
         if let disks = spec.disks {
             spec.disks = disks.map { var d = $0; d.format = d.resolvedFormat; d.readonly = d.readonly ?? false; return d }
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Launch
+import SEVHostKit
 import SEVPlatform
 #if canImport(Glibc)
 import Glibc
@@ -8,7 +9,7 @@ import Glibc
 
 /// `sevhost launch SPEC`: checks a VM spec and prints its QEMU command line, libvirt domain or
 /// resolved JSON, or replaces itself with QEMU.
-struct LaunchCommand: ParsableCommand {
+struct LaunchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "launch",
         abstract: "Launch a confidential VM from a spec, or print its QEMU argv / libvirt XML / JSON.",
@@ -16,7 +17,9 @@ struct LaunchCommand: ParsableCommand {
             The spec format is documented in sevhost-spec(5). The C-bit position and \
             reduced-phys-bits come from --cbitpos/--reduced-phys-bits, else from the host's \
             CPUID (or the captured host given with --host-root). The firmware named by the spec \
-            is inspected for SEV metadata, SEV-ES support and kernel hash tables.
+            is inspected for SEV metadata, SEV-ES support and kernel hash tables. For SEV-SNP, \
+            a spec naming an id-key gets an ID block signed for the launch digest of its own \
+            firmware, kernel hashes and vCPUs; --print json shows that digest as launch-digest.
             """)
 
     enum Output: String, ExpressibleByArgument, CaseIterable {
@@ -55,7 +58,7 @@ struct LaunchCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let spec: VMSpec
         let lines: SpecLines
         do {
@@ -67,12 +70,32 @@ struct LaunchCommand: ParsableCommand {
         let (hostValues, probeFailure) = try hostParameters()
         let firmware = try firmwareFacts(spec, lines: lines)
 
-        let plan: LaunchPlan
+        var plan: LaunchPlan
         do {
             plan = try LaunchPlan.resolve(spec, host: hostValues, firmware: firmware)
         } catch {
             StderrReporter.report("\(located(error.field, in: lines)): \(error.description)")
             throw ExitCode.failure
+        }
+        do {
+            plan = try await SNPLaunchPreparation.prepare(plan)
+        } catch {
+            // Printing for another host may name files this one lacks: an inline block or a pin
+            // then goes unchecked, with a warning, as the firmware checks do. Signing cannot.
+            guard print != nil, plan.signingRequest == nil, case .unreadableFile = error else {
+                StderrReporter.report("\(located(error.field, in: lines)): \(error.description)")
+                throw ExitCode.failure
+            }
+            StderrReporter.warn("launch digest not checked: \(error.description)")
+        }
+        // `--print json` makes the expected launch digest explicit whenever it can be computed;
+        // a spec that needs none (no id-key, inline block or pin) still prints without it.
+        if print == .json, plan.type == .sevSNP, plan.launchDigest == nil, firmware != nil {
+            do {
+                plan = try await SNPLaunchPreparation.prepare(plan, always: true)
+            } catch {
+                StderrReporter.warn("launch-digest not computed: \(error.description)")
+            }
         }
 
         switch print {
