@@ -133,7 +133,14 @@ let package = Package(
             dependencies: ["SEVHostKit", "Launch", "SEVTestSupport", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(name: "SEVDaemonTests", dependencies: ["SEVDaemon", "SEVHostKit", "Launch", "SEVTestSupport"]),
-        .testTarget(name: "sevhostTests", dependencies: ["SEVKit", "SEVPlatform", "SEVTestSupport"]),
-        .testTarget(name: "SimulatorTests", dependencies: ["SEVKit", "SEVSimulator", "Launch", "QMP", "SEVTestSupport"]),
+        .testTarget(name: "sevhostTests", dependencies: ["SEVKit", "SEVPlatform", "SEVSimulator", "SEVTestSupport"]),
+        .testTarget(
+            name: "SimulatorTests",
+            dependencies: [
+                "SEVKit", "SEVSimulator", "Launch", "QMP", "SEVTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
     ]
 )
