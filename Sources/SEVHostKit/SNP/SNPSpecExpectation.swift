@@ -1,0 +1,70 @@
+import Foundation
+import Launch
+import SEVKit
+
+/// What the reports of a guest launched from a spec must show, recomputed from the spec alone:
+/// the guest owner's side of a signed launch (`sevhost report verify --expect SPEC`).
+///
+/// The measurement is the launch digest of the spec's own inputs (never a value written in the
+/// spec, which is at most checked against it); the key digests come from the keys the spec
+/// names, whose public halves suffice; HOST_DATA, the policy and the ID block fields are the
+/// spec's. Keys and files are read once, however many reports are then compared.
+public enum SNPSpecExpectation {
+    /// The expectation for a resolved SEV-SNP plan.
+    public static func compute(_ plan: LaunchPlan, vmpl: UInt32 = 0) async throws(LaunchError) -> SNPGuestExpectation {
+        guard case .snp(let policy) = plan.policy else {
+            throw .invalidField(field: "confidential.type", problem: "is \(plan.type.rawValue): only SEV-SNP guests produce attestation reports")
+        }
+        // The digest of the inputs alone: nothing is signed here, so public keys are enough.
+        let digest = try await SNPLaunchPreparation.launchDigest(for: plan)
+        var identity: SNPLaunchIdentity?
+        if let request = plan.signingRequest {
+            let block: IDBlock
+            do {
+                block = try request.block(launchDigest: digest, policy: policy.rawValue)
+            } catch {
+                throw .invalidField(field: "confidential.policy", problem: error.message)
+            }
+            identity = SNPLaunchIdentity(
+                block: block,
+                idKey: try SNPLaunchPreparation.publicKey(request.idKeyPath, field: "confidential.id-key"),
+                authorKey: try request.authorKeyPath.map { path throws(LaunchError) in
+                    try SNPLaunchPreparation.publicKey(path, field: "confidential.author-key")
+                })
+        } else if let block = plan.inlineIDBlock, let authText = plan.spec.confidential.idAuth,
+                  let authBytes = Data(base64Encoded: authText)
+        {
+            do {
+                let auth = try IDAuthInfo(bytes: [UInt8](authBytes))
+                identity = SNPLaunchIdentity(block: block, auth: auth, authorKeyEnabled: plan.authorKeyEnabled ?? false)
+            } catch {
+                throw .invalidField(field: "confidential.id-auth", problem: error.description)
+            }
+        }
+        let hostData = plan.spec.confidential.hostData.flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) }
+        return SNPGuestExpectation(measurement: digest, policy: policy, hostData: hostData, identity: identity, vmpl: vmpl)
+    }
+
+    /// Loads and resolves the spec at `path` and computes its expectation; errors are one line
+    /// naming the file, the line when known, and the field.
+    public static func load(specPath path: String, vmpl: UInt32 = 0) async throws(ReportInputError) -> SNPGuestExpectation {
+        let spec: VMSpec
+        let lines: SpecLines
+        do {
+            (spec, lines) = try SpecLoader.loadWithLines(path: path)
+        } catch {
+            throw ReportInputError(error.description)
+        }
+        func located(_ error: LaunchError) -> ReportInputError {
+            let line = error.field.flatMap { lines.line(of: $0) }
+            return ReportInputError("\(path)\(line.map { ":\($0)" } ?? ""): \(error.description)")
+        }
+        do {
+            let facts = try FirmwareFacts(firmwareAt: spec.firmware.path)
+            let plan = try LaunchPlan.resolve(spec, host: nil, firmware: facts)
+            return try await compute(plan, vmpl: vmpl)
+        } catch {
+            throw located(error)
+        }
+    }
+}
