@@ -41,21 +41,6 @@ public struct SEVFirmwareStatus: Error, Sendable, Hashable, CustomStringConverti
         SEVFirmwareStatus(code: 0x16, name: "INVALID_PARAM", detail: detail)
     }
 
-    /// The text QEMU prints for this code (its `fw_error_to_str` table, which stops at 0x18:
-    /// later codes print as "unknown error"), so a simulated refusal reads as QEMU's would.
-    public var qemuText: String {
-        let table: [UInt32: String] = [
-            0x01: "Platform state is invalid", 0x02: "Guest state is invalid", 0x03: "Platform configuration is invalid",
-            0x04: "Buffer too small", 0x05: "Platform is already owned", 0x06: "Certificate is invalid",
-            0x07: "Policy is not allowed", 0x08: "Guest is not active", 0x09: "Invalid address", 0x0a: "Bad signature",
-            0x0b: "Bad measurement", 0x0c: "ASID is already owned", 0x0d: "Invalid ASID", 0x0e: "WBINVD is required",
-            0x0f: "DF_FLUSH is required", 0x10: "Guest handle is invalid", 0x11: "Invalid command", 0x12: "Guest is active",
-            0x13: "Hardware error", 0x14: "Hardware unsafe", 0x15: "Feature not supported", 0x16: "Invalid parameter",
-            0x17: "Required firmware resource depleted", 0x18: "Part-specific integrity check failure",
-        ]
-        return code == 0 ? "" : table[code] ?? "unknown error"
-    }
-
     public var description: String {
         "firmware status 0x\(String(code, radix: 16)) \(name): \(detail)"
     }

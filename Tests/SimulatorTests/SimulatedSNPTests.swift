@@ -170,7 +170,7 @@ final class SimulatedSNPTests: XCTestCase {
         // Another vCPU count measures differently.
         let other = refusal(try configuration(ovmf, vcpus: 3, finish: good))
         XCTAssertEqual(other?.code, 0x0b)
-        XCTAssertEqual(other?.qemuText, "Bad measurement")
+        XCTAssertEqual(other?.name, "BAD_MEASUREMENT")
         XCTAssertTrue(other?.detail.hasPrefix("SNP_LAUNCH_FINISH: the ID block was signed for launch digest \(Hex.encode(digest)), this launch measured ") ?? false)
         // Another policy than the block's.
         let policy = refusal(try configuration(ovmf, policy: 0x30001, finish: good))
@@ -185,7 +185,7 @@ final class SimulatedSNPTests: XCTestCase {
         // An author signature that is not over this ID key.
         var wrongAuthor = good
         wrongAuthor.idAuth = Array(good.idAuth![0..<0x680]) + Array(foreign.auth.bytes[0x680..<0x880]) + Array(good.idAuth![0x880...])
-        XCTAssertEqual(refusal(try configuration(ovmf, finish: wrongAuthor))?.qemuText, "Bad signature")
+        XCTAssertEqual(refusal(try configuration(ovmf, finish: wrongAuthor))?.name, "BAD_SIGNATURE")
         // ...which goes unchecked without AUTHOR_KEY_EN, as on the firmware.
         wrongAuthor.authorKeyEnabled = false
         XCTAssertNil(refusal(try configuration(ovmf, finish: wrongAuthor)))
