@@ -13,7 +13,7 @@ public enum SNPLaunchPreparation {
     /// The measured inputs of `plan`, read from its files: the firmware (`firmware`, when the
     /// caller has read it already), the kernel hashes with `kernel-hashes`, the vCPU count and the
     /// CPUID signature of its model. QEMU's own VMSA features and VMM complete them.
-    public static func inputs(for plan: LaunchPlan, firmware: OVMFImage? = nil) async throws(LaunchError) -> SNPLaunchInputs {
+    public static func inputs(for plan: LaunchPlan, firmware: OVMFImage? = nil) throws(LaunchError) -> SNPLaunchInputs {
         let spec = plan.spec
         let cpu = spec.resolvedCPU
         guard let model = VCPUType.named(cpu) else {
@@ -35,8 +35,13 @@ public enum SNPLaunchPreparation {
         }
         var table: SEVHashTable?
         if plan.kernelHashes, let kernel = spec.kernel {
+            // Hashed here, on the caller's thread: a launch (or a daemon's start) must not go on
+            // before its digest is known, and the two files are read once each.
             do {
-                table = try await MeasurementFiles.hashTable(kernel: kernel.path, initrd: kernel.initrd, commandLine: kernel.append)
+                table = SEVHashTable(
+                    kernelHash: try MeasurementFiles.sha256(kernel.path),
+                    initrdHash: try kernel.initrd.map { path throws(MeasurementFileError) in try MeasurementFiles.sha256(path) },
+                    commandLine: kernel.append)
             } catch {
                 let field = error.path == kernel.initrd ? "kernel.initrd" : "kernel.path"
                 throw .unreadableFile(field: field, path: error.path, reason: error.reason)
@@ -46,8 +51,8 @@ public enum SNPLaunchPreparation {
     }
 
     /// The launch digest of `plan`'s inputs.
-    public static func launchDigest(for plan: LaunchPlan, firmware: OVMFImage? = nil) async throws(LaunchError) -> [UInt8] {
-        let inputs = try await inputs(for: plan, firmware: firmware)
+    public static func launchDigest(for plan: LaunchPlan, firmware: OVMFImage? = nil) throws(LaunchError) -> [UInt8] {
+        let inputs = try inputs(for: plan, firmware: firmware)
         do {
             return try inputs.digest()
         } catch {
@@ -64,9 +69,9 @@ public enum SNPLaunchPreparation {
     /// Completes an SNP plan: computes the digest when `needsDigest` (or `always`), refuses an
     /// inline ID block or a pinned digest that disagrees with it (naming both values), and signs
     /// the ID block the spec asks for. Other plans come back unchanged.
-    public static func prepare(_ plan: LaunchPlan, always: Bool = false, firmware: OVMFImage? = nil) async throws(LaunchError) -> LaunchPlan {
+    public static func prepare(_ plan: LaunchPlan, always: Bool = false, firmware: OVMFImage? = nil) throws(LaunchError) -> LaunchPlan {
         guard plan.type == .sevSNP, always || needsDigest(plan) else { return plan }
-        let computed = try await launchDigest(for: plan, firmware: firmware)
+        let computed = try launchDigest(for: plan, firmware: firmware)
         var prepared = plan
         if let pinned = plan.launchDigest, pinned != computed {
             throw .launchDigestMismatch(pinned: Hex.encode(pinned), computed: Hex.encode(computed))

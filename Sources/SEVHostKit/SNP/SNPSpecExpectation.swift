@@ -11,12 +11,12 @@ import SEVKit
 /// spec's. Keys and files are read once, however many reports are then compared.
 public enum SNPSpecExpectation {
     /// The expectation for a resolved SEV-SNP plan.
-    public static func compute(_ plan: LaunchPlan, vmpl: UInt32 = 0) async throws(LaunchError) -> SNPGuestExpectation {
+    public static func compute(_ plan: LaunchPlan, vmpl: UInt32 = 0) throws(LaunchError) -> SNPGuestExpectation {
         guard case .snp(let policy) = plan.policy else {
             throw .invalidField(field: "confidential.type", problem: "is \(plan.type.rawValue): only SEV-SNP guests produce attestation reports")
         }
         // The digest of the inputs alone: nothing is signed here, so public keys are enough.
-        let digest = try await SNPLaunchPreparation.launchDigest(for: plan)
+        let digest = try SNPLaunchPreparation.launchDigest(for: plan)
         var identity: SNPLaunchIdentity?
         if let request = plan.signingRequest {
             let block: IDBlock
@@ -47,7 +47,7 @@ public enum SNPSpecExpectation {
 
     /// Loads and resolves the spec at `path` and computes its expectation; errors are one line
     /// naming the file, the line when known, and the field.
-    public static func load(specPath path: String, vmpl: UInt32 = 0) async throws(ReportInputError) -> SNPGuestExpectation {
+    public static func load(specPath path: String, vmpl: UInt32 = 0) throws(ReportInputError) -> SNPGuestExpectation {
         let spec: VMSpec
         let lines: SpecLines
         do {
@@ -62,7 +62,7 @@ public enum SNPSpecExpectation {
         do {
             let facts = try FirmwareFacts(firmwareAt: spec.firmware.path)
             let plan = try LaunchPlan.resolve(spec, host: nil, firmware: facts)
-            return try await compute(plan, vmpl: vmpl)
+            return try compute(plan, vmpl: vmpl)
         } catch {
             throw located(error)
         }

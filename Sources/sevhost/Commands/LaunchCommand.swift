@@ -9,7 +9,7 @@ import Glibc
 
 /// `sevhost launch SPEC`: checks a VM spec and prints its QEMU command line, libvirt domain or
 /// resolved JSON, or replaces itself with QEMU.
-struct LaunchCommand: AsyncParsableCommand {
+struct LaunchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "launch",
         abstract: "Launch a confidential VM from a spec, or print its QEMU argv / libvirt XML / JSON.",
@@ -58,7 +58,7 @@ struct LaunchCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    func run() throws {
         let spec: VMSpec
         let lines: SpecLines
         do {
@@ -78,7 +78,7 @@ struct LaunchCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         do {
-            plan = try await SNPLaunchPreparation.prepare(plan)
+            plan = try SNPLaunchPreparation.prepare(plan)
         } catch {
             // Printing for another host may name files this one lacks: an inline block or a pin
             // then goes unchecked, with a warning, as the firmware checks do. Signing cannot.
@@ -92,7 +92,7 @@ struct LaunchCommand: AsyncParsableCommand {
         // a spec that needs none (no id-key, inline block or pin) still prints without it.
         if print == .json, plan.type == .sevSNP, plan.launchDigest == nil, firmware != nil {
             do {
-                plan = try await SNPLaunchPreparation.prepare(plan, always: true)
+                plan = try SNPLaunchPreparation.prepare(plan, always: true)
             } catch {
                 StderrReporter.warn("launch-digest not computed: \(error.description)")
             }

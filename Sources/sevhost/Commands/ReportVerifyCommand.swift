@@ -133,7 +133,7 @@ struct ReportVerifyCommand: AsyncParsableCommand {
         // Read once for every report: the spec's files, keys and launch digest.
         var expectation: SNPGuestExpectation?
         if let expect {
-            do { expectation = try await SNPSpecExpectation.load(specPath: expect, vmpl: vmpl ?? 0) } catch {
+            do { expectation = try SNPSpecExpectation.load(specPath: expect, vmpl: vmpl ?? 0) } catch {
                 throw CommandFailure(error.message)
             }
         }
