@@ -85,6 +85,7 @@ actor VMSupervisor {
         let socket = configuration.qmpSocket(spec.name)
         spec.qmp = socket
         let plan = try resolve(spec, file: file).plan
+        let expected = try expectation(plan, file: file)
         if socket.utf8.count > DaemonConfiguration.maximumSocketPathLength {
             throw .invalidSpec("\(file): name: '\(spec.name)' is too long: its QMP socket \(socket) exceeds \(DaemonConfiguration.maximumSocketPathLength) bytes")
         }
@@ -93,7 +94,7 @@ actor VMSupervisor {
             name: spec.name, spec: Self.json(spec), file: file, type: spec.confidential.type.rawValue,
             policy: plan.policy.hex, preAttestation: Self.isPreAttested(plan), state: .defined, reason: nil, pid: nil,
             qmp: socket, binary: nil, bundle: nil, stopRequested: false, dhCert: plan.dhCert, session: plan.session,
-            created: now, updated: now)
+            expected: expected, created: now, updated: now)
         guard try storeCall({ try store.insert(record) }) else { throw .exists("a VM named '\(spec.name)' exists") }
         logger.info("defined", metadata: ["vm": "\(spec.name)", "type": "\(record.type)", "policy": "\(record.policy)"])
         return record.info
@@ -110,8 +111,9 @@ actor VMSupervisor {
         guard !busy.contains(name) else { throw .wrongState("\(name): another operation is in progress") }
         let directory = configuration.vmDirectory(name)
         let arguments: [String]
+        let expected: String?
         do {
-            arguments = try launchArguments(record, directory: directory)
+            (arguments, expected) = try launchArguments(record, directory: directory)
         } catch {
             record = try markFailed(name, reason: error.description)
             metrics.launchFailures.increment()
@@ -127,6 +129,7 @@ actor VMSupervisor {
             $0.pid = nil
             $0.stopRequested = false
             $0.binary = configuration.qemu
+            $0.expected = expected
         }
         let pid: Int32
         do {
@@ -147,7 +150,8 @@ actor VMSupervisor {
 
     /// QEMU's argv for the stored spec: the session files written into the VM's directory,
     /// the daemon's QMP socket, and `-pidfile` so a restarted daemon can find the process.
-    private func launchArguments(_ record: VMRecord, directory: String) throws(DaemonError) -> [String] {
+    /// For SEV-SNP, the expectation of the launch these arguments sign (`VMExpectation` JSON).
+    private func launchArguments(_ record: VMRecord, directory: String) throws(DaemonError) -> (arguments: [String], expected: String?) {
         var spec: VMSpec
         do {
             spec = try SpecLoader.load(text: record.spec, file: record.file)
@@ -165,7 +169,31 @@ actor VMSupervisor {
         } catch {
             throw .internalError("\(directory): \(error)")
         }
-        return try resolve(spec, file: record.file).arguments + ["-pidfile", directory + "/qemu.pid"]
+        let (plan, arguments) = try resolve(spec, file: record.file)
+        return (arguments + ["-pidfile", directory + "/qemu.pid"], try expectation(plan, file: record.file))
+    }
+
+    /// What an SNP VM's reports must show, for the plan its argv was built from; nil for SEV.
+    private func expectation(_ plan: LaunchPlan, file: String) throws(DaemonError) -> String? {
+        guard plan.type == .sevSNP else { return nil }
+        do {
+            return VMExpectation(name: plan.spec.name, try SNPSpecExpectation.compute(plan)).jsonText
+        } catch {
+            throw .invalidSpec("\(file): \(error.description)")
+        }
+    }
+
+    /// `GET /v1/vms/{name}/expect`.
+    func expect(_ name: String) throws(DaemonError) -> VMExpectation {
+        let record = try record(name)
+        guard let text = record.expected else {
+            throw .wrongState("\(name) is \(record.type): only SEV-SNP guests produce attestation reports")
+        }
+        do {
+            return try JSONDecoder().decode(VMExpectation.self, from: Data(text.utf8))
+        } catch {
+            throw .internalError("\(name): the recorded expectation does not decode: \(error)")
+        }
     }
 
     /// The launch builder's checks, with the firmware inspected and the host's C-bit values,
@@ -173,7 +201,8 @@ actor VMSupervisor {
     private func resolve(_ spec: VMSpec, file: String) throws(DaemonError) -> (plan: LaunchPlan, arguments: [String]) {
         do {
             let firmware = try FirmwareFacts(firmwareAt: spec.firmware.path)
-            let plan = try LaunchPlan.resolve(spec, host: configuration.host, firmware: firmware)
+            // SEV-SNP: the launch digest of the spec's inputs, the ID block signed for it.
+            let plan = try SNPLaunchPreparation.prepare(LaunchPlan.resolve(spec, host: configuration.host, firmware: firmware))
             return (plan, try QEMUCommandBuilder().arguments(for: plan))
         } catch {
             if error == .hostParametersUnknown {

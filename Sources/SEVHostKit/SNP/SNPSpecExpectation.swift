@@ -15,10 +15,18 @@ public enum SNPSpecExpectation {
         guard case .snp(let policy) = plan.policy else {
             throw .invalidField(field: "confidential.type", problem: "is \(plan.type.rawValue): only SEV-SNP guests produce attestation reports")
         }
-        // The digest of the inputs alone: nothing is signed here, so public keys are enough.
-        let digest = try SNPLaunchPreparation.launchDigest(for: plan)
+        // A plan sevhost signed carries the digest of its inputs in its block; otherwise the
+        // digest of the inputs alone, signing nothing, so public keys are enough.
+        let digest: [UInt8]
+        if let signed = plan.signedIDBlock {
+            digest = signed.block.launchDigest
+        } else {
+            digest = try SNPLaunchPreparation.launchDigest(for: plan)
+        }
         var identity: SNPLaunchIdentity?
-        if let request = plan.signingRequest {
+        if let signed = plan.signedIDBlock {
+            identity = signed.identity
+        } else if let request = plan.signingRequest {
             let block: IDBlock
             do {
                 block = try request.block(launchDigest: digest, policy: policy.rawValue)
@@ -46,8 +54,18 @@ public enum SNPSpecExpectation {
     }
 
     /// Loads and resolves the spec at `path` and computes its expectation; errors are one line
-    /// naming the file, the line when known, and the field.
+    /// naming the file, the line when known, and the field. The file may also be an
+    /// expectation sevhostd recorded (`sevhost vm expect NAME --json`), taken as it is.
     public static func load(specPath path: String, vmpl: UInt32 = 0) throws(ReportInputError) -> SNPGuestExpectation {
+        if let data = FileManager.default.contents(atPath: path), data.count < 64 << 10,
+           let recorded = try? JSONDecoder().decode(VMExpectation.self, from: data)
+        {
+            do {
+                return try recorded.expectation()
+            } catch {
+                throw ReportInputError("\(path): \(error.message)")
+            }
+        }
         let spec: VMSpec
         let lines: SpecLines
         do {
