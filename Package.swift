@@ -1,13 +1,17 @@
 // swift-tools-version: 6.0
 //
 // sevhost: a host-side launcher and orchestrator for AMD SEV, SEV-ES and SEV-SNP guests.
-// Layers (see DESIGN.md): every target imports only the ones below it.
+// Layers (docs/ARCHITECTURE.md, kept true by Tests/ArchitectureTests): a target imports only
+// targets of lower layers, and declares exactly what it imports.
 //
-//   sevhost (CLI) · sevhostd (daemon: SEVDaemon)
-//     SEVHostKit (orchestration)
-//       QMP · Launch
-//         SEVPlatform (host I/O) ─ CSEVPlatform (cpuid, <linux/psp-sev.h>)
-//           SEVKit (pure formats and cryptography)
+//   5 programs       sevhost (CLI) · sevhostd (daemon) · sevhost-sim (QEMU, simulated AMD-SP) · sevhost-bench
+//   4 daemon         SEVDaemon (VM store, QEMU supervision, HTTP API)
+//   3 orchestration  Orchestration (launch resolution, pre-attestation, KDS, the daemon's API client)
+//   2 peers and host Launch (spec → QEMU argv / libvirt XML) · QMP · SEVPlatform (host I/O)
+//                    · SEVPlatformSimulator · SEVLaunchSimulator (software AMD-SP firmware)
+//   1 formats        SEVKit (pure formats and cryptography)
+//   0 system         AtomicFiles · CHostProbe (CPUID, KVM) · CSEVFirmware (<linux/psp-sev.h>)
+//                    · CHTTPGet (libcurl) · CProcess (spawn, SO_PEERCRED)
 import PackageDescription
 
 let package = Package(
@@ -32,6 +36,19 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
     ],
     targets: [
+        // MARK: 0 system
+        // All-or-nothing file writes with the final mode from creation (POSIX only).
+        .target(name: "AtomicFiles"),
+        // CPUID and KVM_GET_API_VERSION: the two host reads Swift cannot make itself.
+        .target(name: "CHostProbe"),
+        // The /dev/sev ioctls through the kernel's <linux/psp-sev.h> (linux-libc-dev 6.12).
+        .target(name: "CSEVFirmware"),
+        // HTTP GET through libcurl loaded at run time (KDS fetches), so executables start without it.
+        .target(name: "CHTTPGet"),
+        // posix_spawn into a new session, SO_PEERCRED and a process's groups, for the daemon.
+        .target(name: "CProcess"),
+
+        // MARK: 1 formats
         .target(
             name: "SEVKit",
             dependencies: [
@@ -41,103 +58,133 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ]
         ),
-        .target(name: "CSEVPlatform"),
-        // HTTP GET through libcurl loaded at run time (KDS fetches), so executables start without it.
-        .target(name: "CHTTPGet"),
-        // The /dev/sev ioctls through the kernel's <linux/psp-sev.h> (linux-libc-dev 6.12).
-        .target(name: "CSEVFirmware"),
-        .target(name: "SEVPlatform", dependencies: ["SEVKit", "CSEVPlatform", "CSEVFirmware"]),
-        // A software SEV firmware (platform management) whose state lives in a directory.
-        .target(
-            name: "SEVFirmwareSimulator",
-            dependencies: [
-                "SEVKit", "SEVPlatform",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
-            ]
-        ),
+
+        // MARK: 2 peers and host
+        .target(name: "SEVPlatform", dependencies: ["SEVKit", "CHostProbe", "CSEVFirmware"]),
         .target(name: "Launch", dependencies: ["SEVKit", .product(name: "Yams", package: "Yams")]),
         .target(
             name: "QMP",
             dependencies: [
-                "SEVKit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // A software SEV firmware's platform-owner commands, state in a directory (--firmware sim:DIR).
         .target(
-            name: "SEVHostKit",
+            name: "SEVPlatformSimulator",
+            dependencies: ["SEVKit", "AtomicFiles", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // A software SEV firmware's guest launch commands (LAUNCH_START … LAUNCH_SECRET), for sevhost-sim.
+        .target(
+            name: "SEVLaunchSimulator",
             dependencies: [
-                "SEVKit", "SEVPlatform", "Launch", "QMP", "CHTTPGet",
+                "SEVKit", "AtomicFiles",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+
+        // MARK: 3 orchestration
+        .target(
+            name: "Orchestration",
+            dependencies: [
+                "SEVKit", "SEVPlatform", "Launch", "QMP", "AtomicFiles", "CHTTPGet",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        // The host daemon's machinery: VM store (SQLite), QEMU supervision, the HTTP API.
+
+        // MARK: 4 daemon
         .target(
             name: "SEVDaemon",
             dependencies: [
-                "SEVKit", "SEVPlatform", "CSEVPlatform", "Launch", "QMP", "SEVHostKit",
+                "SEVKit", "Orchestration", "AtomicFiles", "CProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+
+        // MARK: 5 programs
+        .executableTarget(
+            name: "sevhost",
+            dependencies: [
+                "SEVKit", "SEVPlatform", "QMP", "Orchestration", "SEVPlatformSimulator", "AtomicFiles",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "sevhostd",
             dependencies: [
-                "SEVDaemon", "SEVPlatform", "SEVHostKit",
+                "SEVDaemon", "SEVKit", "Orchestration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // A software SEV firmware (platform keys, launch state machine) for sevhost-sim and tests.
-        .target(
-            name: "SEVSimulator",
-            dependencies: [
-                "SEVKit",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
-            ]
-        ),
-        // Plays QEMU (argv + QMP) in front of SEVSimulator.
+        // Plays QEMU (argv + QMP) in front of SEVLaunchSimulator.
         .executableTarget(
             name: "sevhost-sim",
             dependencies: [
-                "SEVKit", "SEVSimulator", "QMP",
+                "SEVKit", "SEVLaunchSimulator", "QMP", "AtomicFiles",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // The measurements behind BENCHMARKS.md, kept out of the sevhost a user installs.
         .executableTarget(
-            name: "sevhost",
+            name: "sevhost-bench",
             dependencies: [
-                "SEVKit", "SEVPlatform", "Launch", "QMP", "SEVHostKit", "SEVFirmwareSimulator",
+                "SEVKit", "QMP", "Orchestration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+
+        // MARK: tests
         // Shared test plumbing: locating ../shared/testdata, the peers, running processes.
         .target(name: "SEVTestSupport", path: "Tests/SEVTestSupport"),
-        .testTarget(name: "SEVKitTests", dependencies: ["SEVKit", "SEVTestSupport"]),
-        .testTarget(name: "SEVPlatformTests", dependencies: ["SEVPlatform", "SEVTestSupport"]),
+        .testTarget(name: "ArchitectureTests", dependencies: ["SEVTestSupport"]),
+        .testTarget(
+            name: "AtomicFilesTests",
+            dependencies: ["AtomicFiles"]
+        ),
+        .testTarget(
+            name: "SEVKitTests",
+            dependencies: [
+                "SEVKit", "SEVTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(name: "SEVPlatformTests", dependencies: ["SEVKit", "SEVPlatform", "SEVTestSupport"]),
         .testTarget(
             name: "SEVFirmwareTests",
-            dependencies: ["SEVKit", "SEVPlatform", "CSEVFirmware", "SEVFirmwareSimulator", "SEVTestSupport"]
+            dependencies: [
+                "SEVKit", "SEVPlatform", "CSEVFirmware", "SEVPlatformSimulator",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
-        .testTarget(name: "LaunchTests", dependencies: ["Launch", "SEVTestSupport"]),
+        .testTarget(name: "LaunchTests", dependencies: ["Launch", "SEVKit", "SEVTestSupport"]),
         .testTarget(name: "QMPTests", dependencies: ["QMP", "SEVTestSupport"]),
         .testTarget(
-            name: "SEVHostKitTests",
-            dependencies: ["SEVHostKit", "Launch", "SEVTestSupport", .product(name: "Yams", package: "Yams")]
+            name: "OrchestrationTests",
+            dependencies: ["Orchestration", "Launch", "SEVKit", "SEVTestSupport", .product(name: "Yams", package: "Yams")]
         ),
-        .testTarget(name: "SEVDaemonTests", dependencies: ["SEVDaemon", "SEVHostKit", "Launch", "SEVTestSupport"]),
-        .testTarget(name: "sevhostTests", dependencies: ["SEVKit", "SEVPlatform", "SEVSimulator", "SEVTestSupport"]),
+        .testTarget(
+            name: "SEVDaemonTests",
+            dependencies: ["SEVDaemon", "Orchestration", "SEVKit", "SEVTestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "sevhostTests",
+            dependencies: ["SEVKit", "SEVLaunchSimulator", "SEVTestSupport", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(
             name: "SimulatorTests",
             dependencies: [
-                "SEVKit", "SEVSimulator", "Launch", "QMP", "SEVTestSupport",
+                "SEVKit", "SEVLaunchSimulator", "Orchestration", "QMP", "SEVTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]

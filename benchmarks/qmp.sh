@@ -4,7 +4,7 @@
 # since a QMP socket serves one client at a time).
 #
 # usage: benchmarks/qmp.sh [COUNT] [ROUNDS]   (defaults 20000 and 5; needs .venv from
-#        scripts/setup; SEVHOST=path skips the release build)
+#        scripts/setup; SEVHOST_BENCH=path skips the release build)
 # The load of a shared machine drifts within seconds, so after one long pass per client the
 # script alternates ROUNDS short passes (COUNT/4 round trips each) of sevhost then qemu.qmp
 # and prints the ratio of each round and their median.
@@ -19,12 +19,12 @@ python=".venv/bin/python"
 pin=()
 if [ -n "${PIN:-}" ]; then pin=(taskset -c "$PIN"); fi
 
-if [ -z "${SEVHOST:-}" ]; then   # the build a user installs, as benchmarks/digest.sh uses
-    swift build -c release --static-swift-stdlib --product sevhost --scratch-path .build-static >/dev/null
-    SEVHOST="$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)/sevhost"
+if [ -z "${SEVHOST_BENCH:-}" ]; then   # built as the sevhost a user installs (benchmarks/digest.sh)
+    swift build -c release --static-swift-stdlib --product sevhost-bench --scratch-path .build-static >/dev/null
+    SEVHOST_BENCH="$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)/sevhost-bench"
 fi
-sevhost_bin="$SEVHOST"
-sevhost() { "${pin[@]}" "$sevhost_bin" "$@"; }
+bench_bin="$SEVHOST_BENCH"
+sevhost_qmp() { "${pin[@]}" "$bench_bin" qmp "$@"; }
 py() { "${pin[@]}" "$python" "$@"; }
 
 dir="$(mktemp -d /tmp/sevhost-qmp-bench-XXXXXX)"
@@ -54,12 +54,12 @@ run() {   # run LABEL COUNT COMMAND...: the client's own line, then QEMU's CPU p
 }
 # Warm both paths once, then measure sequential round trips: sevhost, Python, sevhost again
 # (so drift from other load on the machine shows), then 8 requests in flight for each.
-sevhost qmp "$socket" bench --count 200 >/dev/null
+sevhost_qmp "$socket" --count 200 >/dev/null
 py benchmarks/qmp_roundtrips.py "$socket" 200 >/dev/null
-run "sevhost (both lines)" $((2 * count)) sevhost qmp "$socket" bench --count "$count"
+run "sevhost (both lines)" $((2 * count)) sevhost_qmp "$socket" --count "$count"
 run "qemu.qmp" "$count" py benchmarks/qmp_roundtrips.py "$socket" "$count"
-run "sevhost (both lines)" $((2 * count)) sevhost qmp "$socket" bench --count "$count"
-sevhost qmp "$socket" bench --count "$count" --concurrency 8
+run "sevhost (both lines)" $((2 * count)) sevhost_qmp "$socket" --count "$count"
+sevhost_qmp "$socket" --count "$count" --concurrency 8
 py benchmarks/qmp_roundtrips.py "$socket" "$count" 8
 # The floor under every client: QEMU's own answer rate with no client library at all.
 run "raw socket" "$count" py benchmarks/qmp_roundtrips.py "$socket" "$count" raw
@@ -68,7 +68,7 @@ run "raw socket" "$count" py benchmarks/qmp_roundtrips.py "$socket" "$count" raw
 short=$((count / 4))
 ratios=()
 for round in $(seq "$rounds"); do
-    ours=$(sevhost qmp "$socket" bench --count "$short" | awk '/isolated/ {print $NF == "second" ? $(NF-2) : $NF}')
+    ours=$(sevhost_qmp "$socket" --count "$short" | awk '/isolated/ {print $NF == "second" ? $(NF-2) : $NF}')
     theirs=$(py benchmarks/qmp_roundtrips.py "$socket" "$short" | awk '{print $(NF-2)}')
     ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN {printf "%.2f", a / b}')
     ratios+=("$ratio")

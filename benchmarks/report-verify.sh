@@ -9,7 +9,9 @@ TESTDATA=${SEVHOST_TESTDATA:-../shared/testdata}
 N=${N:-20000}
 SECONDS_OPENSSL=${SECONDS_OPENSSL:-5}
 swift build -c release --product sevhost >/dev/null
+swift build -c release --product sevhost-bench >/dev/null
 BIN="$(swift build -c release --show-bin-path)/sevhost"
+BENCH="$(swift build -c release --show-bin-path)/sevhost-bench"
 CERTS=$(mktemp -d)
 trap 'rm -rf "$CERTS"' EXIT
 cp "$TESTDATA/virtee-sev/tests/certs_data/cert_chain_milan" "$TESTDATA/virtee-sev/tests/certs_data/vcek_milan.der" "$CERTS/"
@@ -17,7 +19,7 @@ REPORT="$TESTDATA/virtee-sev/tests/certs_data/report_milan.hex"
 
 # One full verification first: the chain and report must verify, or the rate means nothing.
 "$BIN" report verify "$REPORT" --certs "$CERTS" >/dev/null
-SEVHOST_LINE=$("$BIN" report verify "$REPORT" --certs "$CERTS" --bench "$N")
+SEVHOST_LINE=$("$BENCH" report-verify "$REPORT" --certs "$CERTS" --count "$N")
 OPENSSL_LINE=$(openssl speed -seconds "$SECONDS_OPENSSL" ecdsap384 2>/dev/null | grep 'nistp384')
 
 python3 - "$SEVHOST_LINE" "$OPENSSL_LINE" "$N" "$SECONDS_OPENSSL" <<'PY'
@@ -35,7 +37,7 @@ print(f"machine: {cpu}, {sh('nproc')} cores, Linux {platform.release()}, {sh('op
 print()
 print("| measurement | rate |")
 print("|---|---|")
-print(f"| `sevhost report verify report_milan.hex --certs DIR --bench {n}` (release; decode + signature + binding, chain cached) | {sevhost_rate:,.0f} reports/s |")
+print(f"| `sevhost-bench report-verify report_milan.hex --certs DIR --count {n}` (release; decode + signature + binding, chain cached) | {sevhost_rate:,.0f} reports/s |")
 print(f"| `openssl speed -seconds {secs} ecdsap384`, verify column (raw P-384 ECDSA) | {openssl_verify:,.0f} verify/s |")
 print()
 print(f"sevhost reaches {100 * sevhost_rate / openssl_verify:.0f}% of OpenSSL's raw verify rate "

@@ -63,7 +63,7 @@ public actor QMPClient {
         let (events, continuation) = AsyncStream.makeStream(of: QMPEvent.self, bufferingPolicy: .bufferingNewest(4096))
         let handler = QMPChannelHandler(eventLoop: eventLoop, events: continuation)
         let bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(timeout.timeAmount)
+            .connectTimeout(TimeAmount(timeout))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
@@ -82,7 +82,7 @@ public actor QMPClient {
         let greeting: QMPGreeting
         do {
             greeting = try await eventLoop.flatSubmit {
-                handler.greeting(timeout: timeout.timeAmount, seconds: timeout.seconds)
+                handler.greeting(timeout: TimeAmount(timeout), seconds: timeout / .seconds(1))
             }.get()
         } catch {
             channel.close(promise: nil)
@@ -112,7 +112,7 @@ public actor QMPClient {
         let handler = self.handler
         // The closure runs here, on the event loop; the reply resumes us here too.
         let result = await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<QMPValue, QMPError>, Never>) in
-            handler.send(command: command, arguments: arguments, timeout: deadline.timeAmount, seconds: deadline.seconds) {
+            handler.send(command: command, arguments: arguments, timeout: TimeAmount(deadline), seconds: deadline / .seconds(1)) {
                 continuation.resume(returning: $0)
             }
         }
@@ -131,7 +131,7 @@ public actor QMPClient {
         let deadline = timeout ?? self.timeout
         let handler = self.handler
         let result = await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<QMPEvent, QMPError>, Never>) in
-            handler.nextEvent(named: names, timeout: deadline.timeAmount, seconds: deadline.seconds) {
+            handler.nextEvent(named: names, timeout: TimeAmount(deadline), seconds: deadline / .seconds(1)) {
                 continuation.resume(returning: $0)
             }
         }
@@ -151,7 +151,7 @@ public actor QMPClient {
 
     private static func reason(_ error: any Error, timeout: Duration) -> String {
         if let error = error as? ChannelError, case .connectTimeout = error {
-            return "no answer within \(timeout.seconds)s"
+            return "no answer within \(timeout / .seconds(1))s"
         }
         if let error = error as? IOError {
             return error.description
@@ -165,19 +165,5 @@ extension QMPError {
     static func narrow(_ error: any Error) -> QMPError {
         if let error = error as? QMPError { return error }
         return .disconnected(during: String(describing: error))
-    }
-}
-
-/// A Swift `Duration` as NIO's deadlines and as seconds for messages; public because the
-/// daemon's HTTP client (SEVHostKit) sets its deadlines the same way.
-extension Duration {
-    public var timeAmount: TimeAmount {
-        let (seconds, attoseconds) = components
-        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-
-    public var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

@@ -1,23 +1,29 @@
 import NIOCore
 
-/// Splits QMP's stream into lines, refusing any line longer than `maximumLength`.
+/// Splits a QMP stream into lines, refusing any line longer than `maximumLength`: the one
+/// framing of both ends, the client here and sevhost-sim's server.
 ///
-/// QEMU ends every message with a newline. Without a bound a misbehaving (or hostile) server
-/// could make the client buffer without end while it waits for that newline; with one, the
-/// overlong line becomes `QMPError.lineTooLong` and the connection is dropped.
-struct QMPLineDecoder: ByteToMessageDecoder {
-    typealias InboundOut = ByteBuffer
+/// QEMU ends every message with a newline. Without a bound a misbehaving (or hostile) peer
+/// could make the other buffer without end while it waits for that newline; with one, the
+/// overlong line becomes `QMPError.lineTooLong` and the connection is dropped. Empty lines carry
+/// nothing and are not passed on.
+public struct QMPLineDecoder: ByteToMessageDecoder {
+    public typealias InboundOut = ByteBuffer
 
     let maximumLength: Int
+    /// Whether a last line the peer closed without a newline is a message: for a server, as
+    /// QEMU's parser sees a client's input; not for the client, where it is a reply cut short.
+    let deliversUnterminatedLine: Bool
     /// How far into the buffer we already looked for a newline, so a line arriving in many
     /// reads is scanned once, not once per read.
     private var scanned = 0
 
-    init(maximumLength: Int) {
+    public init(maximumLength: Int, deliversUnterminatedLine: Bool = false) {
         self.maximumLength = maximumLength
+        self.deliversUnterminatedLine = deliversUnterminatedLine
     }
 
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         let readable = buffer.readableBytesView
         let start = readable.startIndex + scanned
         guard let newline = readable[start...].firstIndex(of: UInt8(ascii: "\n")) else {
@@ -41,12 +47,16 @@ struct QMPLineDecoder: ByteToMessageDecoder {
         return .continue
     }
 
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         while try decode(context: context, buffer: &buffer) == .continue {}
         if buffer.readableBytes > 0 {
-            // The peer closed in the middle of a message: the tail is not a message, so drop it;
-            // whatever waited for it learns of the disconnect from channelInactive.
-            buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+            if deliversUnterminatedLine, let line = buffer.readSlice(length: buffer.readableBytes) {
+                context.fireChannelRead(wrapInboundOut(line))
+            } else {
+                // The peer closed in the middle of a message: the tail is not a message, so drop
+                // it; whatever waited for it learns of the disconnect from channelInactive.
+                buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+            }
         }
         return .needMoreData
     }

@@ -1,4 +1,4 @@
-import Launch
+import SEVKit
 
 /// Everything sevhostd is told at start-up (see sevhostd(8)).
 public struct DaemonConfiguration: Sendable {

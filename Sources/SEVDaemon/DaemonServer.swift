@@ -3,7 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOPosix
-import SEVHostKit
+import Orchestration
 
 /// sevhostd: opens the store, finds the VMs a previous run left, and serves the API on its
 /// Unix socket until SIGTERM or SIGINT. Stopping the daemon never stops a guest: QEMU runs in

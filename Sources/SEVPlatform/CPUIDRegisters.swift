@@ -1,4 +1,4 @@
-import CSEVPlatform
+import CHostProbe
 
 /// The four registers one CPUID leaf/subleaf returns.
 public struct CPUIDRegisters: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import SEVKit
 
 /// The JSON files of a captured host (DESIGN.md, "Captured hosts").
 ///
@@ -64,34 +65,6 @@ public struct CapturedTools: Codable, Sendable, Equatable {
         public var error: String?
     }
     public var qemu: QEMU
-}
-
-/// A number written in JSON as a hex string (`"0x1f"`) or a plain integer.
-public struct HexNumber<Value: FixedWidthInteger & UnsignedInteger & Sendable & Codable>: Codable, Sendable, Equatable {
-    public var value: Value
-    public init(_ value: Value) { self.value = value }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if let text = try? container.decode(String.self) {
-            let digits = text.hasPrefix("0x") || text.hasPrefix("0X") ? String(text.dropFirst(2)) : ""
-            guard !digits.isEmpty, let parsed = Value(digits, radix: 16) else {
-                throw DecodingError.dataCorruptedError(
-                    in: container, debugDescription: "expected a hex number like \"0x1f\", found \"\(text)\"")
-            }
-            value = parsed
-        } else if let number = try? container.decode(Value.self) {
-            value = number
-        } else {
-            throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "expected a hex string like \"0x1f\" or an unsigned integer")
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode("0x" + String(value, radix: 16))
-    }
 }
 
 extension HostRoot {

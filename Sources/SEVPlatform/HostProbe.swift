@@ -1,4 +1,4 @@
-import CSEVPlatform
+import CHostProbe
 import Foundation
 import SEVKit
 

@@ -108,9 +108,7 @@ struct QEMUCommandLine: Sendable {
     /// The guest policy from `policy=` (QEMU's default is 0x1).
     func policy() throws(SimulatorArgumentError) -> UInt32 {
         guard let text = sevGuest["policy"] else { return 0x1 }
-        let lower = text.lowercased()
-        let value = lower.hasPrefix("0x") ? UInt32(lower.dropFirst(2), radix: 16) : UInt32(lower)
-        guard let value else { throw SimulatorArgumentError("-object sev-guest,policy=\(text): expected a 32-bit integer") }
+        guard let value = try? IntegerText.parse(text, as: UInt32.self) else { throw SimulatorArgumentError("-object sev-guest,policy=\(text): expected a 32-bit integer") }
         return value
     }
 

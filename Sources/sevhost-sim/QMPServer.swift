@@ -3,38 +3,6 @@ import NIOCore
 import NIOPosix
 import QMP
 
-/// Splits the byte stream into newline-terminated JSON messages, refusing a line longer than
-/// `maximumLength` (a client cannot grow the buffer without end).
-struct QMPServerLineDecoder: ByteToMessageDecoder {
-    typealias InboundOut = ByteBuffer
-    let maximumLength: Int
-
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        if let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
-            let length = newline - buffer.readerIndex
-            let line = buffer.readSlice(length: length)!
-            buffer.moveReaderIndex(forwardBy: 1)
-            context.fireChannelRead(Self.wrapInboundOut(line))
-            return .continue
-        }
-        if buffer.readableBytes > maximumLength { throw QMPServerError.lineTooLong }
-        return .needMoreData
-    }
-
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        // A last line without its newline is still a message (as QEMU's parser sees it).
-        if try decode(context: context, buffer: &buffer) == .continue { return .continue }
-        if buffer.readableBytes > 0, let line = buffer.readSlice(length: buffer.readableBytes) {
-            context.fireChannelRead(Self.wrapInboundOut(line))
-        }
-        return .needMoreData
-    }
-}
-
-enum QMPServerError: Error {
-    case lineTooLong
-}
-
 /// One QMP connection: the greeting, capability negotiation, then commands answered by the
 /// machine, with `id` echoed and events written before the reply that caused them.
 final class QMPServerHandler: ChannelInboundHandler, @unchecked Sendable {
@@ -151,7 +119,7 @@ enum QMPServer {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(QMPServerLineDecoder(maximumLength: 16 << 20)))
+                        ByteToMessageHandler(QMPLineDecoder(maximumLength: 16 << 20, deliversUnterminatedLine: true)))
                     try channel.pipeline.syncOperations.addHandler(QMPServerHandler(machine: machine, connections: connections) {
                         unlink(socketPath)
                         // QEMU exits once it has answered `quit`; give the reply a moment to leave.

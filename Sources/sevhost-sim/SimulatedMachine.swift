@@ -1,7 +1,8 @@
+import AtomicFiles
 import Foundation
 import QMP
 import SEVKit
-import SEVSimulator
+import SEVLaunchSimulator
 
 /// The QEMU half of the simulator: the run state, the SEV guest behind it, and the QMP
 /// commands, answered the way QEMU answers them (reply shapes, error classes, events).
@@ -147,7 +148,8 @@ final class SimulatedMachine: @unchecked Sendable {
             address = gpa
         } else if let area = firmware.sevSecretLocation {
             guard secret.count <= Int(area.size) else {
-                return failure(command, "SEV: failed to inject secret: fw_error=4 INVALID_LENGTH: \(secret.count) bytes do not fit the \(area.size)-byte secret area")
+                let refusal = SEVFirmwareStatus.invalidLength("\(secret.count) bytes do not fit the \(area.size)-byte secret area")
+                return failure(command, "SEV: failed to inject secret: fw_error=\(refusal.code) \(refusal.name): \(refusal.detail)")
             }
             address = UInt64(area.gpa)
         } else {
@@ -162,7 +164,7 @@ final class SimulatedMachine: @unchecked Sendable {
         }
         if let secretOut {
             do {
-                try SimulatorFiles.writeAtomically(plaintext, to: secretOut, mode: 0o600)
+                try SimulatorError.writing { () throws(AtomicFileError) in try AtomicFile.write(plaintext, to: secretOut, mode: AtomicFile.secretMode) }
             } catch {
                 return failure(command, "sevhost-sim: \(error)")
             }

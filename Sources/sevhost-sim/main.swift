@@ -1,10 +1,11 @@
+import AtomicFiles
 import Foundation
 import SEVKit
-import SEVSimulator
+import SEVLaunchSimulator
 
 /// sevhost-sim: plays `qemu-system-x86_64` for an SEV or SEV-ES guest. It takes QEMU's
 /// command line, runs the launch on a software SEV firmware with real cryptography (see
-/// SEVSimulator), and serves QMP on the `-qmp` socket so that sevhost drives it exactly as it
+/// SEVLaunchSimulator), and serves QMP on the `-qmp` socket so that sevhost drives it exactly as it
 /// drives QEMU. Options of its own:
 ///   --sim-state DIR     the platform's persistent keys (default $SEVHOST_SIM_STATE, else
 ///                       $XDG_STATE_HOME/sevhost-sim or ~/.local/state/sevhost-sim)
@@ -71,7 +72,7 @@ if let index = arguments.firstIndex(where: { $0 == "--print-pdh" || $0 == "--pri
         let bytes = arguments[index] == "--print-pdh"
             ? platform.chain.pdh.encoded
             : platform.chain.encoded + platform.ca.encoded
-        try SimulatorFiles.writeAtomically(bytes, to: arguments[index + 1], mode: 0o644)
+        try SimulatorError.writing { () throws(AtomicFileError) in try AtomicFile.write(bytes, to: arguments[index + 1]) }
     } catch {
         fail(error.description)
     }
@@ -171,7 +172,7 @@ let machine = SimulatedMachine(
     secretOut: secretOut, replayedMeasurement: replayed, log: log)
 if let pidFile = commandLine.pidFile {
     do {
-        try SimulatorFiles.writeAtomically(Array("\(getpid())\n".utf8), to: pidFile, mode: 0o644)
+        try SimulatorError.writing { () throws(AtomicFileError) in try AtomicFile.write(Array("\(getpid())\n".utf8), to: pidFile) }
     } catch {
         fail("-pidfile \(pidFile): \(error)")
     }

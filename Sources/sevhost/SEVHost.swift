@@ -33,4 +33,24 @@ struct SEVHost: AsyncParsableCommand {
             VMCommand.self,
         ]
     )
+
+    /// The start of every failure line, whoever reports it: ArgumentParser (usage errors, and
+    /// errors a command throws from below) or `CommandFailure`.
+    static var _errorPrefix: String { CommandFailure.prefix }
+
+    /// ArgumentParser's own entry, but every failure is reported by `CommandFailure.exit`: one
+    /// format for a usage error and a refused check alike, and exit status 2 where a refusal
+    /// calls for it.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            CommandFailure.exit(error)
+        }
+    }
 }

@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
-import Launch
 import Logging
+import Orchestration
 import SEVDaemon
-import SEVPlatform
+import SEVKit
 
 /// sevhostd: keeps the confidential VMs of a host (see sevhostd(8)).
 @main
@@ -98,13 +98,12 @@ struct SEVHostDaemon: AsyncParsableCommand {
     /// Flags first, then the (captured or live) host's CPUID; a host without SEV is not fatal
     /// here, every SEV launch then says why it cannot start.
     private func hostParameters(logger: Logger) -> HostSEVParameters? {
-        if let cbitPosition, let reducedPhysBits {
-            return HostSEVParameters(cbitPosition: cbitPosition, reducedPhysBits: reducedPhysBits)
-        }
         do {
-            let root = try hostRoot.map { path throws(HostProbeError) in try HostRoot(captured: path) } ?? .live
-            let info = try MemoryEncryptionInfo(probe: try HostProbe(root: root))
-            return HostSEVParameters(cbitPosition: info.cbitPosition, reducedPhysBits: info.reducedPhysBits)
+            let facts = try HostFacts.probe(cbitPosition: cbitPosition, reducedPhysBits: reducedPhysBits, hostRoot: hostRoot)
+            if facts.sev == nil {
+                logger.warning("C-bit position unknown; SEV launches will be refused", metadata: ["probe": "\(facts.unknownHint ?? "")"])
+            }
+            return facts.sev
         } catch {
             logger.warning("C-bit position unknown; SEV launches will be refused", metadata: ["probe": "\(error)"])
             return nil

@@ -1,4 +1,5 @@
 import Launch
+import SEVKit
 import XCTest
 
 /// Exact argument vectors for the sample specs in `templates/`.

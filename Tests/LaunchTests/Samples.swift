@@ -1,5 +1,6 @@
 import Foundation
 import Launch
+import SEVKit
 import SEVTestSupport
 import XCTest
 

@@ -1,5 +1,5 @@
 import Foundation
-import SEVHostKit
+import Orchestration
 import SEVTestSupport
 import XCTest
 

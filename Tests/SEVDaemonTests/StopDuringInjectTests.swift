@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import SEVHostKit
+import Orchestration
 import XCTest
 
 @testable import SEVDaemon
@@ -8,7 +8,7 @@ import XCTest
 extension VMSupervisor {
     /// Puts `name` where `inject` holds it while it talks to QEMU: a live process, and busy.
     fileprivate func holdAsInjecting(_ name: String, pid: Int32) {
-        live[name] = LiveVM(pid: pid, isChild: true, client: nil)
+        live[name] = LiveVM(pid: pid, isChild: true, channel: nil)
         busy.insert(name)
     }
 }

@@ -1,4 +1,5 @@
 import CSEVFirmware
+import SEVKit
 import XCTest
 
 /// Every structure the /dev/sev commands pass, as the C compiler lays it out from the

@@ -1,3 +1,4 @@
+import SEVKit
 import SEVPlatform
 import XCTest
 

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import SEVFirmwareSimulator
+import SEVPlatformSimulator
 import SEVKit
 import SEVPlatform
 import XCTest

@@ -68,9 +68,9 @@ final class ProbeDecodingTests: XCTestCase {
         XCTAssertEqual(OVMFCatalog.generations(of: Array([UInt8](twoMiB).suffix(OVMFCatalog.tailSize))), [.sev, .es, .snp])
     }
 
-    func testMemoryEncryptionInfoFromACapture() throws {
+    func testHostSEVParametersFromACapture() throws {
         let probe = try HostProbe(root: HostRoot(captured: PackageRoot.url.appendingPathComponent("Tests/Fixtures/hosts/rome-sev-es").path))
-        XCTAssertEqual(try MemoryEncryptionInfo(probe: probe), MemoryEncryptionInfo(cbitPosition: 47, reducedPhysBits: 5))
+        XCTAssertEqual(try HostSEVParameters(probe: probe), HostSEVParameters(cbitPosition: 47, reducedPhysBits: 5))
         XCTAssertEqual(probe.product, .rome)
         XCTAssertEqual(CheckRunner.defaultGeneration(for: probe), .es)
         XCTAssertEqual(probe.brand, "AMD EPYC 7742 64-Core Processor")

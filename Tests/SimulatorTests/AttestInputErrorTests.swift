@@ -20,7 +20,7 @@ final class AttestInputErrorTests: XCTestCase {
         let key = try keyFile
         let result = try run(["--qmp", "/nonexistent.sock", "--tek", key, "--tik", key, "--expect", String(repeating: "ab", count: 32), "--secret", "luks-key:\(key)"])
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.stderr, "Error: --expect \(String(repeating: "ab", count: 32)): with a launch digest, --policy is needed (or pass the VM spec file)\n")
+        XCTAssertEqual(result.stderr, "sevhost: --expect \(String(repeating: "ab", count: 32)): with a launch digest, --policy is needed (or pass the VM spec file)\n")
     }
 
     func testExpectNeitherSpecNorDigest() throws {
@@ -34,7 +34,7 @@ final class AttestInputErrorTests: XCTestCase {
         let key = try keyFile
         let result = try run(["--qmp", "/nonexistent.sock", "--tek", key, "--tik", "AAAA", "--expect", "x", "--secret", "luks-key:\(key)"])
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.stderr, "Error: --tik: expected 16 bytes, the base64 text decodes to 3\n")
+        XCTAssertEqual(result.stderr, "sevhost: --tik: expected 16 bytes, the base64 text decodes to 3\n")
     }
 
     func testUnreachableSocket() throws {

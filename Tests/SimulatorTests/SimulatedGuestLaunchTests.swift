@@ -1,7 +1,7 @@
 import Foundation
 import QMP
 import SEVKit
-import SEVSimulator
+import SEVLaunchSimulator
 import SEVTestSupport
 import XCTest
 

@@ -2,7 +2,7 @@ import Crypto
 import _CryptoExtras
 import Foundation
 import SEVKit
-import SEVSimulator
+import SEVLaunchSimulator
 import SEVTestSupport
 import XCTest
 
@@ -146,7 +146,7 @@ final class SimulatedSNPTests: XCTestCase {
         try guest.launchUpdate(type: .zero, gpa: 0x800000)
         let before = guest.measurement
         XCTAssertEqual(status { try guest.launchUpdate(type: .secrets, gpa: 0x800000) }?.name, "INVALID_PAGE_STATE")
-        XCTAssertEqual(status { try guest.launchUpdate(type: .normal, gpa: 0x801000, contents: [1, 2]) }?.name, "INVALID_LENGTH")
+        XCTAssertEqual(status { try guest.launchUpdate(type: .normal, gpa: 0x801000, contents: [1, 2]) }?.name, "INVALID_LEN")
         XCTAssertEqual(status { try guest.launchUpdate(type: .zero, gpa: 0x801001) }?.name, "INVALID_ADDRESS")
         XCTAssertEqual(guest.measurement, before)
     }
@@ -276,7 +276,7 @@ final class SimulatedSNPTests: XCTestCase {
         var guest = SimulatedSNPGuest()
         XCTAssertEqual(status { _ = try guest.report(reportData: Array(repeating: 0, count: 64), platform: platform) }?.name, "INVALID_GUEST_STATE")
         guest = try SimulatedSNPLaunch.run(try configuration(try firmware()), platform: platform)
-        XCTAssertEqual(status { _ = try guest.report(reportData: [1], platform: platform) }?.name, "INVALID_LENGTH")
+        XCTAssertEqual(status { _ = try guest.report(reportData: [1], platform: platform) }?.name, "INVALID_LEN")
         XCTAssertEqual(status { _ = try guest.report(reportData: Array(repeating: 0, count: 64), vmpl: 4, platform: platform) }?.name, "INVALID_PARAM")
         let vlek = try SimulatedSNPLaunch.run(try configuration(try firmware(), finish: .init(vcekDisabled: true)), platform: platform)
         XCTAssertEqual(status { _ = try vlek.report(reportData: Array(repeating: 0, count: 64), platform: platform) }?.detail,

@@ -1,5 +1,5 @@
 import Foundation
-import Launch
+import Orchestration
 import QMP
 import SEVKit
 import SEVTestSupport
@@ -73,12 +73,10 @@ final class SimulatorHarness: @unchecked Sendable {
         return specPath
     }
 
-    /// The QEMU argv for `spec`, built by the Launch library exactly as `sevhost launch --print qemu`.
+    /// The QEMU argv for `spec`, built by the launch resolver exactly as `sevhost launch --print qemu`.
     static func qemuArguments(spec: String) throws -> [String] {
-        let vmSpec = try SpecLoader.load(path: spec)
-        let facts = try FirmwareFacts(firmwareAt: vmSpec.firmware.path)
-        let plan = try LaunchPlan.resolve(vmSpec, host: HostSEVParameters(cbitPosition: 51, reducedPhysBits: 1), firmware: facts)
-        return try QEMUCommandBuilder().arguments(for: plan)
+        let resolver = LaunchResolver(host: HostFacts(sev: HostSEVParameters(cbitPosition: 51, reducedPhysBits: 1)))
+        return try resolver.resolve(SpecDocument.load(path: spec)).qemuArguments()
     }
 
     /// Starts sevhost-sim with the spec's QEMU argv and waits for its QMP socket.

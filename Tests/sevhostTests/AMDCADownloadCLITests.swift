@@ -91,7 +91,7 @@ final class AMDCADownloadCLITests: XCTestCase {
         XCTAssertEqual(wrong.status, 1)
         XCTAssertEqual(wrong.stdout, "")
         XCTAssertEqual(wrong.stderr, """
-            Error: \(base)/ask_ark_milan.cert: AMD's Milan ASK does not sign the CEK: the CEK carries no ASK signature (RSA-SHA384); \
+            sevhost: \(base)/ask_ark_milan.cert: AMD's Milan ASK does not sign the CEK: the CEK carries no ASK signature (RSA-SHA384); \
             pass AMD's CA chain (ASK then ARK) with --ca
 
             """)
@@ -131,7 +131,7 @@ final class AMDCADownloadCLITests: XCTestCase {
         let naples = try Subprocess.sevhost(["verify", "--sev", try platformChain("naples"), "--ca-url", base, "--cache-dir", cacheDir, "-q"])
         XCTAssertEqual(naples.status, 1)
         XCTAssertEqual(naples.stderr, """
-            Error: no AMD CA chain signs the CEK (\(base)/ask_ark_naples.cert: holds AMD's Milan ARK, not the Naples one; \
+            sevhost: no AMD CA chain signs the CEK (\(base)/ask_ark_naples.cert: holds AMD's Milan ARK, not the Naples one; \
             \(base)/ask_ark_rome.cert: AMD's Rome ASK does not sign the CEK: the CEK carries no ASK signature (RSA-SHA384); \
             \(base)/ask_ark_milan.cert: HTTP 404; \(base)/ask_ark_genoa.cert: HTTP 404); pass AMD's CA chain (ASK then ARK) with --ca
 
@@ -157,13 +157,13 @@ final class AMDCADownloadCLITests: XCTestCase {
         let verify = try Subprocess.sevhost(["verify", "--sev", chain, "--ca-url", base, "--cache-dir", cacheDir, "--quiet"])
         XCTAssertEqual(verify.status, 1)
         XCTAssertEqual(verify.stdout, "")
-        XCTAssertEqual(verify.stderr, "Error: \(refusal)\n")
+        XCTAssertEqual(verify.stderr, "sevhost: \(refusal)\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: cacheDir), "nothing refused is cached")
 
         let full = temp.appendingPathComponent("full.cert").path
         let exportFull = try Subprocess.sevhost(["export", "--full", full, "--firmware", "sim:" + simDir, "--ca-url", base, "--no-cache"])
         XCTAssertEqual(exportFull.status, 1)
-        XCTAssertTrue(exportFull.stderr.hasSuffix("Error: \(refusal)\n"), exportFull.stderr)
+        XCTAssertTrue(exportFull.stderr.hasSuffix("sevhost: \(refusal)\n"), exportFull.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: full))
     }
 
@@ -172,7 +172,7 @@ final class AMDCADownloadCLITests: XCTestCase {
         let chain = try platformChain("rome")
         let missing = try Subprocess.sevhost(["verify", "--sev", chain, "--product", "rome", "--ca-url", base, "--no-cache", "-q"])
         XCTAssertEqual(missing.status, 1)
-        XCTAssertEqual(missing.stderr, "Error: \(base)/ask_ark_rome.cert: HTTP 404; pass AMD's CA chain (ASK then ARK) with --ca\n")
+        XCTAssertEqual(missing.stderr, "sevhost: \(base)/ask_ark_rome.cert: HTTP 404; pass AMD's CA chain (ASK then ARK) with --ca\n")
 
         let port = try XCTUnwrap(server).port
         server?.stop()
@@ -180,7 +180,7 @@ final class AMDCADownloadCLITests: XCTestCase {
         XCTAssertEqual(down.status, 1)
         XCTAssertEqual(down.stdout, "")
         XCTAssertEqual(Self.untimed(down.stderr), """
-            Error: \(base)/ask_ark_naples.cert: unreachable (Failed to connect to 127.0.0.1 port \(port) after N ms: Couldn't connect to server); \
+            sevhost: \(base)/ask_ark_naples.cert: unreachable (Failed to connect to 127.0.0.1 port \(port) after N ms: Couldn't connect to server); \
             pass AMD's CA chain (ASK then ARK) with --ca, or point --ca-url or SEVHOST_AMD_CA_URL at a mirror
 
             """)
@@ -217,7 +217,7 @@ final class AMDCADownloadCLITests: XCTestCase {
         XCTAssertEqual(lines, [
             "amd-ca: ignoring cache entry \(cached.path): the ARK is not one of AMD's published roots",
             "amd-ca: GET \(base)/ask_ark_rome.cert",
-            "Error: \(base)/ask_ark_rome.cert: unreachable (Failed to connect to 127.0.0.1 port \(try XCTUnwrap(server).port) after N ms: Couldn't connect to server); "
+            "sevhost: \(base)/ask_ark_rome.cert: unreachable (Failed to connect to 127.0.0.1 port \(try XCTUnwrap(server).port) after N ms: Couldn't connect to server); "
                 + "pass AMD's CA chain (ASK then ARK) with --ca, or point --ca-url or SEVHOST_AMD_CA_URL at a mirror",
         ])
     }
@@ -229,21 +229,21 @@ final class AMDCADownloadCLITests: XCTestCase {
         let ca = try write("ask_ark_rome.cert", try Self.caBytes("rome"))
         let withCA = try Subprocess.sevhost(["verify", "--sev", chain, "--ca", ca, "--product", "rome"])
         XCTAssertEqual(withCA.status, 1)
-        XCTAssertEqual(withCA.stderr, "Error: --product and --ca-url are only used when the CA chain is downloaded, not with --ca\n")
+        XCTAssertEqual(withCA.stderr, "sevhost: --product and --ca-url are only used when the CA chain is downloaded, not with --ca\n")
 
         let full = try write("full.chain", [UInt8](try Data(contentsOf: URL(fileURLWithPath: chain))) + (try Self.caBytes("rome")))
         let embedded = try Subprocess.sevhost(["verify", "--sev", full, "--ca-url", "http://127.0.0.1:9/"])
         XCTAssertEqual(embedded.status, 1)
-        XCTAssertEqual(embedded.stderr, "Error: --product and --ca-url are only used when the CA chain is downloaded, and \(full) holds the ASK and ARK\n")
+        XCTAssertEqual(embedded.stderr, "sevhost: --product and --ca-url are only used when the CA chain is downloaded, and \(full) holds the ASK and ARK\n")
 
         let turin = try Subprocess.sevhost(["verify", "--sev", chain, "--product", "turin"])
         XCTAssertEqual(turin.status, 64)
         XCTAssertTrue(turin.stderr.hasPrefix(
-            "Error: The value 'turin' is invalid for '--product <PRODUCT>': 'turin': expected naples, rome, milan or genoa (AMD publishes legacy CA chains for those)\n"),
+            "sevhost: The value 'turin' is invalid for '--product <PRODUCT>': 'turin': expected naples, rome, milan or genoa (AMD publishes legacy CA chains for those)\n"),
             turin.stderr)
 
         let export = try Subprocess.sevhost(["export", "--product", "rome", temp.appendingPathComponent("x.cert").path, "--firmware", "sim:" + temp.path + "/fw"])
         XCTAssertEqual(export.status, 1)
-        XCTAssertEqual(export.stderr, "Error: --product and --ca-url are only used with --full\n")
+        XCTAssertEqual(export.stderr, "sevhost: --product and --ca-url are only used with --full\n")
     }
 }

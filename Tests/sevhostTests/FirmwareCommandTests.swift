@@ -54,7 +54,7 @@ final class FirmwareCommandTests: XCTestCase {
             XCTAssertEqual(result.status, 1, arguments.joined(separator: " "))
             XCTAssertEqual(result.stdout, "", arguments.joined(separator: " "))
             XCTAssertEqual(
-                result.stderr, "Error: unable to open /dev/sev: No such file or directory (os error 2)\n",
+                result.stderr, "sevhost: unable to open /dev/sev: No such file or directory (os error 2)\n",
                 arguments.joined(separator: " "))
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("chain.cert")))
@@ -70,7 +70,7 @@ final class FirmwareCommandTests: XCTestCase {
             let result = try Subprocess.sevhost(arguments + ["--firmware", sim])
             XCTAssertEqual(result.status, 1)
             XCTAssertEqual(
-                result.stderr, "Error: refusing to \(action) without --yes: standard input is not a terminal to confirm on\n")
+                result.stderr, "sevhost: refusing to \(action) without --yes: standard input is not a terminal to confirm on\n")
         }
     }
 
@@ -89,7 +89,7 @@ final class FirmwareCommandTests: XCTestCase {
         XCTAssertEqual(no.status, 1)
         // The pty echoes the answer wherever it arrives, so the two parts are checked apart.
         XCTAssertTrue(no.stdout.contains(question), no.stdout)
-        XCTAssertTrue(no.stdout.contains("Error: not confirmed: nothing was changed\r\n"), no.stdout)
+        XCTAssertTrue(no.stdout.contains("sevhost: not confirmed: nothing was changed\r\n"), no.stdout)
         try run(["export", path("after-no.cert"), "--firmware", sim])
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("after-no.cert"))), try Data(contentsOf: URL(fileURLWithPath: path("before.cert"))))
 
@@ -111,12 +111,12 @@ final class FirmwareCommandTests: XCTestCase {
         XCTAssertEqual(full.status, 1)
         let base = mirror.baseURL
         XCTAssertTrue(full.stderr.hasSuffix("""
-            Error: no AMD CA chain signs the CEK (\(base)/ask_ark_naples.cert: HTTP 404; \(base)/ask_ark_rome.cert: HTTP 404; \
+            sevhost: no AMD CA chain signs the CEK (\(base)/ask_ark_naples.cert: HTTP 404; \(base)/ask_ark_rome.cert: HTTP 404; \
             \(base)/ask_ark_milan.cert: HTTP 404; \(base)/ask_ark_genoa.cert: HTTP 404); pass AMD's CA chain (ASK then ARK) with --ca
 
             """), full.stderr)
         let ca = try Subprocess.sevhost(["export", "--ca", path("x"), path("chain.cert"), "--firmware", sim])
-        XCTAssertEqual(ca.stderr, "Error: --ca is only used with --full\n")
+        XCTAssertEqual(ca.stderr, "sevhost: --ca is only used with --full\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("full.cert")))
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("chain.cert")))
     }
@@ -186,7 +186,7 @@ final class FirmwareCommandTests: XCTestCase {
             XCTAssertEqual(verify.status, 1)
             XCTAssertEqual(
                 verify.stderr,
-                "Error: SEV/CA certificate verification failed: the ARK is not a known AMD root key (SHA-256 of its encoding matches no published ARK)\n")
+                "sevhost: SEV/CA certificate verification failed: the ARK is not a known AMD root key (SHA-256 of its encoding matches no published ARK)\n")
         }
 
         // A second owner is refused by the firmware, with the status named.
@@ -194,7 +194,7 @@ final class FirmwareCommandTests: XCTestCase {
         XCTAssertEqual(again.status, 1)
         XCTAssertEqual(
             again.stderr,
-            "Error: PEK_CERT_IMPORT failed: firmware status 0x0005 ALREADY_OWNED: the platform is already owned by an external OCA; reset it first\n")
+            "sevhost: PEK_CERT_IMPORT failed: firmware status 0x0005 ALREADY_OWNED: the platform is already owned by an external OCA; reset it first\n")
 
         try run(["reset", "--firmware", sim, "--yes"])
         XCTAssertEqual(try run(["show", "flags", "--firmware", sim]).stdout, "owner: self\nsev-es: initialized\n")
@@ -209,7 +209,7 @@ final class FirmwareCommandTests: XCTestCase {
         try run(["generate", path("b.cert"), path("b.key")])
         let result = try Subprocess.sevhost(["provision", path("a.cert"), path("b.key"), "--firmware", sim, "--yes"])
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.stderr, "Error: \(path("b.key")): the private key does not belong to the OCA in \(path("a.cert"))\n")
+        XCTAssertEqual(result.stderr, "sevhost: \(path("b.key")): the private key does not belong to the OCA in \(path("a.cert"))\n")
     }
 
     func testRotateChangesThePDHOnly() throws {
@@ -234,9 +234,9 @@ final class FirmwareCommandTests: XCTestCase {
 
         let over = try Subprocess.sevhost(["snp", "config", "set", "3", "0", "23", "213", "--firmware", sim])
         XCTAssertEqual(over.status, 1)
-        XCTAssertEqual(over.stderr, "Error: SNP_SET_CONFIG failed: firmware status 0x0016 INVALID_PARAM: a parameter of the command is invalid\n")
+        XCTAssertEqual(over.stderr, "sevhost: SNP_SET_CONFIG failed: firmware status 0x0016 INVALID_PARAM: a parameter of the command is invalid\n")
         let fmc = try Subprocess.sevhost(["snp", "config", "set", "3", "0", "14", "209", "--fmc", "1", "--firmware", sim])
-        XCTAssertEqual(fmc.stderr, "Error: --fmc: this platform's TCB (Milan/Genoa layout) has no FMC level\n")
+        XCTAssertEqual(fmc.stderr, "sevhost: --fmc: this platform's TCB (Milan/Genoa layout) has no FMC level\n")
 
         try run(["snp", "config", "reset", "--firmware", sim])
         XCTAssertEqual(try tcb(), platform + "Reported TCB: bootloader 3, tee 0, snp 14, microcode 209 (0xd10e000000000003)\n")
@@ -309,6 +309,6 @@ final class FirmwareCommandTests: XCTestCase {
         XCTAssertEqual(String(decoding: try Data(contentsOf: URL(fileURLWithPath: path("pem/vcek.pem"))), as: UTF8.self), pem)
 
         let empty = try Subprocess.sevhost(["snp", "certs", "import", path("nothing"), "--firmware", sim])
-        XCTAssertEqual(empty.stderr, "Error: \(path("nothing")): holds none of ark, ask, vcek, vlek (.der, .pem, .crt or .cer)\n")
+        XCTAssertEqual(empty.stderr, "sevhost: \(path("nothing")): holds none of ark, ask, vcek, vlek (.der, .pem, .crt or .cer)\n")
     }
 }

@@ -91,7 +91,7 @@ final class LegacySEVCLITests: XCTestCase {
             ["verify", "--sev", chain, "--product", "rome", "--no-cache", "-q"], environment: ["SEVHOST_AMD_CA_URL": mirror.baseURL])
         XCTAssertEqual(missing.status, 1)
         XCTAssertEqual(missing.stdout, "")
-        XCTAssertEqual(missing.stderr, "Error: \(mirror.baseURL)/ask_ark_rome.cert: HTTP 404; pass AMD's CA chain (ASK then ARK) with --ca\n")
+        XCTAssertEqual(missing.stderr, "sevhost: \(mirror.baseURL)/ask_ark_rome.cert: HTTP 404; pass AMD's CA chain (ASK then ARK) with --ca\n")
     }
 
     func testVerifyFailsOnABadLink() throws {
@@ -102,7 +102,7 @@ final class LegacySEVCLITests: XCTestCase {
         XCTAssertEqual(result.status, 1)
         XCTAssertEqual(result.stdout, Self.expectedTree(certs, ok: [true, true, true, false, false, true, true], naples: true))
         // Qx changed: the CEK key is no longer a point on P-384, which is what the error says.
-        XCTAssertEqual(result.stderr, "Error: SEV/CA certificate verification failed: PEK signed by CEK: invalid: CEK certificate: invalid public key: the point is not on P-384\n")
+        XCTAssertEqual(result.stderr, "sevhost: SEV/CA certificate verification failed: PEK signed by CEK: invalid: CEK certificate: invalid public key: the point is not on P-384\n")
 
         let quiet = try Subprocess.sevhost(["verify", "--sev", path, "--quiet"])
         XCTAssertEqual(quiet.status, 1)
@@ -115,7 +115,7 @@ final class LegacySEVCLITests: XCTestCase {
         let ca = try write("milan.ca", try Self.ca("milan").flatMap { $0 })
         let result = try Subprocess.sevhost(["verify", "--sev", chain, "--ca", ca])
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.stderr, "Error: SEV/CA certificate verification failed: CEK signed by ASK: invalid: the ASK signature on the CEK does not verify\n")
+        XCTAssertEqual(result.stderr, "sevhost: SEV/CA certificate verification failed: CEK signed by ASK: invalid: the ASK signature on the CEK does not verify\n")
     }
 
     func testVerifyTruncatedChainNamesTheOffset() throws {
@@ -123,7 +123,7 @@ final class LegacySEVCLITests: XCTestCase {
         let path = try write("short.chain", Array(bytes.prefix(3000)))
         let result = try Subprocess.sevhost(["verify", "--sev", path])
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.stderr, "Error: \(path), offset 2100 (0x834): public key: expected 1028 bytes, only 900 left\n")
+        XCTAssertEqual(result.stderr, "sevhost: \(path), offset 2100 (0x834): public key: expected 1028 bytes, only 900 left\n")
     }
 
     // MARK: - session
@@ -162,18 +162,18 @@ final class LegacySEVCLITests: XCTestCase {
         XCTAssertEqual(noCA.status, 1)
         XCTAssertEqual(noCA.stderr, """
             amd-ca: GET \(mirror.baseURL)/ask_ark_rome.cert
-            Error: \(mirror.baseURL)/ask_ark_rome.cert: HTTP 404; pass AMD's CA chain (ASK then ARK) with --ca
+            sevhost: \(mirror.baseURL)/ask_ark_rome.cert: HTTP 404; pass AMD's CA chain (ASK then ARK) with --ca
 
             """)
         XCTAssertEqual(try files(), ["rome.chain"])
         let ca = try write("ask_ark_rome.cert", try Self.ca("rome").flatMap { $0 })
         let both = try Subprocess.sevhost(["session", chain, "0", "--ca", ca, "--product", "rome", "--out", directory.path])
         XCTAssertEqual(both.status, 1)
-        XCTAssertEqual(both.stderr, "Error: --product and --ca-url are only used when the CA chain is downloaded, not with --ca\n")
+        XCTAssertEqual(both.stderr, "sevhost: --product and --ca-url are only used when the CA chain is downloaded, not with --ca\n")
         let missingDirectory = directory.appendingPathComponent("missing").path
         let noDirectory = try Subprocess.sevhost(["session", chain, "0", "--ca", ca, "--out", missingDirectory])
         XCTAssertEqual(noDirectory.status, 1)
-        XCTAssertEqual(noDirectory.stderr, "Error: --out \(missingDirectory): not an existing directory\n")
+        XCTAssertEqual(noDirectory.stderr, "sevhost: --out \(missingDirectory): not an existing directory\n")
         XCTAssertEqual(try files(), ["ask_ark_rome.cert", "rome.chain"])
         let ok = try Subprocess.sevhost(["session", chain, "0", "--ca", ca, "--out", directory.path, "--name", "r"])
         XCTAssertEqual(ok.status, 0, ok.stderr)
@@ -198,22 +198,22 @@ final class LegacySEVCLITests: XCTestCase {
         let before = try files()
         let bad = try Subprocess.sevhost(["session", chain, "0", "--out", directory.path])
         XCTAssertEqual(bad.status, 1)
-        XCTAssertEqual(bad.stderr, "Error: certificate chain: PDH signed by PEK: invalid: the PEK signature on the PDH does not verify\n")
+        XCTAssertEqual(bad.stderr, "sevhost: certificate chain: PDH signed by PEK: invalid: the PEK signature on the PDH does not verify\n")
         XCTAssertEqual(try files(), before)
 
         let truncated = try write("short.cert", Array(try TestData.bytes("virtee-sev/tests/rome/pdh.cert").prefix(2000)))
         let short = try Subprocess.sevhost(["session", truncated, "0", "--out", directory.path])
         XCTAssertEqual(short.status, 1)
-        XCTAssertEqual(short.stderr, "Error: \(truncated), offset 1572 (0x624): signature 2: expected 512 bytes, only 428 left\n")
+        XCTAssertEqual(short.stderr, "sevhost: \(truncated), offset 1572 (0x624): signature 2: expected 512 bytes, only 428 left\n")
 
         let pek = try write("pek.cert", try TestData.bytes("virtee-sev/tests/rome/pek.cert"))
         let wrong = try Subprocess.sevhost(["session", pek, "0", "--out", directory.path])
         XCTAssertEqual(wrong.status, 1)
-        XCTAssertEqual(wrong.stderr, "Error: platform Diffie-Hellman certificate: expected the PDH certificate, found key usage PEK\n")
+        XCTAssertEqual(wrong.stderr, "sevhost: platform Diffie-Hellman certificate: expected the PDH certificate, found key usage PEK\n")
 
         let policy = try Subprocess.sevhost(["session", pek, "0xZZ", "--out", directory.path])
         XCTAssertEqual(policy.status, 1)
-        XCTAssertEqual(policy.stderr, "Error: POLICY 0xZZ: expected a 32-bit integer, decimal or 0x-prefixed hex\n")
+        XCTAssertEqual(policy.stderr, "sevhost: POLICY 0xZZ: expected a 32-bit integer, decimal or 0x-prefixed hex\n")
         XCTAssertEqual(try files(), ["bad.chain", "pek.cert", "short.cert"])
     }
 
@@ -254,24 +254,24 @@ final class LegacySEVCLITests: XCTestCase {
 
         let noNonce = try Subprocess.sevhost(["measurement", "build"] + common + ["--launch-digest", "2f6fc6065f4abc131eb4fb2b5090a542636eae84a94c0db0fdd5f405cb372ff5"])
         XCTAssertEqual(noNonce.status, 1)
-        XCTAssertEqual(noNonce.stderr, "Error: one of --nonce or --launch-measure-blob is needed\n")
+        XCTAssertEqual(noNonce.stderr, "sevhost: one of --nonce or --launch-measure-blob is needed\n")
 
         let badDigest = try Subprocess.sevhost(["measurement", "build"] + common + ["--nonce", "wxP6tRHCFrFQWxsuqZA8QA==", "--launch-digest", "2f6f"])
         XCTAssertEqual(badDigest.status, 1)
-        XCTAssertEqual(badDigest.stderr, "Error: --launch-digest: expected 64 hex digits or base64 of 32 bytes\n")
+        XCTAssertEqual(badDigest.stderr, "sevhost: --launch-digest: expected 64 hex digits or base64 of 32 bytes\n")
 
         let mismatch = try Subprocess.sevhost(["measurement", "verify"] + common + [
             "--launch-digest", "2f6fc6065f4abc131eb4fb2b5090a542636eae84a94c0db0fdd5f405cb372ff4",
             "--measurement", "oMDewIouJSpbpNRHj7Mk3p08H2dPZQdsZMU14qIymBnDE/q1EcIWsVBbGy6pkDxA",
         ])
         XCTAssertEqual(mismatch.status, 1)
-        XCTAssertTrue(mismatch.stderr.hasPrefix("Error: measurement mismatch: the firmware reported a0c0dec08a2e252a5ba4d4478fb324de9d3c1f674f65076c64c535e2a2329819, the expected launch gives "), mismatch.stderr)
+        XCTAssertTrue(mismatch.stderr.hasPrefix("sevhost: measurement mismatch: the firmware reported a0c0dec08a2e252a5ba4d4478fb324de9d3c1f674f65076c64c535e2a2329819, the expected launch gives "), mismatch.stderr)
 
         let short = try Subprocess.sevhost(["measurement", "verify"] + common + [
             "--launch-digest", "2f6fc6065f4abc131eb4fb2b5090a542636eae84a94c0db0fdd5f405cb372ff5", "--measurement", "AAAA",
         ])
         XCTAssertEqual(short.status, 1)
-        XCTAssertEqual(short.stderr, "Error: --measurement: expected 48 bytes, the base64 text decodes to 3\n")
+        XCTAssertEqual(short.stderr, "sevhost: --measurement: expected 48 bytes, the base64 text decodes to 3\n")
     }
 
     // MARK: - secret
@@ -333,23 +333,23 @@ final class LegacySEVCLITests: XCTestCase {
 
         let tooLarge = try Subprocess.sevhost(try secretArguments() + ["--secret", "luks-key:\(big)"] + outputs)
         XCTAssertEqual(tooLarge.status, 1)
-        XCTAssertEqual(tooLarge.stderr, "Error: secret table: 16400 bytes (padded) exceeds the maximum of 16384 bytes\n")
+        XCTAssertEqual(tooLarge.stderr, "sevhost: secret table: 16400 bytes (padded) exceeds the maximum of 16384 bytes\n")
 
         let badGUID = try Subprocess.sevhost(try secretArguments() + ["--secret", "736869e5-84f0-4973-92ec:\(secret1)"] + outputs)
         XCTAssertEqual(badGUID.status, 1)
-        XCTAssertEqual(badGUID.stderr, "Error: --secret 736869e5-84f0-4973-92ec: not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx) nor a known alias (luks-key)\n")
+        XCTAssertEqual(badGUID.stderr, "sevhost: --secret 736869e5-84f0-4973-92ec: not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx) nor a known alias (luks-key)\n")
 
         let noFile = try Subprocess.sevhost(try secretArguments() + ["--secret", "luks-key:/nonexistent/secret"] + outputs)
         XCTAssertEqual(noFile.status, 1)
-        XCTAssertEqual(noFile.stderr, "Error: --secret luks-key /nonexistent/secret: file does not exist\n")
+        XCTAssertEqual(noFile.stderr, "sevhost: --secret luks-key /nonexistent/secret: file does not exist\n")
 
         let shortTEK = try Subprocess.sevhost(["secret", "build", "--tek", "AAAA", "--tik", "AAAA", "--measurement", "AAAA", "--secret", "luks-key:\(secret1)"] + outputs)
         XCTAssertEqual(shortTEK.status, 1)
-        XCTAssertEqual(shortTEK.stderr, "Error: --tek: expected 16 bytes, the base64 text decodes to 3\n")
+        XCTAssertEqual(shortTEK.stderr, "sevhost: --tek: expected 16 bytes, the base64 text decodes to 3\n")
 
         let badMeasure = try Subprocess.sevhost(Array(try secretArguments().dropLast(2)) + ["--measurement", "AAAA", "--secret", "luks-key:\(secret1)"] + outputs)
         XCTAssertEqual(badMeasure.status, 1)
-        XCTAssertEqual(badMeasure.stderr, "Error: --measurement: expected the 48-byte LAUNCH_MEASURE blob or its 32-byte measurement, as a file or base64\n")
+        XCTAssertEqual(badMeasure.stderr, "sevhost: --measurement: expected the 48-byte LAUNCH_MEASURE blob or its 32-byte measurement, as a file or base64\n")
 
         XCTAssertEqual(try files(), ["big.bin"])
     }

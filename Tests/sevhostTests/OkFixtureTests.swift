@@ -125,7 +125,7 @@ final class OkFixtureTests: XCTestCase {
     func testExclusiveOutputModes() throws {
         let result = try Subprocess.sevhost(["ok", "--short", "--json", "--host-root", host("milan-snp")])
         XCTAssertNotEqual(result.status, 0)
-        XCTAssertTrue(result.stderr.contains("Error: --short, --verbose and --json are exclusive"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("sevhost: --short, --verbose and --json are exclusive"), result.stderr)
         XCTAssertEqual(result.stdout, "")
     }
 }

@@ -76,7 +76,7 @@ final class OkLiveTests: XCTestCase {
         let before = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
         let again = try Subprocess.sevhost(["capture", directory.path])
         XCTAssertEqual(again.status, 1)
-        XCTAssertEqual(again.stderr, "Error: captured host: \(directory.path): exists and is not empty; capture into a new directory\n")
+        XCTAssertEqual(again.stderr, "sevhost: captured host: \(directory.path): exists and is not empty; capture into a new directory\n")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted(), before)
     }
 }

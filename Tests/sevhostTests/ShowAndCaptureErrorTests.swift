@@ -28,13 +28,13 @@ final class ShowAndCaptureErrorTests: XCTestCase {
         let intel = try show("cbitpos", "intel")
         XCTAssertEqual(intel.status, 1)
         XCTAssertEqual(intel.stdout, "")
-        XCTAssertEqual(intel.stderr, "Error: this CPU does not report SEV (CPUID 0x8000001F EAX bit 1 is clear)\n")
+        XCTAssertEqual(intel.stderr, "sevhost: this CPU does not report SEV (CPUID 0x8000001F EAX bit 1 is clear)\n")
 
         let guest = try show("reduced-phys-bits", "guest-vm")
-        XCTAssertEqual(guest.stderr, "Error: this CPU does not report SEV (CPUID 0x8000001F EAX bit 1 is clear); it is a virtual machine: ask the bare-metal host\n")
+        XCTAssertEqual(guest.stderr, "sevhost: this CPU does not report SEV (CPUID 0x8000001F EAX bit 1 is clear); it is a virtual machine: ask the bare-metal host\n")
 
         let generation = try show("generation", "intel")
-        XCTAssertEqual(generation.stderr, "Error: GenuineIntel family 0x6 model 0x8f is not an SEV-capable EPYC\n")
+        XCTAssertEqual(generation.stderr, "sevhost: GenuineIntel family 0x6 model 0x8f is not an SEV-capable EPYC\n")
     }
 
     /// A copy of the healthy Milan capture with one change made by `damage`.
@@ -52,7 +52,7 @@ final class ShowAndCaptureErrorTests: XCTestCase {
             let result = try Subprocess.sevhost(command + ["--host-root", root.path])
             XCTAssertEqual(result.status, 1, line: line)
             XCTAssertEqual(result.stdout, "", line: line)
-            XCTAssertEqual(result.stderr, "Error: captured host: " + message(root.path) + "\n", line: line)
+            XCTAssertEqual(result.stderr, "sevhost: captured host: " + message(root.path) + "\n", line: line)
         }
     }
 
@@ -100,6 +100,6 @@ final class ShowAndCaptureErrorTests: XCTestCase {
     func testHostRootMustBeADirectory() throws {
         let result = try Subprocess.sevhost(["ok", "--host-root", "/nonexistent/capture"])
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.stderr, "Error: captured host: /nonexistent/capture: is not a directory holding a captured host\n")
+        XCTAssertEqual(result.stderr, "sevhost: captured host: /nonexistent/capture: is not a directory holding a captured host\n")
     }
 }

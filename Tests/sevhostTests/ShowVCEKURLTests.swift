@@ -18,6 +18,6 @@ final class ShowVCEKURLTests: XCTestCase {
         let result = try Subprocess.sevhost(["show", "vcek-url", "--product", "Milan", "--tcb", "0x0"])
         XCTAssertEqual(result.status, 64, "a usage error")
         XCTAssertEqual(result.stdout, "")
-        XCTAssertTrue(result.stderr.hasPrefix("Error: give --report FILE, or all of --product, --chip-id and --tcb\n"), result.stderr)
+        XCTAssertTrue(result.stderr.hasPrefix("sevhost: give --report FILE, or all of --product, --chip-id and --tcb\n"), result.stderr)
     }
 }

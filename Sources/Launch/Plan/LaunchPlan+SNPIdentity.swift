@@ -2,7 +2,7 @@ import SEVKit
 
 /// The ID block a spec asks sevhost to build and sign (`confidential.id-key` and its fields),
 /// checked when the spec is resolved; the keys are read and the block signed only once the
-/// launch digest is known (`SNPLaunchPreparation` in SEVHostKit).
+/// launch digest is known (`SNPLaunchPreparation` in Orchestration).
 public struct SNPSigningRequest: Equatable, Sendable {
     /// P-384 PEM of the ID key.
     public var idKeyPath: String

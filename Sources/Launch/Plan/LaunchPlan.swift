@@ -18,7 +18,7 @@ public struct LaunchPlan: Equatable, Sendable {
     /// SEV-SNP: an inline `id-block`, decoded.
     public var inlineIDBlock: IDBlock?
     /// SEV-SNP: the expected launch digest, pinned by the spec's `launch-digest` or computed from
-    /// the spec's own inputs (`SNPLaunchPreparation` in SEVHostKit).
+    /// the spec's own inputs (`SNPLaunchPreparation` in Orchestration).
     public var launchDigest: [UInt8]?
     /// SEV-SNP: the ID block and ID auth signed for this launch, which QEMU and libvirt receive
     /// in place of inline ones.
@@ -33,7 +33,7 @@ public struct LaunchPlan: Equatable, Sendable {
 
     public static let readFromDisk: FileReader = { path in try Data(contentsOf: URL(fileURLWithPath: path)) }
 
-    /// Checks `spec` and resolves it.
+    /// Checks `spec` and resolves it: `check`, then the session files are read.
     ///
     /// - Parameters:
     ///   - host: the host's C-bit and reduced-phys-bits, if known.
@@ -42,6 +42,17 @@ public struct LaunchPlan: Equatable, Sendable {
         _ spec: VMSpec, host: HostSEVParameters?, firmware: FirmwareFacts?,
         readFile: FileReader = readFromDisk
     ) throws(LaunchError) -> LaunchPlan {
+        var plan = try check(spec, host: host, firmware: firmware)
+        let confidential = spec.confidential
+        plan.dhCert = try readBase64File(confidential.dhCertFile, field: "confidential.dh-cert-file", readFile: readFile)
+        plan.session = try readBase64File(confidential.sessionFile, field: "confidential.session-file", readFile: readFile)
+        return plan
+    }
+
+    /// Every check that needs no file besides the firmware's facts: the plan of what a guest
+    /// owner predicts a measurement from. The session files are named or not, both or neither,
+    /// but not read (`dhCert` and `session` stay nil): they do not enter the measurement.
+    public static func check(_ spec: VMSpec, host: HostSEVParameters?, firmware: FirmwareFacts?) throws(LaunchError) -> LaunchPlan {
         try checkShape(spec)
         let confidential = spec.confidential
         let type = confidential.type
@@ -81,16 +92,14 @@ public struct LaunchPlan: Equatable, Sendable {
             if let idBlock { try checkIDBlockPolicy(idBlock, launch: policy) }
         }
 
-        let dhCert = try readBase64File(confidential.dhCertFile, field: "confidential.dh-cert-file", readFile: readFile)
-        let session = try readBase64File(confidential.sessionFile, field: "confidential.session-file", readFile: readFile)
-        if (dhCert == nil) != (session == nil) {
+        if (confidential.dhCertFile == nil) != (confidential.sessionFile == nil) {
             throw .invalidField(
-                field: dhCert == nil ? "confidential.dh-cert-file" : "confidential.session-file",
+                field: confidential.dhCertFile == nil ? "confidential.dh-cert-file" : "confidential.session-file",
                 problem: "dh-cert-file and session-file go together (LAUNCH_START takes both)")
         }
 
         return LaunchPlan(
-            spec: spec, policy: policy, firmwareMode: mode, host: host, dhCert: dhCert, session: session,
+            spec: spec, policy: policy, firmwareMode: mode, host: host, dhCert: nil, session: nil,
             signingRequest: snpIdentity.signing, inlineIDBlock: snpIdentity.inlineBlock, launchDigest: snpIdentity.pinnedDigest)
     }
 

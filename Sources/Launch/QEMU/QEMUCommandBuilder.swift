@@ -1,4 +1,5 @@
 import Foundation
+import SEVKit
 
 /// Renders a `LaunchPlan` as the argument vector of `qemu-system-x86_64` (without argv[0]).
 ///

@@ -1,8 +1,7 @@
 import Foundation
-import HTTPTypes
 import Hummingbird
 import Logging
-import SEVHostKit
+import Orchestration
 
 /// The API's routes, registered from `DaemonRoute.allCases`, so the server answers exactly
 /// the table the client and docs/openapi.yaml are checked against.

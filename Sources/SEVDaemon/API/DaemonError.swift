@@ -1,7 +1,6 @@
 import Foundation
-import HTTPTypes
 import Hummingbird
-import SEVHostKit
+import Orchestration
 
 /// Every refusal the API gives, with its HTTP status and its stable code (see
 /// docs/openapi.yaml). Messages are one line for a person and never carry secret bytes.

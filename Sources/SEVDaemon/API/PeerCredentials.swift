@@ -1,4 +1,4 @@
-import CSEVPlatform
+import CProcess
 import NIOCore
 #if canImport(Glibc)
 import Glibc

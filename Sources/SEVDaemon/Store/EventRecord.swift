@@ -1,5 +1,5 @@
 import GRDB
-import SEVHostKit
+import Orchestration
 
 /// A row of the event history; `seq` is SQLite's rowid, so it only grows.
 struct EventRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {

@@ -1,5 +1,5 @@
 import GRDB
-import SEVHostKit
+import Orchestration
 
 /// One VM as the store keeps it: its spec (as the daemon resolved it), where its life is, and
 /// what its current launch left behind. Never a secret: the session files are the guest

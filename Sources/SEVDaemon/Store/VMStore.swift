@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import SEVHostKit
+import Orchestration
 
 /// The daemon's state in one SQLite file: the VMs and their event history. Every state change
 /// and the event that tells of it are written in one transaction, so after a crash the history

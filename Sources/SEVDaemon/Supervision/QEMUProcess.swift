@@ -1,4 +1,4 @@
-import CSEVPlatform
+import CProcess
 import Foundation
 
 /// Starting QEMU so that it outlives the daemon: its own session (a `kill -9` of sevhostd, or

@@ -1,4 +1,4 @@
-import QMP
+import Orchestration
 
 /// QEMU's `SHUTDOWN` event: it is about to exit, and says why.
 ///
@@ -15,9 +15,9 @@ struct QEMUShutdown: Sendable, Equatable {
         self.reason = reason
     }
 
-    init(event: QMPEvent) {
-        guest = event.data["guest"]?.boolValue ?? false
-        reason = event.data["reason"]?.stringValue ?? "unknown"
+    init(event: GuestEvent) {
+        guest = event.flags["guest"] ?? false
+        reason = event.strings["reason"] ?? "unknown"
     }
 
     /// Whether an exit after this event is an orderly one: QEMU exited with status 0 or, for a

@@ -1,6 +1,5 @@
 import Foundation
-import QMP
-import SEVHostKit
+import Orchestration
 import SEVKit
 
 extension VMSupervisor {
@@ -33,14 +32,14 @@ extension VMSupervisor {
                 throw .refused("\(name): the answer was made for another launch (its measurement is not \(name)'s current one); nothing was injected")
             }
         }
-        guard let client = live[name]?.client else { throw .qemu("\(name): no QMP connection to its QEMU") }
+        guard let channel = live[name]?.channel else { throw .qemu("\(name): no QMP connection to its QEMU") }
         guard !busy.contains(name) else { throw .wrongState("\(name): another operation is in progress") }
         busy.insert(name)
         defer { busy.remove(name) }
         let pid = live[name]?.pid
         do {
             try await AttestationAnswer(header: header, payload: payload)
-                .inject(client: client, bundle: bundle, guestPhysicalAddress: request.gpa)
+                .inject(into: channel, bundle: bundle, guestPhysicalAddress: request.gpa)
         } catch {
             try? store.append(vm: name, kind: "action", message: "secret refused: \(error)")
             switch error {

@@ -1,6 +1,5 @@
 import Foundation
-import QMP
-import SEVHostKit
+import Orchestration
 
 extension VMSupervisor {
     /// After a restart (a crash, `kill -9`, an upgrade): every VM the store says has a QEMU
@@ -38,9 +37,9 @@ extension VMSupervisor {
     private func reattach(_ name: String, pid: Int32, state: VMState, measured: Bool, preAttested: Bool) async {
         // A launch that was starting may still be abandoned after the start timeout; a guest
         // at the gate or running is never killed for a slow monitor.
-        guard let client = await connect(name, pid: pid, patient: state != .starting) else { return }
+        guard let channel = await connect(name, pid: pid, patient: state != .starting) else { return }
         if state == .starting || (state == .awaitingSecret && !measured) {
-            await settle(name, pid: pid, client: client, measure: preAttested)
+            await settle(name, pid: pid, channel: channel, measure: preAttested)
         }
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
-import QMP
-import SEVHostKit
+import Orchestration
 
 extension VMSupervisor {
     /// Asks QEMU to quit (QMP `quit`), escalating to SIGTERM and then SIGKILL when it has not
@@ -24,9 +23,9 @@ extension VMSupervisor {
             return updated.info
         }
         let pid = vm.pid
-        let grace = Duration.milliseconds(Int64(configuration.stopTimeout * 1000))
-        if let client = vm.client {
-            Task { try? await client.quit(timeout: .seconds(5)) }
+        let grace = Duration.seconds(configuration.stopTimeout)
+        if let channel = vm.channel {
+            Task { try? await channel.quit(timeout: .seconds(5)) }
         } else {
             kill(pid, SIGTERM)
         }
@@ -112,7 +111,7 @@ extension VMSupervisor {
         // its socket is closed, so the pump ends once it has handed them over.
         if let pump = vm.eventPump { await Self.waitBriefly(for: pump) }
         vm.eventPump?.cancel()
-        if let client = vm.client { await client.close() }
+        if let channel = vm.channel { await channel.close() }
         unlink(configuration.qmpSocket(name))
         let shutdown = shutdowns.removeValue(forKey: name)
         guard let record = try? store.record(name) else { return }

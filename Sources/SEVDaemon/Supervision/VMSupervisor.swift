@@ -1,8 +1,7 @@
+import AtomicFiles
 import Foundation
-import Launch
 import Logging
-import QMP
-import SEVHostKit
+import Orchestration
 import SEVKit
 
 /// Keeps the VMs: turns API requests into QEMU processes and store updates, and QEMU's
@@ -71,32 +70,32 @@ actor VMSupervisor {
 
     func create(_ request: CreateVMRequest) throws(DaemonError) -> VMInfo {
         let file = request.file ?? "<spec>"
-        var spec: VMSpec
+        var document: SpecDocument
         do {
-            spec = try SpecLoader.load(text: request.spec, file: file)
+            document = try SpecDocument.parse(text: request.spec, file: file)
         } catch {
             throw .invalidSpec(error.description)
         }
         // The name becomes a directory and a socket file: '.' and '..' would be the state
         // directory itself or its parent (a destroy would remove them).
-        if spec.name.hasPrefix(".") {
-            throw .invalidSpec("\(file): name: '\(spec.name)' cannot start with '.': it names the VM's directory and QMP socket")
+        if document.name.hasPrefix(".") {
+            throw .invalidSpec("\(file): name: '\(document.name)' cannot start with '.': it names the VM's directory and QMP socket")
         }
-        let socket = configuration.qmpSocket(spec.name)
-        spec.qmp = socket
-        let plan = try resolve(spec, file: file).plan
-        let expected = try expectation(plan, file: file)
+        let socket = configuration.qmpSocket(document.name)
+        document.setQMPSocket(socket)
+        let launch = try resolve(document).launch
+        let expected = try expectation(launch)
         if socket.utf8.count > DaemonConfiguration.maximumSocketPathLength {
-            throw .invalidSpec("\(file): name: '\(spec.name)' is too long: its QMP socket \(socket) exceeds \(DaemonConfiguration.maximumSocketPathLength) bytes")
+            throw .invalidSpec("\(file): name: '\(document.name)' is too long: its QMP socket \(socket) exceeds \(DaemonConfiguration.maximumSocketPathLength) bytes")
         }
         let now = Timestamp.now()
         let record = VMRecord(
-            name: spec.name, spec: Self.json(spec), file: file, type: spec.confidential.type.rawValue,
-            policy: plan.policy.hex, preAttestation: Self.isPreAttested(plan), state: .defined, reason: nil, pid: nil,
-            qmp: socket, binary: nil, bundle: nil, stopRequested: false, dhCert: plan.dhCert, session: plan.session,
+            name: document.name, spec: document.compactJSON, file: file, type: document.typeName,
+            policy: launch.policyHex, preAttestation: launch.waitsForSecret, state: .defined, reason: nil, pid: nil,
+            qmp: socket, binary: nil, bundle: nil, stopRequested: false, dhCert: launch.dhCert, session: launch.session,
             expected: expected, created: now, updated: now)
-        guard try storeCall({ try store.insert(record) }) else { throw .exists("a VM named '\(spec.name)' exists") }
-        logger.info("defined", metadata: ["vm": "\(spec.name)", "type": "\(record.type)", "policy": "\(record.policy)"])
+        guard try storeCall({ try store.insert(record) }) else { throw .exists("a VM named '\(document.name)' exists") }
+        logger.info("defined", metadata: ["vm": "\(document.name)", "type": "\(record.type)", "policy": "\(record.policy)"])
         return record.info
     }
 
@@ -152,34 +151,32 @@ actor VMSupervisor {
     /// the daemon's QMP socket, and `-pidfile` so a restarted daemon can find the process.
     /// For SEV-SNP, the expectation of the launch these arguments sign (`VMExpectation` JSON).
     private func launchArguments(_ record: VMRecord, directory: String) throws(DaemonError) -> (arguments: [String], expected: String?) {
-        var spec: VMSpec
+        var document: SpecDocument
         do {
-            spec = try SpecLoader.load(text: record.spec, file: record.file)
+            document = try SpecDocument.parse(text: record.spec, file: record.file)
         } catch {
             throw .invalidSpec(error.description)
         }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             if let dhCert = record.dhCert, let session = record.session {
-                try AtomicFile.write(Array(dhCert.utf8), to: URL(fileURLWithPath: directory + "/godh.b64"), permissions: 0o600)
-                try AtomicFile.write(Array(session.utf8), to: URL(fileURLWithPath: directory + "/session.b64"), permissions: 0o600)
-                spec.confidential.dhCertFile = directory + "/godh.b64"
-                spec.confidential.sessionFile = directory + "/session.b64"
+                try AtomicFile.write(Array(dhCert.utf8), to: directory + "/godh.b64", mode: AtomicFile.secretMode)
+                try AtomicFile.write(Array(session.utf8), to: directory + "/session.b64", mode: AtomicFile.secretMode)
+                document.setSessionFiles(dhCert: directory + "/godh.b64", session: directory + "/session.b64")
             }
         } catch {
             throw .internalError("\(directory): \(error)")
         }
-        let (plan, arguments) = try resolve(spec, file: record.file)
-        return (arguments + ["-pidfile", directory + "/qemu.pid"], try expectation(plan, file: record.file))
+        let (launch, arguments) = try resolve(document)
+        return (arguments + ["-pidfile", directory + "/qemu.pid"], try expectation(launch))
     }
 
-    /// What an SNP VM's reports must show, for the plan its argv was built from; nil for SEV.
-    private func expectation(_ plan: LaunchPlan, file: String) throws(DaemonError) -> String? {
-        guard plan.type == .sevSNP else { return nil }
+    /// What an SNP VM's reports must show, for the launch its argv was built from; nil for SEV.
+    private func expectation(_ launch: ResolvedLaunch) throws(DaemonError) -> String? {
         do {
-            return VMExpectation(name: plan.spec.name, try SNPSpecExpectation.compute(plan)).jsonText
+            return try launch.snpExpectation().map { VMExpectation(name: launch.document.name, $0).jsonText }
         } catch {
-            throw .invalidSpec("\(file): \(error.description)")
+            throw .invalidSpec(error.description)
         }
     }
 
@@ -196,59 +193,56 @@ actor VMSupervisor {
         }
     }
 
-    /// The launch builder's checks, with the firmware inspected and the host's C-bit values,
-    /// and QEMU's argv: every refusal happens here, not in a QEMU that exits.
-    private func resolve(_ spec: VMSpec, file: String) throws(DaemonError) -> (plan: LaunchPlan, arguments: [String]) {
+    /// The launch resolver's checks, with the firmware inspected and the host's C-bit values:
+    /// every refusal happens here, not in a QEMU that exits. QEMU's argv is built too, so a
+    /// spec that cannot become one is refused at `create`.
+    private func resolve(_ document: SpecDocument) throws(DaemonError) -> (launch: ResolvedLaunch, arguments: [String]) {
         do {
-            let firmware = try FirmwareFacts(firmwareAt: spec.firmware.path)
-            // SEV-SNP: the launch digest of the spec's inputs, the ID block signed for it.
-            let plan = try SNPLaunchPreparation.prepare(LaunchPlan.resolve(spec, host: configuration.host, firmware: firmware))
-            return (plan, try QEMUCommandBuilder().arguments(for: plan))
+            let launch = try resolver.resolve(document)
+            return (launch, try launch.qemuArguments())
         } catch {
-            if error == .hostParametersUnknown {
-                throw .invalidSpec("\(file): \(error.description) (start sevhostd with --cbitpos and --reduced-phys-bits, or on an SEV host)")
-            }
-            throw .invalidSpec("\(file): \(error.description)")
+            throw .invalidSpec(error.description)
         }
     }
 
-    /// SEV and SEV-ES guests with `pre-attestation: true` wait for a secret; an SNP guest is
-    /// attested from inside, so it runs at once.
-    static func isPreAttested(_ plan: LaunchPlan) -> Bool {
-        plan.preAttestation && plan.type != .sevSNP
+    /// How the daemon resolves launches: with the host values it was started with.
+    var resolver: LaunchResolver {
+        LaunchResolver(host: HostFacts(
+            sev: configuration.host,
+            unknownHint: "start sevhostd with --cbitpos and --reduced-phys-bits, or on an SEV host"))
     }
 
     // MARK: - bring-up
 
     /// Connects to the new QEMU's QMP socket and settles the VM: measured and paused, or running.
     func bringUp(_ name: String, pid: Int32, measure: Bool) async {
-        guard let client = await connect(name, pid: pid) else { return }
-        await settle(name, pid: pid, client: client, measure: measure)
+        guard let channel = await connect(name, pid: pid) else { return }
+        await settle(name, pid: pid, channel: channel, measure: measure)
     }
 
     /// Keeps trying the QMP socket until QEMU opens it, exits, or the start timeout passes;
     /// then the launch is abandoned (QEMU killed, the VM failed). With `patient`, for a guest
     /// found again after a restart, it never gives up while the process lives: a monitor that
     /// is slow to answer is no reason to kill a running guest.
-    func connect(_ name: String, pid: Int32, patient: Bool = false) async -> QMPClient? {
+    func connect(_ name: String, pid: Int32, patient: Bool = false) async -> (any GuestChannel)? {
         let socket = configuration.qmpSocket(name)
-        let deadline = ContinuousClock.now + .milliseconds(Int64(configuration.startTimeout * 1000))
+        let deadline = ContinuousClock.now + .seconds(configuration.startTimeout)
         var lastError = "no attempt"
         var reported = false
         while patient || ContinuousClock.now < deadline {
             guard live[name]?.pid == pid else { return nil }
             do {
-                let client = try await QMPClient.connect(path: socket, timeout: .seconds(10))
+                let channel = try await QMPGuestChannel.connect(path: socket, timeout: .seconds(10))
                 guard live[name]?.pid == pid else {
-                    await client.close()
+                    await channel.close()
                     return nil
                 }
-                live[name]?.client = client
+                live[name]?.channel = channel
                 live[name]?.eventPump = Task { [weak self] in
-                    for await event in client.events { await self?.qmpEvent(name, event) }
+                    for await event in channel.events { await self?.qmpEvent(name, event) }
                 }
                 logger.info("QMP connected", metadata: ["vm": "\(name)", "pid": "\(pid)"])
-                return client
+                return channel
             } catch {
                 lastError = error.description
             }
@@ -264,11 +258,11 @@ actor VMSupervisor {
     }
 
     /// Reads the launch measurement and parks the VM at the gate, or lets it run.
-    func settle(_ name: String, pid: Int32, client: QMPClient, measure: Bool) async {
+    func settle(_ name: String, pid: Int32, channel: any GuestChannel, measure: Bool) async {
         if measure {
             let bundle: AttestationBundle
             do {
-                bundle = try await AttestationBundle.collect(client: client)
+                bundle = try await AttestationBundle.collect(from: channel)
             } catch {
                 guard live[name]?.pid == pid else { return }
                 await abandon(name, pid: pid, reason: "pre-attestation: \(error)")
@@ -283,8 +277,7 @@ actor VMSupervisor {
             }
         } else {
             do {
-                let status = try await client.queryStatus()
-                if !status.running { try await client.cont() }
+                if try await !channel.isRunning() { try await channel.resume() }
             } catch {
                 guard live[name]?.pid == pid else { return }
                 await abandon(name, pid: pid, reason: "QMP: \(error)")
@@ -310,10 +303,10 @@ actor VMSupervisor {
 
     // MARK: - QMP events
 
-    func qmpEvent(_ name: String, _ event: QMPEvent) {
+    func qmpEvent(_ name: String, _ event: GuestEvent) {
         metrics.qmpEvents.increment()
         var message = event.name
-        if !event.data.isEmpty { message += " " + QMPValue.object(event.data).jsonText() }
+        if !event.details.isEmpty { message += " " + event.details }
         try? store.append(vm: name, kind: "qmp", message: message)
         if event.name == "SHUTDOWN" { shutdowns[name] = QEMUShutdown(event: event) }
         // Someone continued the guest behind the daemon's back (not the inject in progress):
@@ -371,11 +364,6 @@ actor VMSupervisor {
         return Array(launch.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.suffix(lines))
     }
 
-    static func json(_ spec: VMSpec) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(spec)) ?? Data(), as: UTF8.self)
-    }
 }
 
 extension VMSupervisor {

@@ -1,6 +1,6 @@
 import Foundation
 import Prometheus
-import SEVHostKit
+import Orchestration
 
 /// The daemon's Prometheus metrics (`GET /metrics`). Counters move as things happen; the
 /// per-state VM gauges and the resident memory are read at scrape time, so they cannot drift

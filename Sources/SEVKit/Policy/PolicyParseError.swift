@@ -31,21 +31,14 @@ public enum PolicyParseError: Error, Equatable, Sendable, CustomStringConvertibl
 enum PolicyText {
     /// Parses `0x1f` / `31` into a value no wider than `bits`; nil if `text` is not numeric at all.
     static func number(_ text: String, bits: Int) throws(PolicyParseError) -> UInt64? {
-        let lower = text.lowercased()
-        let value: UInt64?
-        if lower.hasPrefix("0x") {
-            let digits = lower.dropFirst(2)
-            guard !digits.isEmpty, digits.allSatisfy(\.isHexDigit) else { return nil }
-            value = UInt64(digits, radix: 16)
-        } else if !lower.isEmpty, lower.allSatisfy(\.isASCIIDigit) {
-            value = UInt64(lower, radix: 10)
-        } else {
+        let largest: UInt64 = bits == 64 ? .max : (1 << UInt64(bits)) - 1
+        do {
+            return try IntegerText.parse(text, in: 0...largest)
+        } catch .notANumber {
             return nil
-        }
-        guard let value, bits == 64 || value >> UInt64(bits) == 0 else {
+        } catch {
             throw .outOfRange(text, bits: bits)
         }
-        return value
     }
 
     /// Splits `a, b ,c` into trimmed, lower-cased, non-empty words.
@@ -61,10 +54,6 @@ enum PolicyText {
         }
         return (major, minor)
     }
-}
-
-extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
 }
 
 extension Substring {

@@ -3,7 +3,7 @@ import _CryptoExtras
 
 /// Issuing in AMD's CA format: an ARK or ASK for an RSA key, and the ASK's RSA signature on a
 /// CEK. AMD does this in its key-signing service; sevhost's two software firmwares (sevhost-sim's
-/// `SEVSimulator` and the `--firmware sim:DIR` `SEVFirmwareSimulator`) each stand up a test CA
+/// `SEVLaunchSimulator` and the `--firmware sim:DIR` `SEVPlatformSimulator`) each stand up a test CA
 /// of their own that must look and verify exactly like AMD's.
 ///
 /// One piece of code serves both simulators so that their chains share one layout, AMD's (the

@@ -33,7 +33,7 @@ extension SEVPlatformCertificate {
 /// The certificates an SEV firmware issues for its own keys (SEV API 55766, "Platform
 /// Ownership" and PDH_GEN): who signs which, and in which slot.
 ///
-/// Both software firmwares (`SEVSimulator` behind sevhost-sim, `SEVFirmwareSimulator` behind
+/// Both software firmwares (`SEVLaunchSimulator` behind sevhost-sim, `SEVPlatformSimulator` behind
 /// `--firmware sim:DIR`) and `sevhost generate` issue these; one piece of code serves all so that
 /// the certification rule exists once and every chain they make has the shape a real PSP's has.
 extension SEVPlatformCertificate {

@@ -16,7 +16,7 @@ public struct AttestationReport: Hashable, Sendable {
 
     public let version: UInt32
     public let guestSVN: UInt32
-    /// The guest policy (SNP ABI "Guest Policy"); kept raw here.
+    /// The guest policy (SNP ABI "Guest Policy") as the report holds it; `guestPolicy` names its bits.
     public let policy: UInt64
     public let familyID: [UInt8]
     public let imageID: [UInt8]
@@ -58,6 +58,9 @@ public struct AttestationReport: Hashable, Sendable {
         guard let cpuidFamily, let cpuidModel else { return nil }
         return AMDProduct(family: UInt32(cpuidFamily), model: UInt32(cpuidModel))
     }
+
+    /// `policy` with its bits named, by the same type a launch's policy is.
+    public var guestPolicy: SNPGuestPolicy { SNPGuestPolicy(rawValue: policy) }
 
     /// The bytes the signature covers.
     public var signedBytes: ArraySlice<UInt8> { bytes[Self.signedRange] }

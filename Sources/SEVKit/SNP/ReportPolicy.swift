@@ -10,17 +10,13 @@ public struct ReportPolicy: Sendable, Hashable {
     public var authorKeyDigest: [UInt8]?
     /// Each SPL of REPORTED_TCB must be at least this one's.
     public var minimumTCB: TCBVersion?
-    /// Refuse a guest policy with DEBUG (bit 19) set.
+    /// Refuse a guest policy with DEBUG (`SNPGuestPolicy.debug`) set.
     public var forbidDebug: Bool = true
-    /// Refuse a guest policy with MIGRATE_MA (bit 18) set.
+    /// Refuse a guest policy with MIGRATE_MA (`SNPGuestPolicy.migrateMA`) set.
     public var forbidMigrationAgent: Bool = false
     public var vmpl: UInt32?
     /// 64 bytes, or 8 for a Turin chip id (compared with the first 8 bytes).
     public var chipID: [UInt8]?
 
     public init() {}
-
-    /// SNP guest policy bits checked here (the full policy type lives with the launch code).
-    public static let debugBit: UInt64 = 1 << 19
-    public static let migrateMABit: UInt64 = 1 << 18
 }

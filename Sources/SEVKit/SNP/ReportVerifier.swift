@@ -113,11 +113,11 @@ public struct ReportVerifier: Sendable {
                 "REPORTED_TCB [\(report.reportedTCB)], minimum [\(min)]"))
         }
         if policy.forbidDebug {
-            let debug = report.policy & ReportPolicy.debugBit != 0
+            let debug = report.guestPolicy.contains(SNPGuestPolicy.debug)
             checks.append(.init("no-debug", !debug, "guest policy 0x\(String(report.policy, radix: 16)) DEBUG bit 19 is \(debug ? "set" : "clear")"))
         }
         if policy.forbidMigrationAgent {
-            let ma = report.policy & ReportPolicy.migrateMABit != 0
+            let ma = report.guestPolicy.contains(SNPGuestPolicy.migrateMA)
             checks.append(.init("no-migration-agent", !ma, "guest policy MIGRATE_MA bit 18 is \(ma ? "set" : "clear")"))
         }
         if let vmpl = policy.vmpl {

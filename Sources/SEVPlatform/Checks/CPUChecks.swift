@@ -149,7 +149,7 @@ extension HostChecks {
             description: "CPUID 0x8000001F EBX bits 11:6: physical address bits lost to encryption (QEMU's reduced-phys-bits)",
             hint: "Informational"
         ) { context in
-            .pass(String((context.memoryEncryption.ebx >> 6) & 0x3f))
+            .pass(String(HostSEVParameters.reducedPhysBits(cpuidEBX: context.memoryEncryption.ebx)))
         }
     }
 
@@ -159,7 +159,7 @@ extension HostChecks {
             description: "CPUID 0x8000001F EBX bits 5:0: the page-table bit marking encrypted pages (QEMU's cbitpos)",
             hint: "Informational"
         ) { context in
-            .pass(String(context.memoryEncryption.ebx & 0x3f))
+            .pass(String(HostSEVParameters.cbitPosition(cpuidEBX: context.memoryEncryption.ebx)))
         }
     }
 

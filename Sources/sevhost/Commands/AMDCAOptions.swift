@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SEVHostKit
+import Orchestration
 import SEVKit
 
 /// Where AMD's legacy CA chain files (`ask_ark_<product>.cert`) are downloaded from when a

@@ -1,7 +1,7 @@
 import ArgumentParser
+import AtomicFiles
 import Foundation
-import QMP
-import SEVHostKit
+import Orchestration
 import SEVKit
 
 /// `sevhost attest`: the scripted pre-attestation flow over QMP, and its two-party form.
@@ -35,27 +35,26 @@ struct AttestConnection: ParsableArguments {
         try gpa.map { try GuestOwnerInput.address($0, option: "--gpa") }
     }
 
-    func connect() async throws(AttestationError) -> QMPClient {
+    func connect() async throws(AttestationError) -> QMPGuestChannel {
         do {
-            return try await QMPClient.connect(path: qmp, timeout: .milliseconds(Int64(timeout * 1000)))
+            return try await QMPGuestChannel.connect(path: qmp, timeout: .seconds(timeout))
         } catch {
-            throw .qmp(error)
+            throw .channel(error)
         }
     }
 }
 
-/// Reports a failed attestation on one line, saying what became of the guest. Exit status 2
-/// when the launch did not verify (sevhost refused, or the firmware refused the secret), 1 for
+/// A failed attestation as one line, saying what became of the guest. Exit status 2 when the
+/// launch did not verify (sevhost refused, or the firmware refused the secret), 1 for
 /// everything else (bad input, QMP failures).
 enum AttestReport {
-    static func fail(_ error: AttestationError, onMismatch: MismatchAction = .keep) -> ExitCode {
-        var line = "sevhost: attest: \(error)"
+    static func fail(_ error: AttestationError, onMismatch: MismatchAction = .keep) -> CommandFailure {
+        var line = "attest: \(error)"
         if error.isRefusal {
             line += onMismatch == .quit ? "; nothing was injected, the guest was told to quit" : "; nothing was injected, the guest stays paused"
         }
-        FileHandle.standardError.write(Data((line + "\n").utf8))
-        if case .injectionRefused = error { return ExitCode(2) }
-        return ExitCode(error.isRefusal ? 2 : 1)
+        if case .injectionRefused = error { return CommandFailure(line, exitCode: 2) }
+        return CommandFailure(line, exitCode: error.isRefusal ? 2 : 1)
     }
 }
 
@@ -121,7 +120,7 @@ struct AttestRunCommand: AsyncParsableCommand {
             let client = try await connection.connect()
             let outcome: AttestationOutcome
             do {
-                outcome = try await flow.run(client: client)
+                outcome = try await flow.run(on: client)
             } catch {
                 await client.close()
                 throw error
@@ -153,13 +152,13 @@ struct AttestExportCommand: AsyncParsableCommand {
             let client = try await connection.connect()
             let bundle: AttestationBundle
             do {
-                bundle = try await AttestationBundle.collect(client: client)
+                bundle = try await AttestationBundle.collect(from: client)
             } catch {
                 await client.close()
                 throw error
             }
             await client.close()
-            var files = OutputFileSet()
+            var files = AtomicFileSet()
             files.add(out, bundle.json)
             try files.commit()
             print("wrote \(out)")
@@ -193,7 +192,7 @@ struct AttestInjectCommand: AsyncParsableCommand {
             let parsed = try AttestationAnswer(text: answerBytes, name: answer)
             let client = try await connection.connect()
             do {
-                try await parsed.inject(client: client, bundle: bundleValue, guestPhysicalAddress: address)
+                try await parsed.inject(into: client, bundle: bundleValue, guestPhysicalAddress: address)
             } catch {
                 await client.close()
                 throw error

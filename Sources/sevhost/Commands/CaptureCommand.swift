@@ -19,7 +19,7 @@ struct CaptureCommand: ParsableCommand {
         do {
             try HostCapture.capture(probe: try HostProbe(root: .live), into: directory)
         } catch {
-            throw CaptureFailure(error: error)
+            throw CommandFailure.capturedHost(error)
         }
         print("captured this host into \(directory); probe it with: sevhost ok --host-root \(directory)")
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
+import AtomicFiles
 import Foundation
-import SEVHostKit
+import Orchestration
 import SEVKit
 
 /// `sevhost digest`: the launch digest the PSP will compute for a guest, from the guest
@@ -149,9 +150,9 @@ struct DigestCommand: AsyncParsableCommand {
                 (digest, vmsaPages) = (result.digest, result.vmsaPages)
             case .snp:
                 let table = try await hashTable()
-                let seed = try snpOVMFHash.map { text throws(DigestFailure) -> [UInt8] in
+                let seed = try snpOVMFHash.map { text throws(CommandFailure) -> [UInt8] in
                     guard let bytes = Hex.decode(text) else {
-                        throw DigestFailure("--snp-ovmf-hash: expected 96 hex digits, got '\(text)'")
+                        throw CommandFailure("--snp-ovmf-hash: expected 96 hex digits, got '\(text)'")
                     }
                     return bytes
                 }
@@ -164,10 +165,10 @@ struct DigestCommand: AsyncParsableCommand {
                 let svsmImage = try DigestInputs.firmware(svsmPath)
                 let size = try varsFile.map { path throws(MeasurementFileError) in try MeasurementFiles.size(path) } ?? varsSize ?? 0
                 guard svsmImage.hasSEVMetadata else {
-                    throw DigestFailure("\(svsmPath): \(LaunchDigestError.noSEVMetadata)")
+                    throw CommandFailure("\(svsmPath): \(LaunchDigestError.noSEVMetadata)")
                 }
                 guard svsmImage.entry(OVMFFooterGUID.svsmInfo) != nil else {
-                    throw DigestFailure("\(svsmPath): \(LaunchDigestError.noSVSMInfo)")
+                    throw CommandFailure("\(svsmPath): \(LaunchDigestError.noSVSMInfo)")
                 }
                 let result = try LaunchDigest.snpSVSM(
                     firmware: firmware, svsm: svsmImage, varsSize: size, vcpus: vcpus ?? 1,
@@ -175,17 +176,17 @@ struct DigestCommand: AsyncParsableCommand {
                 (digest, vmsaPages) = (result.digest, result.vmsaPages)
             }
         } catch let error as LaunchDigestError {
-            throw DigestFailure("\(ovmf): \(error)")
+            throw CommandFailure("\(ovmf): \(error)")
         } catch let error as MeasurementFileError {
-            throw DigestFailure(error.description)
+            throw CommandFailure(error.description)
         }
 
         if dumpVMSA {
             for (index, page) in vmsaPages.enumerated() {
                 do {
-                    try MeasurementFiles.writeAtomically(page, to: "vmsa\(index).bin")
+                    try AtomicFile.write(page, to: "vmsa\(index).bin")
                 } catch {
-                    throw DigestFailure(error.description)
+                    throw CommandFailure(error.description)
                 }
             }
         }
@@ -201,54 +202,41 @@ struct DigestCommand: AsyncParsableCommand {
 
     /// The vCPU signature, chosen as sev-snp-measure does: family/model/stepping, then
     /// --vcpu-sig, then --vcpu-type. EC2 and GCE fix RDX themselves, so they need none.
-    private func signature(vmm: VMMType) throws(DigestFailure) -> UInt32 {
+    private func signature(vmm: VMMType) throws(CommandFailure) -> UInt32 {
         if let vcpuFamily, let vcpuModel, let vcpuStepping {
             return VCPUType.signature(family: vcpuFamily, model: vcpuModel, stepping: vcpuStepping)
         }
         if let vcpuSig {
-            guard let value = DigestInputs.integer(vcpuSig), let sig = UInt32(exactly: value) else {
-                throw DigestFailure("--vcpu-sig: expected a 32-bit integer (decimal or 0x hex), got '\(vcpuSig)'")
+            guard let sig = try? IntegerText.parse(vcpuSig, as: UInt32.self) else {
+                throw CommandFailure("--vcpu-sig: expected a 32-bit integer (decimal or 0x hex), got '\(vcpuSig)'")
             }
             return sig
         }
         if let vcpuType, let type = VCPUType.named(vcpuType) { return type.signature }
         if vmm == .qemu {
-            throw DigestFailure("missing --vcpu-type or --vcpu-sig or --vcpu-family in guest mode '\(mode.rawValue)'")
+            throw CommandFailure("missing --vcpu-type or --vcpu-sig or --vcpu-family in guest mode '\(mode.rawValue)'")
         }
         return 0
     }
 
-    private func features() throws(DigestFailure) -> UInt64 {
-        guard let value = DigestInputs.integer(guestFeatures) else {
-            throw DigestFailure("--guest-features: expected an integer (decimal or 0x hex), got '\(guestFeatures)'")
+    private func features() throws(CommandFailure) -> UInt64 {
+        guard let value = try? IntegerText.parse(guestFeatures, as: UInt64.self) else {
+            throw CommandFailure("--guest-features: expected an integer (decimal or 0x hex), got '\(guestFeatures)'")
         }
         return value
     }
 }
 
-/// A digest could not be produced; the message names the file or flag at fault.
-struct DigestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// Input parsing shared by `digest` and `vmsa`.
 enum DigestInputs {
     /// Reads and parses a firmware image, naming the file in any error.
-    static func firmware(_ path: String) throws(DigestFailure) -> OVMFImage {
+    static func firmware(_ path: String) throws(CommandFailure) -> OVMFImage {
         do {
             return try OVMFImage(bytes: MeasurementFiles.contents(path))
         } catch let error as MeasurementFileError {
-            throw DigestFailure(error.description)
+            throw CommandFailure(error.description)
         } catch {
-            throw DigestFailure("\(path): \(error)")
+            throw CommandFailure("\(path): \(error)")
         }
-    }
-
-    /// Decimal, or hex with a 0x prefix (like Python's `int(s, 0)`).
-    static func integer(_ text: String) -> UInt64? {
-        let lower = text.lowercased()
-        if lower.hasPrefix("0x") { return UInt64(lower.dropFirst(2), radix: 16) }
-        return UInt64(lower)
     }
 }

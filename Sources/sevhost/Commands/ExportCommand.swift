@@ -1,5 +1,6 @@
 import ArgumentParser
-import SEVHostKit
+import AtomicFiles
+import Orchestration
 import SEVKit
 import SEVPlatform
 
@@ -33,23 +34,23 @@ struct ExportCommand: AsyncParsableCommand {
         var caBytes: [UInt8]?
         if full, let ca {
             guard !download.downloadOptionsGiven else {
-                throw FirmwareFailure(message: "--product and --ca-url are only used when the CA chain is downloaded, not with --ca")
+                throw CommandFailure("--product and --ca-url are only used when the CA chain is downloaded, not with --ca")
             }
             let bytes = try GuestOwnerInput.read(ca, option: "--ca")
             do {
                 caBytes = try AMDCAChain(bytes: bytes, name: ca).encoded
             } catch {
-                throw FirmwareFailure(message: error.description)
+                throw CommandFailure(error.description)
             }
         } else if !full, ca != nil || download.downloadOptionsGiven {
-            throw FirmwareFailure(message: ca != nil ? "--ca is only used with --full" : "--product and --ca-url are only used with --full")
+            throw CommandFailure(ca != nil ? "--ca is only used with --full" : "--product and --ca-url are only used with --full")
         }
         let device = try firmware.open()
         let chain = try await firmwareCall { () async throws(SEVFirmwareError) in try await device.exportPDH() }
         if full, caBytes == nil {
             caBytes = try await download.chain(signing: chain.cek, quiet: false).encoded
         }
-        var output = OutputFileSet()
+        var output = AtomicFileSet()
         output.add(file, chain.encoded + (caBytes ?? []))
         try output.commit()
     }

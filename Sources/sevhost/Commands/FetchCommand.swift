@@ -1,10 +1,11 @@
 import ArgumentParser
+import AtomicFiles
 import Foundation
-import SEVHostKit
+import Orchestration
 import SEVKit
 
 /// `sevhost fetch ca|vcek|vlek|crl`: certificates and CRLs from AMD KDS (or a mirror), cached,
-/// written to a directory all-or-nothing (`OutputFileSet`).
+/// written to a directory all-or-nothing (`AtomicFileSet`).
 struct FetchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fetch",
@@ -25,7 +26,7 @@ struct FetchOutput: ParsableArguments {
     func write(_ certs: [(name: String, cert: SNPCertificate)]) throws {
         let dir = URL(fileURLWithPath: out)
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        var files = OutputFileSet()
+        var files = AtomicFileSet()
         for (name, cert) in certs {
             files.add(dir.appendingPathComponent("\(name).\(encoding.rawValue)").path, encoding == .pem ? Array(cert.pem.utf8) : cert.der)
         }
@@ -116,7 +117,7 @@ struct FetchCRLCommand: AsyncParsableCommand {
         }
         let dir = URL(fileURLWithPath: output.out)
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        var files = OutputFileSet()
+        var files = AtomicFileSet()
         files.add(dir.appendingPathComponent("crl.der").path, list.der)
         try files.commit()
         print(files.files[0].path)

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SEVFirmwareSimulator
+import SEVPlatformSimulator
 import SEVKit
 import SEVPlatform
 
@@ -17,7 +17,7 @@ struct FirmwareOption: ParsableArguments {
 
     func open() throws -> any SEVFirmware {
         if let directory = simulatorDirectory {
-            guard !directory.isEmpty else { throw FirmwareFailure(message: "--firmware sim:DIR: DIR is empty") }
+            guard !directory.isEmpty else { throw CommandFailure("--firmware sim:DIR: DIR is empty") }
             return SimulatedFirmware(directory: directory)
         }
         return LinuxSEVFirmware(path: firmware)
@@ -32,21 +32,13 @@ struct FirmwareOption: ParsableArguments {
     }
 }
 
-/// A firmware command failed: printed as `Error: <command> failed: firmware status …`.
-struct FirmwareFailure: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
-
-    init(message: String) { self.message = message }
-    init(_ error: SEVFirmwareError) { message = error.description }
-}
-
-/// Runs one firmware command, turning its typed error into the CLI's one-line failure.
+/// Runs one firmware command, its typed error becoming the CLI's one-line failure
+/// (`sevhost: <command> failed: firmware status …`).
 func firmwareCall<T>(_ body: () async throws(SEVFirmwareError) -> T) async throws -> T {
     do {
         return try await body()
     } catch {
-        throw FirmwareFailure(error)
+        throw CommandFailure(error.description)
     }
 }
 
@@ -60,12 +52,12 @@ struct ConfirmationOption: ParsableArguments {
     func confirm(_ question: String, action: String) throws {
         if yes { return }
         guard isatty(STDIN_FILENO) == 1 else {
-            throw FirmwareFailure(message: "refusing to \(action) without --yes: standard input is not a terminal to confirm on")
+            throw CommandFailure("refusing to \(action) without --yes: standard input is not a terminal to confirm on")
         }
         FileHandle.standardError.write(Data("\(question) [y/N] ".utf8))
         let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
         guard answer == "y" || answer == "yes" else {
-            throw FirmwareFailure(message: "not confirmed: nothing was changed")
+            throw CommandFailure("not confirmed: nothing was changed")
         }
     }
 }

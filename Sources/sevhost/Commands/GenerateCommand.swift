@@ -1,5 +1,5 @@
 import ArgumentParser
-import Crypto
+import AtomicFiles
 import SEVKit
 
 /// `sevhost generate OCA-CERT OCA-KEY`: a self-signed owner certificate authority for
@@ -17,12 +17,10 @@ struct GenerateCommand: AsyncParsableCommand {
     var ocaKey: String
 
     func run() async throws {
-        let key = P384.Signing.PrivateKey()
-        // API version 0.0: the OCA is the owner's, not the firmware's.
-        let certificate = try SEVPlatformCertificate.selfSignedOCA(key: key, apiMajor: 0, apiMinor: 0)
-        var output = OutputFileSet()
-        output.add(ocaCert, certificate.encoded)
-        output.add(ocaKey, Array((key.pemRepresentation + "\n").utf8), secret: true)
+        let authority = try OwnerCA.generate()
+        var output = AtomicFileSet()
+        output.add(ocaCert, authority.certificate.encoded)
+        output.add(ocaKey, Array(authority.keyPEM.utf8), mode: AtomicFile.secretMode)
         try output.commit()
     }
 }

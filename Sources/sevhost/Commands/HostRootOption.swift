@@ -1,4 +1,5 @@
 import ArgumentParser
+import SEVKit
 import SEVPlatform
 
 /// `--host-root DIR`: probe a captured host instead of this machine.
@@ -14,20 +15,21 @@ struct HostRootOption: ParsableArguments {
             let root = try hostRoot.map { path throws(HostProbeError) in try HostRoot(captured: path) } ?? .live
             return try HostProbe(root: root, firmware: firmware)
         } catch {
-            throw CaptureFailure(error: error)
+            throw CommandFailure.capturedHost(error)
         }
     }
 }
 
 extension HostRootOption {
     /// The selected host's C-bit position and physical address bit reduction.
-    func memoryEncryption() throws -> MemoryEncryptionInfo {
-        try MemoryEncryptionInfo(probe: probe())
+    func memoryEncryption() throws -> HostSEVParameters {
+        try HostSEVParameters(probe: probe())
     }
 }
 
-/// A captured host could not be used: printed as `Error: captured host: FILE: reason`.
-struct CaptureFailure: Error, CustomStringConvertible {
-    var error: HostProbeError
-    var description: String { "captured host: \(error)" }
+extension CommandFailure {
+    /// A captured host could not be used: `captured host: FILE: reason`.
+    static func capturedHost(_ error: HostProbeError) -> CommandFailure {
+        CommandFailure("captured host: \(error)")
+    }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AtomicFiles
 import Foundation
 import SEVKit
 
@@ -59,7 +60,7 @@ struct IDBlockCommand: ParsableCommand {
         if let out {
             let dir = URL(fileURLWithPath: out)
             try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            var files = OutputFileSet()
+            var files = AtomicFileSet()
             files.add(dir.appendingPathComponent("id-block.b64").path, Array(blockB64.utf8))
             files.add(dir.appendingPathComponent("id-auth.b64").path, Array(authB64.utf8))
             try files.commit()
@@ -83,9 +84,7 @@ struct IDBlockCommand: ParsableCommand {
 /// A 64-bit policy as hex (`0x30000`) or decimal.
 enum PolicyOption {
     static func parse(_ text: String, option: String) throws -> UInt64 {
-        let t = text.lowercased()
-        let value = t.hasPrefix("0x") ? UInt64(t.dropFirst(2), radix: 16) : UInt64(t)
-        guard let value else { throw CommandFailure("\(option): expected a number like 0x30000, got '\(text)'") }
+        guard let value = try? IntegerText.parse(text, as: UInt64.self) else { throw CommandFailure("\(option): expected a number like 0x30000, got '\(text)'") }
         return value
     }
 }

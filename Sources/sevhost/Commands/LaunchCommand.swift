@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-import Launch
-import SEVHostKit
-import SEVPlatform
+import Orchestration
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -59,120 +57,30 @@ struct LaunchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let spec: VMSpec
-        let lines: SpecLines
+        let document = try SpecDocument.load(path: spec)
+        let host: HostFacts
         do {
-            (spec, lines) = try SpecLoader.loadWithLines(path: self.spec)
+            host = try HostFacts.probe(cbitPosition: cbitPosition, reducedPhysBits: reducedPhysBits, hostRoot: self.host.hostRoot)
         } catch {
-            StderrReporter.report(error.description)
-            throw ExitCode.failure
+            throw CommandFailure.capturedHost(error)
         }
-        let (hostValues, probeFailure) = try hostParameters()
-        let firmware = try firmwareFacts(spec, lines: lines)
-
-        var plan: LaunchPlan
-        do {
-            plan = try LaunchPlan.resolve(spec, host: hostValues, firmware: firmware)
-        } catch {
-            StderrReporter.report("\(located(error.field, in: lines)): \(error.description)")
-            throw ExitCode.failure
-        }
-        do {
-            plan = try SNPLaunchPreparation.prepare(plan)
-        } catch {
-            // Printing for another host may name files this one lacks: an inline block or a pin
-            // then goes unchecked, with a warning, as the firmware checks do. Signing cannot.
-            guard print != nil, plan.signingRequest == nil, case .unreadableFile = error else {
-                StderrReporter.report("\(located(error.field, in: lines)): \(error.description)")
-                throw ExitCode.failure
-            }
-            StderrReporter.warn("launch digest not checked: \(error.description)")
-        }
-        // `--print json` makes the expected launch digest explicit whenever it can be computed;
-        // a spec that needs none (no id-key, inline block or pin) still prints without it.
-        if print == .json, plan.type == .sevSNP, plan.launchDigest == nil, firmware != nil {
-            do {
-                plan = try SNPLaunchPreparation.prepare(plan, always: true)
-            } catch {
-                StderrReporter.warn("launch-digest not computed: \(error.description)")
-            }
-        }
+        let inspection: LaunchResolver.FirmwareInspection = print == nil ? .required : .whenReadable { CommandFailure.warn($0) }
+        let resolved = try LaunchResolver(host: host).resolve(document, firmware: inspection, showLaunchDigest: print == .json)
 
         switch print {
         case .json:
-            Swift.print(plan.json(), terminator: "")
+            Swift.print(resolved.resolvedJSON, terminator: "")
         case .libvirt:
-            do {
-                let renderer = try LibvirtDomainRenderer(templatesDirectory: templatesDirectory())
-                Swift.print(try renderer.render(plan), terminator: "")
-            } catch {
-                StderrReporter.report(error.description)
-                throw ExitCode.failure
-            }
+            Swift.print(try resolved.libvirtDomain(templatesDirectory: templatesDirectory()), terminator: "")
         case .qemu:
-            let arguments = try qemuArguments(plan, probeFailure: probeFailure)
-            Swift.print(ShellQuoting.commandLine([qemu] + arguments))
+            Swift.print(ShellQuoting.commandLine([qemu] + (try resolved.qemuArguments())))
         case nil:
-            let arguments = try qemuArguments(plan, probeFailure: probeFailure)
-            if plan.preAttestation, let qmp = plan.spec.qmp {
-                StderrReporter.warn("starting paused for pre-attestation; QMP socket: \(qmp)")
+            let arguments = try resolved.qemuArguments()
+            if resolved.startsPaused, let qmp = resolved.qmpSocket {
+                CommandFailure.warn("starting paused for pre-attestation; QMP socket: \(qmp)")
             }
             try exec(qemu, arguments)
         }
-    }
-
-    private func qemuArguments(_ plan: LaunchPlan, probeFailure: String?) throws -> [String] {
-        do {
-            return try QEMUCommandBuilder().arguments(for: plan)
-        } catch {
-            var message = "\(spec): \(error.description)"
-            if error == .hostParametersUnknown, let probeFailure { message += " (host probe: \(probeFailure))" }
-            StderrReporter.report(message)
-            throw ExitCode.failure
-        }
-    }
-
-    /// Explicit flags win; otherwise the host's CPUID (live or captured). A host without SEV is
-    /// not an error yet: libvirt and JSON output do not need the values, QEMU output reports it.
-    private func hostParameters() throws -> (HostSEVParameters?, String?) {
-        if let cbitPosition, let reducedPhysBits {
-            return (HostSEVParameters(cbitPosition: cbitPosition, reducedPhysBits: reducedPhysBits), nil)
-        }
-        let probe: HostProbe
-        do {
-            probe = try host.probe()
-        } catch {
-            StderrReporter.report("\(error)")
-            throw ExitCode.failure
-        }
-        do {
-            let info = try MemoryEncryptionInfo(probe: probe)
-            return (HostSEVParameters(cbitPosition: info.cbitPosition, reducedPhysBits: info.reducedPhysBits), nil)
-        } catch {
-            return (nil, error.description)
-        }
-    }
-
-    /// Facts about the spec's firmware. An image that cannot be parsed is an error; one that
-    /// cannot be read is an error when launching, and only a warning when printing (the output
-    /// may be meant for another host), so the checks that need it are reported as skipped.
-    private func firmwareFacts(_ spec: VMSpec, lines: SpecLines) throws -> FirmwareFacts? {
-        do {
-            return try FirmwareFacts(firmwareAt: spec.firmware.path)
-        } catch {
-            if case .unreadableFile = error, print != nil {
-                StderrReporter.warn("firmware checks skipped: \(error.description)")
-                return nil
-            }
-            StderrReporter.report("\(located(error.field, in: lines)): \(error.description)")
-            throw ExitCode.failure
-        }
-    }
-
-    /// `SPEC:LINE` for a field the file has, else `SPEC`.
-    private func located(_ field: String?, in lines: SpecLines) -> String {
-        guard let field, let line = lines.line(of: field) else { return spec }
-        return "\(spec):\(line)"
     }
 
     /// `--templates`, else `SEVHOST_TEMPLATES`, else the `templates/` of the checkout the binary
@@ -186,7 +94,7 @@ struct LaunchCommand: ParsableCommand {
         var dir = executable.deletingLastPathComponent()
         for _ in 0..<4 {
             let candidate = dir.appendingPathComponent("templates")
-            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent(LibvirtDomainRenderer.templateFileName).path) {
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent(ResolvedLaunch.libvirtTemplateFile).path) {
                 return candidate
             }
             dir.deleteLastPathComponent()
@@ -199,8 +107,7 @@ struct LaunchCommand: ParsableCommand {
         let argv = ([program] + arguments).map { strdup($0) } + [nil]
         execvp(program, argv)
         let reason = String(cString: strerror(errno))
-        StderrReporter.report("cannot run \(program): \(reason)")
-        throw ExitCode.failure
+        throw CommandFailure("cannot run \(program): \(reason)")
     }
 }
 

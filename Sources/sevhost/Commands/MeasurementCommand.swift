@@ -1,4 +1,5 @@
 import ArgumentParser
+import AtomicFiles
 import Foundation
 import SEVKit
 
@@ -79,7 +80,7 @@ struct MeasurementBuildCommand: AsyncParsableCommand {
         }
         let result = try inputs.expected(mnonce: mnonce)
         if let outfile {
-            var files = OutputFileSet()
+            var files = AtomicFileSet()
             files.add(outfile, result.encoded)
             try files.commit()
         }

@@ -65,7 +65,6 @@ private func readPolicy<T>(_ body: () throws(PolicyParseError) -> T) throws -> T
     do {
         return try body()
     } catch {
-        StderrReporter.report(error.description)
-        throw ExitCode.failure
+        throw CommandFailure(error.description)
     }
 }

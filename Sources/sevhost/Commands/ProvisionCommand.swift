@@ -1,5 +1,4 @@
 import ArgumentParser
-import Crypto
 import Foundation
 import SEVKit
 import SEVPlatform
@@ -27,17 +26,19 @@ struct ProvisionCommand: AsyncParsableCommand {
         do {
             oca = try SEVPlatformCertificate(bytes: try GuestOwnerInput.read(cert, option: "CERT"), name: cert)
         } catch let error as SEVCertificateError {
-            throw FirmwareFailure(message: error.description)
+            throw CommandFailure(error.description)
         }
         guard oca.usage == .oca else {
-            throw FirmwareFailure(message: "\(cert): key usage is \(oca.usage), expected OCA")
+            throw CommandFailure("\(cert): key usage is \(oca.usage), expected OCA")
         }
         let keyText = String(decoding: try GuestOwnerInput.read(key, option: "KEY"), as: UTF8.self)
-        guard let signingKey = try? P384.Signing.PrivateKey(pemRepresentation: keyText) else {
-            throw FirmwareFailure(message: "\(key): not a P-384 private key in PEM (PKCS#8 or SEC1)")
-        }
-        guard let ocaKey = try? oca.ecPublicKey(), ocaKey.x963Representation == [UInt8](signingKey.publicKey.x963Representation) else {
-            throw FirmwareFailure(message: "\(key): the private key does not belong to the OCA in \(cert)")
+        let authority: OwnerCA
+        do {
+            authority = try OwnerCA(certificate: oca, keyPEM: keyText)
+        } catch .notAKey {
+            throw CommandFailure("\(key): not a P-384 private key in PEM (PKCS#8 or SEC1)")
+        } catch {
+            throw CommandFailure("\(key): the private key does not belong to the OCA in \(cert)")
         }
 
         let device = try firmware.open()
@@ -46,7 +47,7 @@ struct ProvisionCommand: AsyncParsableCommand {
             "Take ownership of the \(device.location) (now \(status.flags.value & 1 != 0 ? "externally owned" : "self-owned"))? Its PEK and PDH change.",
             action: "provision")
         var pek = try await firmwareCall { () async throws(SEVFirmwareError) in try await device.pekCSR() }
-        try pek.sign(slot: 0, with: signingKey, usage: .oca)
+        try authority.sign(&pek)
         let signed = pek
         try await firmwareCall { () async throws(SEVFirmwareError) in try await device.importPEK(signed, oca: oca) }
     }

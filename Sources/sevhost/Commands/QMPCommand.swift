@@ -26,10 +26,6 @@ struct QMPSubcommand: AsyncParsableCommand {
     enum Action: String, ExpressibleByArgument, CaseIterable {
         case status, sev, measure, capabilities, cont, stop, quit, raw, inject
         case attestationReport = "attestation-report"
-        /// Hidden: sequential `query-status` round trips, for benchmarks/qmp.sh.
-        case bench
-
-        static var allValueStrings: [String] { allCases.filter { $0 != .bench }.map(\.rawValue) }
     }
 
     @Argument(help: "Path of QEMU's QMP Unix socket (-qmp unix:PATH,server=on).")
@@ -59,12 +55,6 @@ struct QMPSubcommand: AsyncParsableCommand {
     @Option(help: "attestation-report: the 16-byte nonce, base64 (default: random).")
     var mnonce: String?
 
-    @Option(help: .hidden)
-    var count: Int = 20000
-
-    @Option(help: .hidden)
-    var concurrency: Int = 1
-
     func validate() throws {
         guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout: expected a positive number of seconds") }
         if action != .raw, !rest.isEmpty {
@@ -76,79 +66,23 @@ struct QMPSubcommand: AsyncParsableCommand {
         if action == .inject, packetHeader == nil || secret == nil {
             throw ValidationError("inject: --packet-header and --secret are required")
         }
-        guard count > 0 else { throw ValidationError("--count: expected a positive number") }
-        guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency: expected 1...64") }
     }
 
     func run() async throws {
         do {
             let request = try makeRequest()
-            let client = try await QMPClient.connect(path: socket, timeout: .milliseconds(Int64(timeout * 1000)))
+            let client = try await QMPClient.connect(path: socket, timeout: .seconds(timeout))
             do {
-                if action == .bench {
-                    try await bench(client)
-                } else {
-                    let reply = try await request.send(client)
-                    print(json ? reply.jsonText() : try request.render(reply))
-                }
+                let reply = try await request.send(client)
+                print(json ? reply.jsonText() : try request.render(reply))
             } catch {
                 await client.close()
                 throw error
             }
             await client.close()
         } catch let error as QMPError {
-            FileHandle.standardError.write(Data("sevhost: qmp: \(error)\n".utf8))
-            throw ExitCode(1)
-        } catch let error as QMPArgumentError {
-            FileHandle.standardError.write(Data("sevhost: qmp: \(error.message)\n".utf8))
-            throw ExitCode(1)
+            throw CommandFailure("qmp: \(error)")
         }
-    }
-
-    /// Sequential round trips, the figure BENCHMARKS.md compares with Python's qemu.qmp: once
-    /// isolated to the client (how a scripted flow runs: no thread hop per command), once
-    /// from an ordinary task (two hops per command). With `--concurrency K`, K tasks share the
-    /// count, so up to K requests are in flight (QMP matches them by id).
-    private func bench(_ client: QMPClient) async throws {
-        let count = self.count
-        if concurrency > 1 {
-            let tasks = concurrency
-            let perTask = count / tasks
-            let seconds = try await Self.measure {
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for _ in 0..<tasks {
-                        group.addTask {
-                            for _ in 0..<perTask { _ = try await client.queryStatus() }
-                        }
-                    }
-                    try await group.waitForAll()
-                }
-            }
-            print(Self.benchLine("\(tasks) in flight", perTask * tasks, seconds))
-            return
-        }
-        let isolated = try await Self.measure {
-            try await client.run { (client: isolated QMPClient) async throws(QMPError) in
-                for _ in 0..<count { _ = try await client.queryStatus() }
-            }
-        }
-        print(Self.benchLine("sequential, isolated to the client", count, isolated))
-        let fromTask = try await Self.measure {
-            for _ in 0..<count { _ = try await client.queryStatus() }
-        }
-        print(Self.benchLine("sequential, from another task", count, fromTask))
-    }
-
-    private static func measure(_ body: () async throws -> Void) async throws -> Double {
-        let clock = ContinuousClock()
-        let start = clock.now
-        try await body()
-        let elapsed = clock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    }
-
-    private static func benchLine(_ mode: String, _ count: Int, _ seconds: Double) -> String {
-        "sevhost query-status (\(mode)): \(count) round trips in \(String(format: "%.3f", seconds)) s = \(String(format: "%.0f", Double(count) / seconds)) per second"
     }
 
     // MARK: Requests
@@ -166,9 +100,9 @@ struct QMPSubcommand: AsyncParsableCommand {
         func render(_ reply: QMPValue) throws(QMPError) -> String { try render(reply) }
     }
 
-    private func makeRequest() throws(QMPArgumentError) -> Request {
+    private func makeRequest() throws(CommandFailure) -> Request {
         switch action {
-        case .status, .bench:
+        case .status:
             return typed(QueryStatus()) { "status: \($0.status)\nrunning: \($0.running)" }
         case .sev:
             return typed(QuerySEV(), render: Self.render)
@@ -203,7 +137,7 @@ struct QMPSubcommand: AsyncParsableCommand {
             var arguments: QMPValue.Object?
             if rest.count == 2 {
                 guard let parsed = try? QMPValue(json: Array(rest[1].utf8)), let object = parsed.objectValue else {
-                    throw QMPArgumentError("raw: ARGUMENTS-JSON: expected a JSON object, got: \(rest[1].prefix(60))")
+                    throw CommandFailure("qmp: raw: ARGUMENTS-JSON: expected a JSON object, got: \(rest[1].prefix(60))")
                 }
                 arguments = object
             }
@@ -247,29 +181,22 @@ struct QMPSubcommand: AsyncParsableCommand {
     }
 
     /// Base64 text, or `@FILE` for a file's raw bytes.
-    private static func bytes(_ text: String, option: String) throws(QMPArgumentError) -> [UInt8] {
+    private static func bytes(_ text: String, option: String) throws(CommandFailure) -> [UInt8] {
         if text.hasPrefix("@") {
             let path = String(text.dropFirst())
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw QMPArgumentError("\(option): cannot read file \(path)")
+                throw CommandFailure("qmp: \(option): cannot read file \(path)")
             }
             return [UInt8](data)
         }
         guard let data = Data(base64Encoded: text) else {
-            throw QMPArgumentError("\(option): expected base64 text or @FILE")
+            throw CommandFailure("qmp: \(option): expected base64 text or @FILE")
         }
         return [UInt8](data)
     }
 
-    private static func address(_ text: String) throws(QMPArgumentError) -> UInt64 {
-        let parsed = text.lowercased().hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text)
-        guard let parsed else { throw QMPArgumentError("--gpa: expected a decimal or 0x-prefixed hex address, got '\(text)'") }
+    private static func address(_ text: String) throws(CommandFailure) -> UInt64 {
+        guard let parsed = try? IntegerText.parse(text, as: UInt64.self) else { throw CommandFailure("qmp: --gpa: expected a decimal or 0x-prefixed hex address, got '\(text)'") }
         return parsed
     }
-}
-
-/// A command-line value that is well-formed for the parser but wrong for the command.
-private struct QMPArgumentError: Error {
-    var message: String
-    init(_ message: String) { self.message = message }
 }

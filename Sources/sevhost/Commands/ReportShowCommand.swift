@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SEVHostKit
+import Orchestration
 import SEVKit
 
 /// `sevhost report show FILE [--json]`: every field of a report, named as in the SNP ABI.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SEVHostKit
+import Orchestration
 import SEVKit
 
 /// `sevhost report verify FILE --certs DIR`: the relying party's check. Exit 0 only when every
@@ -81,9 +81,6 @@ struct ReportVerifyCommand: AsyncParsableCommand {
     @Flag(help: "JSON output.")
     var json = false
 
-    @Option(help: .hidden)
-    var bench: Int?
-
     func validate() throws {
         if noDebug && allowDebug { throw ValidationError("--no-debug and --allow-debug contradict each other") }
         if files.isEmpty { throw ValidationError("missing a report FILE") }
@@ -94,7 +91,6 @@ struct ReportVerifyCommand: AsyncParsableCommand {
                 throw ValidationError("\(option) and --expect: the spec gives that value; use one of them")
             }
         }
-        if bench != nil, files.count != 1 { throw ValidationError("--bench takes one report") }
     }
 
     func makePolicy(layout: TCBVersion.Layout) throws -> ReportPolicy {
@@ -114,15 +110,7 @@ struct ReportVerifyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let date: Date
-        if let at {
-            guard let parsed = ISO8601DateFormatter().date(from: at) else {
-                throw ValidationError("--at: expected an ISO 8601 time like 2024-01-31T12:00:00Z, got '\(at)'")
-            }
-            date = parsed
-        } else {
-            date = Date()
-        }
+        let date = try VerificationTime.parse(at)
         let roots = try testRoots.flatMap { path in
             do {
                 return try SNPCertificate.decodeAll(try CLIFiles.readFile(path, what: "test root"))
@@ -150,10 +138,6 @@ struct ReportVerifyCommand: AsyncParsableCommand {
             let outcome: ReportVerification.Outcome
             do { outcome = try await verification.run(at: date) } catch let error as KDSError {
                 throw CommandFailure(error.message)
-            }
-            if let bench {
-                try runBenchmark(outcome, count: bench, policy: policy)
-                return
             }
             results.append((file, outcome.checks + (expectation?.checks(outcome.report) ?? [])))
         }
@@ -189,25 +173,5 @@ struct ReportVerifyCommand: AsyncParsableCommand {
             }
         }
         return out
-    }
-
-    /// Hidden `--bench N`: N per-report verifications (decode, ECDSA signature, TCB/chip/key
-    /// binding against the VCEK's extensions, the policy options given) against the chain
-    /// parsed and verified once, as a verifier service caching the chain runs them.
-    private func runBenchmark(_ outcome: ReportVerification.Outcome, count: Int, policy: ReportPolicy) throws {
-        guard count > 0 else { throw ValidationError("--bench: expected a positive count") }
-        guard outcome.checks.allPassed else { throw CommandFailure("--bench needs a report that verifies") }
-        let bytes = outcome.report.bytes
-        let verifier = outcome.verifier
-        let start = DispatchTime.now().uptimeNanoseconds
-        var failures = 0
-        for _ in 0..<count {
-            let report = try AttestationReport(bytes: bytes)
-            let checks = verifier.bindingChecks(report) + verifier.policyChecks(report, policy: policy)
-            if !checks.allPassed { failures += 1 }
-        }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        print(String(format: "verified %d reports in %.3f s: %.0f reports/s", count, seconds, Double(count) / seconds))
-        if failures > 0 { throw CommandFailure("\(failures) of \(count) verifications failed") }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SEVKit
 import SEVPlatform
 
 /// `sevhost reset`: PLATFORM_RESET, back to a self-owned platform with new keys.

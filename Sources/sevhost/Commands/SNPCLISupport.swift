@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SEVHostKit
+import Orchestration
 import SEVKit
 
 /// Parsing of byte-valued options (digests, ids): hex (optionally `0x`) or base64, with the
@@ -25,7 +25,7 @@ enum ByteOption {
 /// (`bl=3,tee=0,snp=8,ucode=115`, plus `fmc=` on Turin).
 enum TCBOption {
     static func parse(_ text: String, option: String, layout: TCBVersion.Layout) throws -> TCBVersion {
-        if text.lowercased().hasPrefix("0x"), let raw = UInt64(text.dropFirst(2), radix: 16) {
+        if IntegerText.hasHexPrefix(text), let raw = try? IntegerText.parse(text, as: UInt64.self) {
             return TCBVersion(raw: raw, layout: layout)
         }
         var values: [String: UInt8] = [:]
@@ -57,6 +57,17 @@ extension AMDProduct: ExpressibleByArgument {
     public static var allValueStrings: [String] { ["milan", "genoa", "bergamo", "siena", "turin"] }
 }
 
+/// `--at TIME`: the verifier's clock, ISO 8601, default now.
+enum VerificationTime {
+    static func parse(_ text: String?) throws -> Date {
+        guard let text else { return Date() }
+        guard let date = ISO8601DateFormatter().date(from: text) else {
+            throw ValidationError("--at: expected an ISO 8601 time like 2024-01-31T12:00:00Z, got '\(text)'")
+        }
+        return date
+    }
+}
+
 /// Where KDS is and where its answers are cached; shared by `fetch`, `show vcek-url` and
 /// `report verify --fetch`.
 struct KDSOptions: ParsableArguments {
@@ -81,7 +92,7 @@ struct KDSOptions: ParsableArguments {
         let quiet = self.quiet
         return KDSClient(
             configuration: KDSConfiguration(baseURL: baseURL, cacheDirectory: cache),
-            progress: { line in if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) } })
+            progress: { line in if !quiet { CLIFiles.stderr(line) } })
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AtomicFiles
 import Foundation
 import SEVKit
 import SEVPlatform
@@ -56,10 +57,10 @@ struct SNPConfigCommand: AsyncParsableCommand {
         func run() async throws {
             let layout = firmware.tcbLayout
             if fmc != nil, layout != .turin {
-                throw FirmwareFailure(message: "--fmc: this platform's TCB (Milan/Genoa layout) has no FMC level")
+                throw CommandFailure("--fmc: this platform's TCB (Milan/Genoa layout) has no FMC level")
             }
             if fmc == nil, layout == .turin {
-                throw FirmwareFailure(message: "--fmc is required: a Turin TCB carries an FMC level")
+                throw CommandFailure("--fmc is required: a Turin TCB carries an FMC level")
             }
             let tcb = TCBVersion(bootloader: bootloader, tee: tee, snp: snp, microcode: microcode, fmc: fmc)
             let config = SNPConfig(reportedTCB: tcb.raw, maskChipID: maskChipID, maskChipKey: maskChipKey)
@@ -111,11 +112,11 @@ struct SNPCertsCommand: AsyncParsableCommand {
                 }
             }
             guard !entries.isEmpty else {
-                throw FirmwareFailure(message: "\(directory): holds none of ark, ask, vcek, vlek (.der, .pem, .crt or .cer)")
+                throw CommandFailure("\(directory): holds none of ark, ask, vcek, vlek (.der, .pem, .crt or .cer)")
             }
             let certificates = SNPCertificateTable(entries: entries)
             if let table {
-                var output = OutputFileSet()
+                var output = AtomicFileSet()
                 output.add(table, certificates.encoded)
                 try output.commit()
                 return
@@ -142,21 +143,21 @@ struct SNPCertsCommand: AsyncParsableCommand {
                 do {
                     certificates = try SNPCertificateTable(bytes: try GuestOwnerInput.read(table, option: "--table"), name: table)
                 } catch let error as ByteDecodingError {
-                    throw FirmwareFailure(message: error.description)
+                    throw CommandFailure(error.description)
                 }
             } else {
                 let device = try firmware.open()
                 certificates = try await firmwareCall { () async throws(SEVFirmwareError) in try await device.snpCertificates() }
             }
             guard !certificates.entries.isEmpty else {
-                throw FirmwareFailure(message: "the certificate table is empty: nothing to export")
+                throw CommandFailure("the certificate table is empty: nothing to export")
             }
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             } catch {
-                throw FirmwareFailure(message: "\(directory): cannot create the directory")
+                throw CommandFailure("\(directory): cannot create the directory")
             }
-            var output = OutputFileSet()
+            var output = AtomicFileSet()
             for entry in certificates.entries {
                 let name = SNPCertificateTable.name(for: entry.guid) ?? entry.guid.uuidString.lowercased()
                 let path = (directory as NSString).appendingPathComponent("\(name).\(pem ? "pem" : "der")")
@@ -174,7 +175,7 @@ enum CertificateFile {
         let text = String(decoding: bytes, as: UTF8.self)
         guard text.hasPrefix("-----BEGIN") else {
             guard bytes.first == 0x30 else {
-                throw FirmwareFailure(message: "\(path): neither DER (expected a SEQUENCE, 0x30, at byte 0) nor PEM")
+                throw CommandFailure("\(path): neither DER (expected a SEQUENCE, 0x30, at byte 0) nor PEM")
             }
             return bytes
         }
@@ -182,7 +183,7 @@ enum CertificateFile {
         guard lines.first == "-----BEGIN CERTIFICATE-----", let end = lines.firstIndex(of: "-----END CERTIFICATE-----"),
               let der = Data(base64Encoded: lines[1..<end].joined(), options: .ignoreUnknownCharacters)
         else {
-            throw FirmwareFailure(message: "\(path): PEM must hold one CERTIFICATE block of base64")
+            throw CommandFailure("\(path): PEM must hold one CERTIFICATE block of base64")
         }
         return [UInt8](der)
     }

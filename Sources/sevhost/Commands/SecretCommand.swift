@@ -1,4 +1,5 @@
 import ArgumentParser
+import AtomicFiles
 import Foundation
 import SEVKit
 
@@ -75,7 +76,7 @@ struct SecretBuildCommand: AsyncParsableCommand {
         let header64 = Data(packet.header).base64EncodedString()
         let payload64 = Data(packet.payload).base64EncodedString()
         if let outHeader, let outPayload {
-            var files = OutputFileSet()
+            var files = AtomicFileSet()
             files.add(outHeader, raw ? packet.header : Array(header64.utf8))
             files.add(outPayload, raw ? packet.payload : Array(payload64.utf8))
             try files.commit()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AtomicFiles
 import Foundation
 import SEVKit
 
@@ -63,11 +64,11 @@ struct SessionCommand: AsyncParsableCommand {
             throw CommandFailure("--out \(out): not an existing directory")
         }
         let prefix = (out as NSString).appendingPathComponent(name)
-        var files = OutputFileSet()
+        var files = AtomicFileSet()
         files.add(prefix + "_godh.b64", Array(Data(session.godhCertificate.encoded).base64EncodedString().utf8))
         files.add(prefix + "_session.b64", Array(Data(session.blob.encoded).base64EncodedString().utf8))
-        files.add(prefix + "_tek.bin", session.tek, secret: true)
-        files.add(prefix + "_tik.bin", session.tik, secret: true)
+        files.add(prefix + "_tek.bin", session.tek, mode: AtomicFile.secretMode)
+        files.add(prefix + "_tik.bin", session.tik, mode: AtomicFile.secretMode)
         try files.commit()
         for file in files.files { print("wrote \(file.path)") }
     }

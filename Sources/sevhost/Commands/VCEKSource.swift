@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SEVHostKit
+import Orchestration
 import SEVKit
 
 /// Which VCEK: the chip and REPORTED_TCB of a report, or product, chip id and TCB given by hand.

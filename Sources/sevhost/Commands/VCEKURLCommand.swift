@@ -1,5 +1,5 @@
 import ArgumentParser
-import SEVHostKit
+import Orchestration
 import SEVKit
 
 /// `sevhost show vcek-url`: the KDS URL of a chip's VCEK, from a report or by hand, for

@@ -1,5 +1,6 @@
 import ArgumentParser
-import SEVHostKit
+import AtomicFiles
+import Orchestration
 import SEVKit
 
 /// `sevhost vmsa build|show`: the initial VMSA page of one vCPU, as `sevctl vmsa` does it.
@@ -86,8 +87,8 @@ struct VMSACommand: AsyncParsableCommand {
             if let family, let model, let stepping {
                 signature = VCPUType.signature(family: family, model: model, stepping: stepping)
             } else if let vcpuSig {
-                guard let value = DigestInputs.integer(vcpuSig), let sig = UInt32(exactly: value) else {
-                    throw DigestFailure("--vcpu-sig: expected a 32-bit integer, got '\(vcpuSig)'")
+                guard let sig = try? IntegerText.parse(vcpuSig, as: UInt32.self) else {
+                    throw CommandFailure("--vcpu-sig: expected a 32-bit integer, got '\(vcpuSig)'")
                 }
                 signature = sig
             } else if let vcpuType, let type = VCPUType.named(vcpuType) {
@@ -95,8 +96,8 @@ struct VMSACommand: AsyncParsableCommand {
             }
             var features: UInt64 = 0
             if mode == "snp" {
-                guard let value = DigestInputs.integer(guestFeatures) else {
-                    throw DigestFailure("--guest-features: expected an integer, got '\(guestFeatures)'")
+                guard let value = try? IntegerText.parse(guestFeatures, as: UInt64.self) else {
+                    throw CommandFailure("--guest-features: expected an integer, got '\(guestFeatures)'")
                 }
                 features = value
             }
@@ -104,7 +105,7 @@ struct VMSACommand: AsyncParsableCommand {
             if cpu > 0, let firmware {
                 let image = try DigestInputs.firmware(firmware)
                 guard let address = image.sevESResetAddress else {
-                    throw DigestFailure("\(firmware): \(LaunchDigestError.noSEVESResetBlock)")
+                    throw CommandFailure("\(firmware): \(LaunchDigestError.noSEVESResetBlock)")
                 }
                 resetAddress = address
             }
@@ -112,9 +113,9 @@ struct VMSACommand: AsyncParsableCommand {
                 resetAddress: resetAddress, sevFeatures: features, vcpuSignature: signature,
                 vmm: vmm, fpu: InitialVMSA.FPUState(rawValue: fpu) ?? .reset)
             do {
-                try MeasurementFiles.writeAtomically(page.bytes, to: file)
+                try AtomicFile.write(page.bytes, to: file)
             } catch {
-                throw DigestFailure(error.description)
+                throw CommandFailure(error.description)
             }
         }
     }
@@ -136,9 +137,9 @@ struct VMSACommand: AsyncParsableCommand {
                 let page = try MeasurementFiles.contents(file)
                 print(try VMSALayout.json(page: page, extended: extended), terminator: "")
             } catch let error as MeasurementFileError {
-                throw DigestFailure(error.description)
+                throw CommandFailure(error.description)
             } catch {
-                throw DigestFailure("\(file): \(error)")
+                throw CommandFailure("\(file): \(error)")
             }
         }
     }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SEVHostKit
+import Orchestration
 import SEVKit
 
 /// `sevhost verify certs DIR [--json]`: the SNP chain ARK → ASK/ASVK → VCEK/VLEK found in a
@@ -20,15 +20,7 @@ struct VerifyCertsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let date: Date
-        if let at {
-            guard let parsed = ISO8601DateFormatter().date(from: at) else {
-                throw ValidationError("--at: expected an ISO 8601 time like 2024-01-31T12:00:00Z, got '\(at)'")
-            }
-            date = parsed
-        } else {
-            date = Date()
-        }
+        let date = try VerificationTime.parse(at)
         let dir = try CertificateDirectory(directory: URL(fileURLWithPath: directory))
         let chain = try dir.chain()
         let checks = chain.verify(at: date, crl: dir.crl)

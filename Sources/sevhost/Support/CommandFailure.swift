@@ -1,7 +1,40 @@
-/// A command failed on bad input or a refused check: ArgumentParser prints it as one line,
-/// `Error: …`, and the exit status is 1. Every command reports such failures with this one type,
-/// so they all read alike.
+import ArgumentParser
+import Foundation
+
+/// Why a command failed, as the one line `sevhost` prints for it: on bad input, a refused check
+/// or an error from a lower layer. Every failure of every command is reported through this type
+/// and `SEVHost.main`, in one format: `sevhost: MESSAGE` on stderr, exit status `exitCode` (1,
+/// or 2 for a refused attestation or injection).
 struct CommandFailure: Error, CustomStringConvertible {
     var description: String
-    init(_ description: String) { self.description = description }
+    var exitCode: Int32
+
+    init(_ description: String, exitCode: Int32 = 1) {
+        self.description = description
+        self.exitCode = exitCode
+    }
+}
+
+extension CommandFailure {
+    /// The prefix of every line sevhost writes about a failure or a warning.
+    static let prefix = "sevhost: "
+
+    /// Writes `line` to stderr with the prefix.
+    static func report(_ line: String) {
+        FileHandle.standardError.write(Data((prefix + line + "\n").utf8))
+    }
+
+    /// A warning: the command goes on.
+    static func warn(_ message: String) {
+        report("warning: " + message)
+    }
+
+    /// Reports `error` and exits. A `CommandFailure` is its own line and exit status; anything
+    /// else goes to ArgumentParser, which prints it with the same prefix (`SEVHost._errorPrefix`),
+    /// usage lines after a usage error, help and version on stdout.
+    static func exit(_ error: any Error) -> Never {
+        guard let failure = error as? CommandFailure else { SEVHost.exit(withError: error) }
+        report(failure.description)
+        Foundation.exit(failure.exitCode)
+    }
 }

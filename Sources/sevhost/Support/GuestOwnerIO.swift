@@ -1,4 +1,5 @@
 import Foundation
+import SEVKit
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -24,8 +25,7 @@ enum GuestOwnerInput {
 
     /// A guest physical address in decimal or 0x-prefixed hex.
     static func address(_ text: String, option: String) throws -> UInt64 {
-        let lower = text.lowercased()
-        guard let value = lower.hasPrefix("0x") ? UInt64(lower.dropFirst(2), radix: 16) : UInt64(lower) else {
+        guard let value = try? IntegerText.parse(text, as: UInt64.self) else {
             throw CommandFailure("\(option) \(text): expected a decimal or 0x-prefixed hex address")
         }
         return value
@@ -56,80 +56,20 @@ enum GuestOwnerInput {
 
     /// An unsigned 32-bit value in decimal or 0x-prefixed hex.
     static func uint32(_ text: String, option: String) throws -> UInt32 {
-        let lower = text.lowercased()
-        let value = lower.hasPrefix("0x") ? UInt32(lower.dropFirst(2), radix: 16) : UInt32(lower)
-        guard let value else { throw CommandFailure("\(option) \(text): expected a 32-bit integer, decimal or 0x-prefixed hex") }
+        guard let value = try? IntegerText.parse(text, as: UInt32.self) else {
+            throw CommandFailure("\(option) \(text): expected a 32-bit integer, decimal or 0x-prefixed hex")
+        }
         return value
     }
 
     /// An 8-bit value in decimal or 0x-prefixed hex.
     static func uint8(_ text: String, option: String) throws -> UInt8 {
-        let value = try uint32(text, option: option)
-        guard value <= 0xff else { throw CommandFailure("\(option) \(text): expected a value from 0 to 255") }
-        return UInt8(value)
-    }
-}
-
-/// Writes a set of output files all or nothing.
-///
-/// Each file goes to a temporary name in its own directory (created 0600 for secrets, before
-/// any byte is written) and is renamed into place only once every file was written; on any
-/// failure the temporaries, and files already renamed by this call, are removed.
-struct OutputFileSet {
-    struct File {
-        var path: String
-        var bytes: [UInt8]
-        var secret: Bool
-    }
-
-    var files: [File] = []
-
-    mutating func add(_ path: String, _ bytes: [UInt8], secret: Bool = false) {
-        files.append(File(path: path, bytes: bytes, secret: secret))
-    }
-
-    func commit() throws {
-        var temporaries: [(temp: String, final: String)] = []
-        var renamed: [String] = []
         do {
-            for file in files {
-                let directory = (file.path as NSString).deletingLastPathComponent
-                let base = (file.path as NSString).lastPathComponent
-                let temp = (directory.isEmpty ? "." : directory) + "/.\(base).\(getpid()).tmp"
-                try Self.writeNew(temp, file.bytes, mode: file.secret ? 0o600 : 0o644, final: file.path)
-                temporaries.append((temp, file.path))
-            }
-            for entry in temporaries {
-                guard rename(entry.temp, entry.final) == 0 else {
-                    throw CommandFailure("\(entry.final): cannot write: \(String(cString: strerror(errno)))")
-                }
-                renamed.append(entry.final)
-            }
+            return try IntegerText.parse(text, as: UInt8.self)
+        } catch .notANumber {
+            throw CommandFailure("\(option) \(text): expected a 32-bit integer, decimal or 0x-prefixed hex")
         } catch {
-            for entry in temporaries { unlink(entry.temp) }
-            for path in renamed { unlink(path) }
-            throw error
-        }
-    }
-
-    private static func writeNew(_ path: String, _ bytes: [UInt8], mode: mode_t, final: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_TRUNC, mode)
-        guard fd >= 0 else {
-            throw CommandFailure("\(final): cannot create: \(String(cString: strerror(errno)))")
-        }
-        defer { close(fd) }
-        var written = 0
-        while written < bytes.count {
-            let result = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
-            guard result > 0 else {
-                unlink(path)
-                throw CommandFailure("\(final): cannot write: \(String(cString: strerror(errno)))")
-            }
-            written += result
-        }
-        guard fsync(fd) == 0 else {
-            unlink(path)
-            throw CommandFailure("\(final): cannot write: \(String(cString: strerror(errno)))")
+            throw CommandFailure("\(option) \(text): expected a value from 0 to 255")
         }
     }
 }

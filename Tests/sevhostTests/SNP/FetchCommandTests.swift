@@ -68,17 +68,17 @@ final class FetchCommandTests: XCTestCase {
         let out = temp.appendingPathComponent("none")
         let missing = try Subprocess.sevhost(["fetch", "ca", "turin", "--kds-url", server.baseURL, "--out", out.path, "--quiet"] + cacheArgs)
         XCTAssertEqual(missing.status, 1)
-        XCTAssertEqual(missing.stderr, "Error: KDS has nothing at \(server.baseURL)/vcek/v1/Turin/cert_chain (HTTP 404): check the product, chip id and TCB\n")
+        XCTAssertEqual(missing.stderr, "sevhost: KDS has nothing at \(server.baseURL)/vcek/v1/Turin/cert_chain (HTTP 404): check the product, chip id and TCB\n")
         let forged = try Subprocess.sevhost(["fetch", "ca", "genoa", "--kds-url", server.baseURL, "--out", out.path, "--quiet"] + cacheArgs)
         XCTAssertEqual(forged.status, 1)
-        XCTAssertEqual(forged.stderr, "Error: the ARK served for Genoa is not AMD's pinned Genoa root; refusing to save it\n")
+        XCTAssertEqual(forged.stderr, "sevhost: the ARK served for Genoa is not AMD's pinned Genoa root; refusing to save it\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("ark.pem").path))
     }
 
     func testOfflineIsOneClearLine() throws {
         let r = try Subprocess.sevhost(["fetch", "ca", "milan", "--kds-url", "http://127.0.0.1:1", "--out", temp.path, "--no-cache", "--quiet"])
         XCTAssertEqual(r.status, 1)
-        XCTAssertTrue(r.stderr.hasPrefix("Error: cannot reach KDS at 127.0.0.1 ("), r.stderr)
+        XCTAssertTrue(r.stderr.hasPrefix("sevhost: cannot reach KDS at 127.0.0.1 ("), r.stderr)
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1)
     }
 
@@ -88,7 +88,7 @@ final class FetchCommandTests: XCTestCase {
         let report = try TestData.url("virtee-sev/tests/certs_data/report_milan.hex").path
         let without = try Subprocess.sevhost(["report", "verify", report, "--certs", empty.path, "--kds-url", server.baseURL])
         XCTAssertEqual(without.status, 1)
-        XCTAssertEqual(without.stderr, "Error: \(empty.path): no certificates found (add ARK, ASK and VCEK, or pass --fetch)\n")
+        XCTAssertEqual(without.stderr, "sevhost: \(empty.path): no certificates found (add ARK, ASK and VCEK, or pass --fetch)\n")
         XCTAssertEqual(try server.requests(), [])
         let with = try Subprocess.sevhost(["report", "verify", report, "--certs", empty.path, "--fetch", "--product", "milan",
                                            "--kds-url", server.baseURL] + cacheArgs)

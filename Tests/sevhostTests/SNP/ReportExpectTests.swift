@@ -1,6 +1,6 @@
 import Foundation
 import SEVKit
-import SEVSimulator
+import SEVLaunchSimulator
 import SEVTestSupport
 import XCTest
 
@@ -197,12 +197,12 @@ final class ReportExpectTests: XCTestCase {
         let spec = try spec()
         let r = try verify(["x.bin"], ["--expect", spec, "--measurement", String(repeating: "00", count: 48)])
         XCTAssertEqual(r.status, 64)
-        XCTAssertTrue(r.stderr.hasPrefix("Error: --measurement and --expect: the spec gives that value; use one of them\n"), r.stderr)
+        XCTAssertTrue(r.stderr.hasPrefix("sevhost: --measurement and --expect: the spec gives that value; use one of them\n"), r.stderr)
         // A spec that cannot be resolved is one line naming it.
         let broken = temp.appendingPathComponent("broken.yaml")
         try Data("name: x\n".utf8).write(to: broken)
         let b = try verify([try report(try launch(spec), name: "r.bin")], ["--expect", broken.path])
         XCTAssertEqual(b.status, 1)
-        XCTAssertEqual(b.stderr, "Error: \(broken.path):1: vcpus: is required but missing\n")
+        XCTAssertEqual(b.stderr, "sevhost: \(broken.path):1: vcpus: is required but missing\n")
     }
 }

@@ -124,10 +124,10 @@ final class SNPCommandTests: XCTestCase {
         try Data([1, 2, 3]).write(to: file)
         let r = try Subprocess.sevhost(["report", "show", file.path])
         XCTAssertNotEqual(r.status, 0)
-        XCTAssertEqual(r.stderr, "Error: \(file.path): expected a 1184-byte report (raw or hex), got 3 bytes\n")
+        XCTAssertEqual(r.stderr, "sevhost: \(file.path): expected a 1184-byte report (raw or hex), got 3 bytes\n")
         let badOption = try Subprocess.sevhost(["report", "verify", try TestData.url(Self.milanReport).path, "--certs", try milanCerts(), "--measurement", "abcd"])
         XCTAssertEqual(badOption.status, 1)
-        XCTAssertEqual(badOption.stderr, "Error: --measurement: expected 48 bytes, got 2\n")
+        XCTAssertEqual(badOption.stderr, "sevhost: --measurement: expected 48 bytes, got 2\n")
     }
 
     func testVerifyCerts() throws {
@@ -201,7 +201,7 @@ final class SNPCommandTests: XCTestCase {
         let key = try TestData.url("virtee-sev/tests/measurement/test_id_key.pem").path
         let r = try Subprocess.sevhost(["id-block", "--id-key", key, "--measurement", String(repeating: "00", count: 48), "--policy", "0x1"])
         XCTAssertEqual(r.status, 1)
-        XCTAssertEqual(r.stderr, "Error: policy 0x1 is not an SNP launch policy: reserved bit 17 must be 1 (e.g. 0x30000)\n")
+        XCTAssertEqual(r.stderr, "sevhost: policy 0x1 is not an SNP launch policy: reserved bit 17 must be 1 (e.g. 0x30000)\n")
     }
 
     func testKeyDigestOfEveryPoolKey() throws {

@@ -1,7 +1,5 @@
 import ArgumentParser
-import Foundation
-import Launch
-import SEVHostKit
+import Orchestration
 
 /// `sevhost vm create SPEC`: checks the spec here, then hands it to the daemon.
 struct VMCreateCommand: AsyncParsableCommand {
@@ -23,10 +21,7 @@ struct VMCreateCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await VMReport.run("create", options: options) {
-            let loaded = try SpecLoader.loadWithLines(path: spec).spec
-            let directory = URL(fileURLWithPath: spec).deletingLastPathComponent().path
-            let resolved = loaded.absolutizingPaths(relativeTo: directory)
-            let info = try await options.client.createVM(CreateVMRequest(spec: resolved.jsonText, file: spec))
+            let info = try await options.client.createVM(try CreateVMRequest(specFile: spec))
             print("created \(info.name) (\(info.type), policy \(info.policy))")
         }
     }

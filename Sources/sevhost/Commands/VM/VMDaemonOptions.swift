@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SEVHostKit
+import Orchestration
 
 /// The options every `sevhost vm` subcommand shares: which daemon, and how long to wait.
 struct VMDaemonOptions: ParsableArguments {
@@ -25,14 +25,8 @@ struct VMDaemonOptions: ParsableArguments {
     var socketPath: String { daemon ?? DaemonClient.socketPath() }
 
     var client: DaemonClient {
-        DaemonClient(socketPath: socketPath, timeout: .milliseconds(Int64(timeout * 1000)))
+        DaemonClient(socketPath: socketPath, timeout: .seconds(timeout))
     }
-}
-
-/// A failure a `vm` subcommand reports itself (a failed start, say), already worded.
-struct VMFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// Runs a `vm` subcommand's work and reports any failure as one line,
@@ -73,9 +67,8 @@ enum VMReport {
         }
     }
 
-    static func fail(_ verb: String, _ message: String, status: Int32) -> ExitCode {
-        FileHandle.standardError.write(Data("sevhost: vm \(verb): \(message)\n".utf8))
-        return ExitCode(status)
+    static func fail(_ verb: String, _ message: String, status: Int32) -> CommandFailure {
+        CommandFailure("vm \(verb): \(message)", exitCode: status)
     }
 }
 

@@ -1,5 +1,5 @@
 import ArgumentParser
-import SEVHostKit
+import Orchestration
 
 /// `sevhost vm destroy NAME`.
 struct VMDestroyCommand: AsyncParsableCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SEVHostKit
+import Orchestration
 
 /// `sevhost vm events [NAME]`: the daemon's event history, and with --follow, its future.
 struct VMEventsCommand: AsyncParsableCommand {
@@ -67,7 +67,7 @@ struct VMEventsCommand: AsyncParsableCommand {
                     // from the last event seen, so that nothing is missed or printed twice.
                     if !retrying {
                         let message = VMReport.message(error, vm: name, socket: options.socketPath)
-                        FileHandle.standardError.write(Data("sevhost: vm events: \(message); retrying every second\n".utf8))
+                        CommandFailure.report("vm events: \(message); retrying every second")
                         retrying = true
                     }
                     try await Task.sleep(for: Self.retryInterval)

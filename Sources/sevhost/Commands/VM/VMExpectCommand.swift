@@ -1,5 +1,5 @@
 import ArgumentParser
-import SEVHostKit
+import Orchestration
 
 /// `sevhost vm expect NAME`: what an SEV-SNP VM's attestation reports must show.
 struct VMExpectCommand: AsyncParsableCommand {

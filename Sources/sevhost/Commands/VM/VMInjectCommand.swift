@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SEVHostKit
+import Orchestration
 
 /// `sevhost vm inject NAME ANSWER`: the guest owner's secret, through the daemon.
 struct VMInjectCommand: AsyncParsableCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SEVHostKit
+import Orchestration
 
 /// `sevhost vm list`: one row per VM.
 struct VMListCommand: AsyncParsableCommand {

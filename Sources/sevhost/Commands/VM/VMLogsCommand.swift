@@ -1,5 +1,5 @@
 import ArgumentParser
-import SEVHostKit
+import Orchestration
 
 /// `sevhost vm logs NAME`: the tail of QEMU's output.
 struct VMLogsCommand: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
+import AtomicFiles
 import Foundation
-import SEVHostKit
+import Orchestration
 
 /// `sevhost vm measurement NAME`: the attestation bundle for the guest owner.
 struct VMMeasurementCommand: AsyncParsableCommand {
@@ -26,7 +27,7 @@ struct VMMeasurementCommand: AsyncParsableCommand {
         try await VMReport.run("measurement", vm: name, options: options) {
             let bundle = try await options.client.measurement(name)
             if let out {
-                var files = OutputFileSet()
+                var files = AtomicFileSet()
                 files.add(out, bundle.json)
                 try files.commit()
                 print("wrote \(out)")

@@ -1,5 +1,5 @@
 import ArgumentParser
-import SEVHostKit
+import Orchestration
 
 /// `sevhost vm show NAME`.
 struct VMShowCommand: AsyncParsableCommand {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import SEVHostKit
+import Orchestration
 
 /// `sevhost vm start NAME`: launches QEMU and, by default, waits until the VM is measured
 /// and paused (pre-attestation) or running.
@@ -31,7 +31,7 @@ struct VMStartCommand: AsyncParsableCommand {
                 print("\(name): awaiting-secret (paused, measured; fetch with: sevhost vm measurement \(name))")
             case .failed:
                 let reason = (info.reason ?? "no reason given").split(separator: "\n").joined(separator: "\n  ")
-                throw VMFailure("\(name): failed: \(reason)")
+                throw CommandFailure("\(name): failed: \(reason)")
             default:
                 print("\(name): \(info.state.rawValue)")
             }

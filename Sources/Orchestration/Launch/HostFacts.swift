@@ -1,0 +1,39 @@
+import SEVKit
+import SEVPlatform
+
+/// What a launch needs to know about the host it runs on: the C-bit position and
+/// reduced-phys-bits QEMU's guest object takes (CPUID 0x8000001F EBX).
+///
+/// They come from the user (`--cbitpos`/`--reduced-phys-bits`) or else from the host's CPUID,
+/// live or captured (`--host-root`). A host without SEV is not an error here: a libvirt domain
+/// or the resolved JSON do not need the values, and a QEMU launch that does says why it cannot
+/// go on, with `unknownHint` appended (the probe's reason, or what the daemon's user can do).
+public struct HostFacts: Sendable, Equatable {
+    public var sev: HostSEVParameters?
+    /// Said in parentheses after the refusal of a launch that needs `sev` when it is nil.
+    public var unknownHint: String?
+
+    public init(sev: HostSEVParameters?, unknownHint: String? = nil) {
+        self.sev = sev
+        self.unknownHint = unknownHint
+    }
+
+    /// A guest owner's view: no host at all (what the measurement depends on never includes the C-bit).
+    public static let unknown = HostFacts(sev: nil)
+
+    /// The values given (`--cbitpos` and `--reduced-phys-bits`, both or neither), else the probe
+    /// of the captured host at `hostRoot` or of this machine. A capture that cannot be read is
+    /// an error; a CPU without SEV leaves `sev` nil with the probe's reason as the hint.
+    public static func probe(cbitPosition: Int?, reducedPhysBits: Int?, hostRoot: String?) throws(HostProbeError) -> HostFacts {
+        if let cbitPosition, let reducedPhysBits {
+            return HostFacts(sev: HostSEVParameters(cbitPosition: cbitPosition, reducedPhysBits: reducedPhysBits))
+        }
+        let root = try hostRoot.map { path throws(HostProbeError) in try HostRoot(captured: path) } ?? .live
+        let probe = try HostProbe(root: root)
+        do {
+            return HostFacts(sev: try HostSEVParameters(probe: probe))
+        } catch {
+            return HostFacts(sev: nil, unknownHint: "host probe: \(error.description)")
+        }
+    }
+}

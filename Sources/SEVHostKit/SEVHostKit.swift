@@ -1,2 +1,0 @@
-/// Orchestration shared by the CLI and the daemon.
-import SEVKit
