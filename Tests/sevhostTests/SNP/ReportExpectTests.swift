@@ -68,13 +68,9 @@ final class ReportExpectTests: XCTestCase {
     private func launch(_ spec: String, on platform: SimulatedSNPPlatform? = nil) throws -> SimulatedSNPGuest {
         let r = try Subprocess.sevhost(["launch", spec, "--print", "qemu", "--cbitpos", "51", "--reduced-phys-bits", "1"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        let words = r.stdout.replacingOccurrences(of: "\\\n", with: " ").split(whereSeparator: \.isWhitespace).map(String.init)
-        func value(_ option: String) throws -> String { words[try XCTUnwrap(words.firstIndex(of: option)) + 1] }
-        var object: [String: String] = [:]
-        for part in try XCTUnwrap(words.first { $0.hasPrefix("sev-snp-guest,") }).split(separator: ",").dropFirst() {
-            let kv = part.split(separator: "=", maxSplits: 1).map(String.init)
-            object[kv[0]] = kv[1]
-        }
+        let command = PrintedQEMUCommand(r.stdout)
+        func value(_ option: String) throws -> String { try XCTUnwrap(command.value(option)) }
+        let object = try XCTUnwrap(command.objectProperties("sev-snp-guest"))
         func base64(_ key: String) -> [UInt8]? { object[key].flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) } }
         let configuration = SimulatedSNPLaunchConfiguration(
             firmware: try OVMFImage(bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: try value("-bios"))))),

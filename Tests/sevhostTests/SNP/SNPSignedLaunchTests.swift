@@ -74,42 +74,16 @@ final class SNPSignedLaunchTests: XCTestCase {
         """
     }
 
-    /// The argv `sevhost launch --print qemu` writes, as words (undoing its shell quoting).
+    /// The argv `sevhost launch --print qemu` writes.
     private func argv(_ spec: String, file: StaticString = #filePath, line: UInt = #line) throws -> [String] {
         let r = try Subprocess.sevhost(["launch", spec, "--print", "qemu", "--cbitpos", "51", "--reduced-phys-bits", "1"])
         XCTAssertEqual(r.status, 0, r.stderr, file: file, line: line)
-        var words: [String] = []
-        var word = "", quoted = false, inWord = false
-        for c in r.stdout.replacingOccurrences(of: "\\\n", with: " ") {
-            if quoted {
-                if c == "'" { quoted = false } else { word.append(c) }
-            } else if c == "'" {
-                quoted = true
-                inWord = true
-            } else if c == "\\" {
-                continue
-            } else if c.isWhitespace {
-                if inWord { words.append(word) }
-                word = ""
-                inWord = false
-            } else {
-                word.append(c)
-                inWord = true
-            }
-        }
-        if inWord { words.append(word) }
-        return Array(words.dropFirst())
+        return PrintedQEMUCommand(r.stdout).arguments
     }
 
     /// The `sev-snp-guest` properties of an argv.
     private func guestObject(_ argv: [String]) throws -> [String: String] {
-        let object = try XCTUnwrap(argv.first { $0.hasPrefix("sev-snp-guest,") })
-        var properties: [String: String] = [:]
-        for part in object.split(separator: ",").dropFirst() {
-            let kv = part.split(separator: "=", maxSplits: 1).map(String.init)
-            properties[kv[0]] = kv[1]
-        }
-        return properties
+        try XCTUnwrap(PrintedQEMUCommand(arguments: argv).objectProperties("sev-snp-guest"))
     }
 
     private func printedJSON(_ spec: String) throws -> [String: Any] {
@@ -343,22 +317,34 @@ final class SNPSignedLaunchTests: XCTestCase {
               host-data: c2V2aG9zdCBzYW1wbGUgaG9zdCBkYXRhIDMyIGJ5dGU=
               guest-svn: 3
             """))
-        var arguments = try argv(path)
+        // Without an author key: author-key-enabled=off, on Debian's OVMF.
+        let plain = try spec(firmware: try firmware(Self.debianOVMF), confidential: """
+              policy: smt,single-socket
+              id-key: \(try Self.key("id_key_test.pem"))
+            """, name: "plain.yaml")
+        XCTAssertEqual(try guestObject(try argv(plain))["author-key-enabled"], "off")
+        func underTCG(_ arguments: [String]) throws -> [String] {
+            var arguments = arguments
+            let accel = try XCTUnwrap(arguments.firstIndex(of: "-accel"))
+            arguments[accel + 1] = "tcg"
+            return ["-nodefaults"] + arguments
+        }
+        for spec in [path, plain] {
+            let result = try Subprocess.run(qemu, try underTCG(try argv(spec)))
+            XCTAssertNotEqual(result.status, 0)
+            XCTAssertEqual(result.stderr.split(separator: "\n").filter { !$0.contains(": warning: ") },
+                           ["qemu-system-x86_64: cannot set up private guest memory for sev-snp-guest: KVM required"], spec)
+        }
+        var arguments = try underTCG(try argv(path))
         XCTAssertEqual(Set(try guestObject(arguments).keys), [
             "id", "cbitpos", "reduced-phys-bits", "policy", "kernel-hashes", "id-block", "id-auth", "author-key-enabled", "host-data",
         ])
-        let accel = try XCTUnwrap(arguments.firstIndex(of: "-accel"))
-        arguments[accel + 1] = "tcg"
-        let result = try Subprocess.run(qemu, ["-nodefaults"] + arguments)
-        XCTAssertNotEqual(result.status, 0)
-        XCTAssertEqual(result.stderr.split(separator: "\n").filter { !$0.contains(": warning: ") },
-                       ["qemu-system-x86_64: cannot set up private guest memory for sev-snp-guest: KVM required"])
 
         // Not vacuous: a truncated id-auth is QEMU's error, not the KVM stage.
         let object = try XCTUnwrap(arguments.firstIndex { $0.hasPrefix("sev-snp-guest,") })
         let idBlock = try XCTUnwrap(try guestObject(arguments)["id-block"])
         arguments[object] = arguments[object].replacingOccurrences(of: "id-block=\(idBlock)", with: "id-block=\(idBlock.dropLast(8))")
-        let broken = try Subprocess.run(qemu, ["-nodefaults"] + arguments)
+        let broken = try Subprocess.run(qemu, arguments)
         XCTAssertTrue(broken.stderr.contains("parameter length of 90 not equal to 96"), broken.stderr)
     }
 
