@@ -15,6 +15,8 @@ public struct DaemonConfiguration: Sendable {
     public var runDirectory: String
     /// The program run as QEMU: anything that takes QEMU's command line (sevhost-sim in tests).
     public var qemu: String
+    /// Its release, when known: the argv states the SEV VM type only to QEMU 9.1 and later.
+    public var qemuVersion: QEMUVersion?
     /// C-bit position and reduced-phys-bits for `-object sev-guest`.
     public var host: HostSEVParameters?
     /// Seconds between `quit` and SIGTERM, and between SIGTERM and SIGKILL, on `stop`.
@@ -32,8 +34,8 @@ public struct DaemonConfiguration: Sendable {
 
     public init(
         socketPath: String, socketMode: UInt32 = 0o660, socketOwner: UInt32? = nil, socketGroup: UInt32? = nil,
-        stateDirectory: String, runDirectory: String, qemu: String, host: HostSEVParameters?,
-        stopTimeout: Double = DaemonConfiguration.defaultStopTimeout, startTimeout: Double = DaemonConfiguration.defaultStartTimeout, eventHistory: Int = DaemonConfiguration.defaultEventHistory, version: String
+        stateDirectory: String, runDirectory: String, qemu: String, qemuVersion: QEMUVersion? = nil,
+        host: HostSEVParameters?, stopTimeout: Double = DaemonConfiguration.defaultStopTimeout, startTimeout: Double = DaemonConfiguration.defaultStartTimeout, eventHistory: Int = DaemonConfiguration.defaultEventHistory, version: String
     ) {
         self.socketPath = socketPath
         self.socketMode = socketMode
@@ -42,6 +44,7 @@ public struct DaemonConfiguration: Sendable {
         self.stateDirectory = stateDirectory
         self.runDirectory = runDirectory
         self.qemu = qemu
+        self.qemuVersion = qemuVersion
         self.host = host
         self.stopTimeout = stopTimeout
         self.startTimeout = startTimeout

@@ -85,13 +85,26 @@ struct SEVHostDaemon: AsyncParsableCommand {
         let configuration = DaemonConfiguration(
             socketPath: socket, socketMode: UInt32(socketMode, radix: 8) ?? 0o660,
             socketOwner: try socketOwner.map { try Self.userID($0) }, socketGroup: try socketGroup.map { try Self.groupID($0) },
-            stateDirectory: stateDir, runDirectory: runDir, qemu: qemu, host: hostParameters(logger: logger),
+            stateDirectory: Self.absolute(stateDir), runDirectory: Self.absolute(runDir), qemu: qemu,
+            qemuVersion: qemuVersion(logger: logger),
+            host: hostParameters(logger: logger),
             stopTimeout: stopTimeout, startTimeout: startTimeout, eventHistory: eventHistory, version: Self.configuration.version)
         do {
             try await DaemonServer.run(configuration, logger: logger)
         } catch let error as DaemonServer.StartupError {
             FileHandle.standardError.write(Data("sevhostd: \(error)\n".utf8))
             throw ExitCode.failure
+        }
+    }
+
+    /// The release of `--qemu`, asked once: whether SEV argvs can state `legacy-vm-type`.
+    private func qemuVersion(logger: Logger) -> QEMUVersion? {
+        switch HostFacts.qemuRelease(of: qemu) {
+        case .success(let version):
+            return version
+        case .failure(let error):
+            logger.warning("QEMU version unknown; SEV argvs state legacy-vm-type (QEMU 9.1 or later)", metadata: ["qemu": "\(error)"])
+            return nil
         }
     }
 
@@ -108,6 +121,12 @@ struct SEVHostDaemon: AsyncParsableCommand {
             logger.warning("C-bit position unknown; SEV launches will be refused", metadata: ["probe": "\(error)"])
             return nil
         }
+    }
+
+    /// QEMU runs in each VM's directory, so paths the daemon hands it (session files, QMP
+    /// sockets) must not be relative to the directory sevhostd was started in.
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
     static func userID(_ text: String) throws -> UInt32 {

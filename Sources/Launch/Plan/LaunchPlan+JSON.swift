@@ -12,6 +12,7 @@ extension LaunchPlan {
         spec.production = spec.isProduction
         spec.allowDebug = spec.debugAllowed
         spec.confidential.policy = policy.hex
+        spec.confidential.vmType = vmType
         spec.confidential.kernelHashes = kernelHashes
         spec.confidential.preAttestation = preAttestation
         if let launchDigest { spec.confidential.launchDigest = Hex.encode(launchDigest) }

@@ -11,10 +11,11 @@ struct ReportVerifyCommand: AsyncParsableCommand {
         abstract: "Verify an SNP attestation report: chain to AMD's root, signature, TCB binding and policy.",
         discussion: """
             Checks are named (ark-pinned, ask-signed-by-ark, vcek-signed-by-ask, *-validity, report-signature, \
-            signing-key, tcb, chip-binding, product, and each policy option given). With --expect SPEC, the \
-            measurement, policy, HOST_DATA, ID and author key digests, family and image id, guest SVN and VMPL \
-            are recomputed from the VM spec (its firmware, kernel and keys; public keys suffice) once, and each \
-            report is checked against them. Exit status 0 only when every check of every report passes.
+            signing-key, tcb, chip-binding, product, expected-product with --product, and each policy option \
+            given). With --expect SPEC, the measurement, policy, HOST_DATA, ID and author key digests, family \
+            and image id, guest SVN and VMPL are recomputed from the VM spec (its firmware, kernel and keys; \
+            public keys suffice) once, and each report is checked against them. Exit status 0 only when every \
+            check of every report passes.
             """)
 
     @Argument(help: ArgumentHelp("The reports (raw 1184 bytes or hex).", valueName: "FILE"))
@@ -38,7 +39,7 @@ struct ReportVerifyCommand: AsyncParsableCommand {
     @OptionGroup(title: "KDS (with --fetch)")
     var kds: KDSOptions
 
-    @Option(help: "Product (Milan, Genoa, Bergamo, Siena, Turin) when the report cannot tell (version 2).")
+    @Option(help: "Product the report must come from (Milan, Genoa, Bergamo, Siena, Turin): checked against the VCEK's and the root's, and used to read a version-2 report, which cannot tell.")
     var product: AMDProduct?
 
     @Option(help: ArgumentHelp("Expected MEASUREMENT (48 bytes, hex or base64).", valueName: "HEX"))
@@ -106,6 +107,7 @@ struct ReportVerifyCommand: AsyncParsableCommand {
         // With --expect the VMPL is part of the expectation, checked once.
         policy.vmpl = expect == nil ? vmpl : nil
         policy.chipID = try chipID.map { try ByteOption.parse($0, option: "--chip-id", lengths: [64, 8]) }
+        policy.product = product
         return policy
     }
 
