@@ -138,7 +138,7 @@ let package = Package(
         .executableTarget(
             name: "sevhost-bench",
             dependencies: [
-                "SEVKit", "QMP", "Orchestration",
+                "SEVKit", "QMP", "Orchestration", "SEVLaunchSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
