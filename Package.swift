@@ -11,7 +11,7 @@
 //                    · SEVPlatformSimulator · SEVLaunchSimulator (software AMD-SP firmware)
 //   1 formats        SEVKit (pure formats and cryptography)
 //   0 system         AtomicFiles · CHostProbe (CPUID, KVM) · CSEVFirmware (<linux/psp-sev.h>)
-//                    · CHTTPGet (libcurl) · CProcess (spawn, SO_PEERCRED)
+//                    · CHTTPGet (libcurl) · CProcess (spawn, SO_PEERCRED) · CFileLock (OFD locks)
 import PackageDescription
 
 let package = Package(
@@ -47,6 +47,8 @@ let package = Package(
         .target(name: "CHTTPGet"),
         // posix_spawn into a new session, SO_PEERCRED and a process's groups, for the daemon.
         .target(name: "CProcess"),
+        // Open-file-description locks (F_OFD_SETLKW), for the SNP certificate table's protocol.
+        .target(name: "CFileLock"),
 
         // MARK: 1 formats
         .target(
@@ -60,7 +62,7 @@ let package = Package(
         ),
 
         // MARK: 2 peers and host
-        .target(name: "SEVPlatform", dependencies: ["SEVKit", "CHostProbe", "CSEVFirmware"]),
+        .target(name: "SEVPlatform", dependencies: ["SEVKit", "CHostProbe", "CSEVFirmware", "CFileLock", "AtomicFiles"]),
         .target(name: "Launch", dependencies: ["SEVKit", .product(name: "Yams", package: "Yams")]),
         .target(
             name: "QMP",
@@ -106,6 +108,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
 
@@ -120,7 +123,7 @@ let package = Package(
         .executableTarget(
             name: "sevhostd",
             dependencies: [
-                "SEVDaemon", "SEVKit", "Orchestration",
+                "SEVDaemon", "SEVKit", "Orchestration", "SEVPlatform", "SEVPlatformSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

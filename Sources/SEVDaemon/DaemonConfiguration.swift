@@ -31,6 +31,53 @@ public struct DaemonConfiguration: Sendable {
     /// The default of `eventHistory`: months of an ordinary guest's life, a few hundred KiB.
     public static let defaultEventHistory = 1000
     public var version: String
+    /// The KDS cache endpoint, when the operator asked for one (`--kds-listen`).
+    public var kds: KDSService?
+
+    /// sevhostd's KDS cache: where it listens, where it fetches from, where it keeps objects.
+    public struct KDSService: Sendable {
+        public var server: KDSCacheServer.Configuration
+        /// KDS itself, or a mirror.
+        public var upstream: String
+        public var cacheDirectory: String
+        /// PEM/DER roots trusted besides AMD's pinned ones (tests of a simulated platform).
+        public var testRoots: [SNPCertificate]
+        /// A CRL is fetched again when less than this many seconds remain before its nextUpdate.
+        public var crlRefreshMargin: Double
+        /// Seconds between looks at the CRLs held.
+        public var crlCheckInterval: Double
+        /// The host's SNP certificate table to keep current, with the firmware and product it follows.
+        public var certificateTable: CertificateTableService?
+
+        public init(
+            server: KDSCacheServer.Configuration, upstream: String, cacheDirectory: String, testRoots: [SNPCertificate] = [],
+            crlRefreshMargin: Double = 24 * 3600, crlCheckInterval: Double = 3600
+        ) {
+            self.server = server
+            self.upstream = upstream
+            self.cacheDirectory = cacheDirectory
+            self.testRoots = testRoots
+            self.crlRefreshMargin = crlRefreshMargin
+            self.crlCheckInterval = crlCheckInterval
+        }
+    }
+
+    /// `--snp-certs-table`: the table sevhostd rewrites (under the lock) whenever the firmware's
+    /// reported TCB calls for another VCEK.
+    public struct CertificateTableService: Sendable {
+        public var path: String
+        public var firmware: any SEVFirmware
+        public var product: AMDProduct
+        /// Seconds between looks at the firmware.
+        public var interval: Double
+
+        public init(path: String, firmware: any SEVFirmware, product: AMDProduct, interval: Double) {
+            self.path = path
+            self.firmware = firmware
+            self.product = product
+            self.interval = interval
+        }
+    }
 
     public init(
         socketPath: String, socketMode: UInt32 = 0o660, socketOwner: UInt32? = nil, socketGroup: UInt32? = nil,
