@@ -42,7 +42,7 @@ public enum SimulatedSNPLaunch {
         } catch {
             throw .firmware(error)
         }
-        try measure(configuration, into: &guest)
+        try update(configuration, guest: &guest)
         do {
             try guest.launchFinish(configuration.finish)
         } catch {
@@ -51,8 +51,9 @@ public enum SimulatedSNPLaunch {
         return guest
     }
 
-    /// The LAUNCH_UPDATEs of firmware, metadata and VMSAs.
-    static func measure(_ configuration: SimulatedSNPLaunchConfiguration, into guest: inout SimulatedSNPGuest) throws(SimulatorError) {
+    /// The LAUNCH_UPDATEs of firmware, metadata and VMSAs, on a guest past SNP_LAUNCH_START:
+    /// what QEMU and KVM issue when the guest is first set running, before SNP_LAUNCH_FINISH.
+    public static func update(_ configuration: SimulatedSNPLaunchConfiguration, guest: inout SimulatedSNPGuest) throws(SimulatorError) {
         let firmware = configuration.firmware
         guard let metadata = firmware.sevMetadata else {
             throw .argument("sev_snp_launch_finish: Failed to locate SEV metadata header")
