@@ -145,7 +145,7 @@ let package = Package(
         // The front's command line: QEMU's argv, or the platform export modes.
         .executableTarget(
             name: "sevhost-sim",
-            dependencies: ["SEVKit", "SEVLaunchSimulator", "QEMUFront", "AtomicFiles"]
+            dependencies: ["SEVKit", "SEVLaunchSimulator", "QEMUFront", "QMP", "AtomicFiles"]
         ),
         // The measurements behind BENCHMARKS.md, kept out of the sevhost a user installs.
         .executableTarget(

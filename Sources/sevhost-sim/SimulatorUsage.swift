@@ -6,6 +6,7 @@ enum SimulatorUsage {
                            [--sim-qemu PATH] [--dump-vmsa DIR] [TEST KNOBS]
                sevhost-sim [--sim-state DIR] --print-pdh FILE | --print-chain FILE
                sevhost-sim --show-secrets FILE
+               sevhost-sim --guest-report SOCKET --report-data HEX [--vmpl N] --out FILE [--certs DIR]
                sevhost-sim --help
 
         A simulated SEV platform in front of the real QEMU: it takes qemu-system-x86_64's command
@@ -14,7 +15,10 @@ enum SimulatorUsage {
         between the client and QEMU as QEMU writes it, except the answers only SEV hardware can
         give (query-sev, query-sev-launch-measure, query-sev-capabilities,
         query-sev-attestation-report, sev-inject-launch-secret), which a simulated AMD Secure
-        Processor gives, with real cryptography, as QEMU 10 gives them on an SEV host. It
+        Processor gives, with real cryptography, as QEMU 10 gives them on an SEV host. An
+        sev-snp-guest is launched by a simulated SEV-SNP firmware (SNP_LAUNCH_START with its
+        policy checks, the LAUNCH_UPDATEs, SNP_LAUNCH_FINISH with the ID block checks); a refused
+        launch ends it as QEMU ends, naming the firmware error. It
         measures what QEMU made of the argv: the firmware, the kernel hashes, the vCPUs and their
         model, the policy, and the VM type, which the sev-guest object's legacy-vm-type (on, off
         or auto; unset is auto) decides as QEMU with KVM would, and which fills the SEV-ES VMSAs
@@ -40,6 +44,11 @@ enum SimulatorUsage {
           --print-pdh FILE       write the platform's PDH certificate and exit
           --print-chain FILE     write PDH, PEK, OCA, CEK, ASK and ARK and exit
           --show-secrets FILE    list what a guest finds in a secret area written by --secret-out
+          --guest-report SOCKET  ask the running SEV-SNP guest behind QMP SOCKET for an attestation
+                                 report with --report-data HEX (64 bytes) at --vmpl N (default 0),
+                                 as the guest would; writes it to --out FILE and the ARK, ASK and
+                                 VCEK to --certs DIR (the simulated ARK is never AMD's: name it
+                                 with report verify --test-root)
           --help                 print this text
 
         """

@@ -97,6 +97,7 @@ public final class FrontRuntime: @unchecked Sendable {
                 options: .init(
                     secretOut: secretOut, replayedMeasurement: replayed, reportedBuildID: reportedBuildID,
                     dumpVMSA: plan.simulator.dumpVMSA, acceleratorLocation: plan.acceleratorLocation),
+                snpPlatform: { () throws(SimulatorError) in try SimulatedSNPPlatform(stateDirectory: stateDirectory) },
                 log: log)
         } catch {
             rmdir(privateDirectory)
