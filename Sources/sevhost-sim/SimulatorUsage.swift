@@ -2,8 +2,8 @@
 /// QEMU it fronts, so `sevhost launch --qemu sevhost-sim` learns that QEMU's release.)
 enum SimulatorUsage {
     static let text = """
-        Usage: sevhost-sim [QEMU OPTIONS] [--sim-state DIR] [--secret-out FILE] [--sim-accel kvm|tcg]
-                           [--sim-qemu PATH] [--dump-vmsa DIR] [TEST KNOBS]
+        Usage: sevhost-sim [QEMU OPTIONS] [--sim-state DIR] [--secret-out FILE] [--guest-socket PATH]
+                           [--sim-accel kvm|tcg] [--sim-qemu PATH] [--dump-vmsa DIR] [TEST KNOBS]
                sevhost-sim [--sim-state DIR] --print-pdh FILE | --print-chain FILE
                sevhost-sim --show-secrets FILE
                sevhost-sim --guest-report SOCKET --report-data HEX [--vmpl N] --out FILE [--certs DIR]
@@ -33,6 +33,10 @@ enum SimulatorUsage {
                                  $XDG_STATE_HOME/sevhost-sim or ~/.local/state/sevhost-sim)
           --secret-out FILE      where the decrypted secret area is written (0600; default
                                  $SEVHOST_SIM_SECRET_OUT)
+          --guest-socket PATH    one more QMP socket, for the guest's side: --guest-report asks
+                                 there while a manager holds the -qmp monitor (default
+                                 $SEVHOST_SIM_GUEST_SOCKET; a relative path is in the working
+                                 directory)
           --sim-accel kvm|tcg    the real QEMU's accelerator when the argv asks for KVM (default
                                  $SEVHOST_SIM_ACCEL, else KVM when this host's KVM can run a guest,
                                  else TCG)
@@ -44,7 +48,8 @@ enum SimulatorUsage {
           --print-pdh FILE       write the platform's PDH certificate and exit
           --print-chain FILE     write PDH, PEK, OCA, CEK, ASK and ARK and exit
           --show-secrets FILE    list what a guest finds in a secret area written by --secret-out
-          --guest-report SOCKET  ask the running SEV-SNP guest behind QMP SOCKET for an attestation
+          --guest-report SOCKET  ask the running SEV-SNP guest behind SOCKET (its --guest-socket, or
+                                 a -qmp monitor no one else holds) for an attestation
                                  report with --report-data HEX (64 bytes) at --vmpl N (default 0),
                                  as the guest would; writes it to --out FILE and the ARK, ASK and
                                  VCEK to --certs DIR (the simulated ARK is never AMD's: name it

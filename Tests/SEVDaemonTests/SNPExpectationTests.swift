@@ -84,6 +84,27 @@ final class SNPExpectationTests: XCTestCase {
         try json.stdout.write(toFile: pinned, atomically: true, encoding: .utf8)
         XCTAssertEqual(try SNPSpecExpectation.load(specPath: pinned), try SNPSpecExpectation.load(specPath: spec))
 
+        // sevhostd launches it signed (sevhost-sim in front of QEMU 10 as its QEMU): the
+        // simulated firmware accepts the ID block, and the guest's report (asked for on the
+        // guest's socket: the daemon holds the QMP monitor) shows what the daemon said to expect.
+        let started = try harness.vm(["start", "signed"])
+        XCTAssertEqual(started.status, 0, started.stderr + harness.daemonLog())
+        let state = try await harness.client.showVM("signed").state
+        XCTAssertEqual(state, .running)
+        let reportData = String(repeating: "ab", count: 64)
+        let request = try Subprocess.run(DaemonHarness.simulator, [
+            "--guest-report", harness.stateDirectory + "/vms/signed/guest.sock", "--report-data", reportData, "--out", harness.path("report.bin"),
+            "--certs", harness.path("certs"),
+        ])
+        XCTAssertEqual(request.status, 0, request.stderr)
+        let verified = try Subprocess.sevhost([
+            "report", "verify", harness.path("report.bin"), "--certs", harness.path("certs"), "--test-root", harness.path("certs/ark.pem"),
+            "--expect", pinned, "--report-data", reportData,
+        ])
+        XCTAssertEqual(verified.status, 0, verified.stdout + verified.stderr)
+        XCTAssertEqual(verified.stdout.split(separator: "\n").last, "report \(harness.path("report.bin")): VALID (25 checks passed)")
+        XCTAssertEqual(try harness.vm(["stop", "signed"]).status, 0)
+
         // An SEV guest has no attestation reports to expect.
         XCTAssertEqual(try harness.vm(["create", try harness.writeSpec(name: "legacy")]).status, 0)
         let sev = try harness.vm(["expect", "legacy"])

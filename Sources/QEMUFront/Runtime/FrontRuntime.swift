@@ -41,7 +41,7 @@ public final class FrontRuntime: @unchecked Sendable {
         }
 
         var acceleratorNote: String?
-        let plan: FrontPlan
+        var plan: FrontPlan
         do {
             plan = try FrontPlan(arguments: arguments, privateDirectory: privateDirectory) { override in
                 guard case .tcg(let reason) = AcceleratorChoice.decide(override: override ?? environment["SEVHOST_SIM_ACCEL"]) else { return false }
@@ -51,6 +51,10 @@ public final class FrontRuntime: @unchecked Sendable {
         } catch {
             rmdir(privateDirectory)
             fail(error.description)
+        }
+        if plan.confidentialObject != nil,
+           let guestSocket = plan.simulator.guestSocket ?? environment["SEVHOST_SIM_GUEST_SOCKET"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            plan.addGuestSocket(guestSocket, privateDirectory: privateDirectory)
         }
         guard let program = QEMUChild.locate(explicit: plan.simulator.qemu ?? environment["SEVHOST_SIM_QEMU"], environment: environment) else {
             rmdir(privateDirectory)
