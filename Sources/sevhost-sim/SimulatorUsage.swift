@@ -33,8 +33,8 @@ enum SimulatorUsage {
                                  $XDG_STATE_HOME/sevhost-sim or ~/.local/state/sevhost-sim)
           --secret-out FILE      where the decrypted secret area is written (0600; default
                                  $SEVHOST_SIM_SECRET_OUT)
-          --guest-socket PATH    one more QMP socket, for the guest's side: --guest-report asks
-                                 there while a manager holds the -qmp monitor (default
+          --guest-socket PATH    one more QMP socket, for an SEV-SNP guest's side: --guest-report
+                                 asks there while a manager holds the -qmp monitor (default
                                  $SEVHOST_SIM_GUEST_SOCKET; a relative path is in the working
                                  directory)
           --sim-accel kvm|tcg    the real QEMU's accelerator when the argv asks for KVM (default

@@ -44,7 +44,12 @@ async def main(socket, sevhost, tek, tik, secret_file, gpa):
         await qmp.execute("quit")
         event = await asyncio.wait_for(listener.get(), 30)
         print(f"event: {event['event']} {event['data']}")
-    await qmp.disconnect()
+    # QEMU closes the monitor after quit; qemu.qmp then reports that EOF from disconnect()
+    # (real QEMU 10 alike), unless disconnect() came first.
+    try:
+        await qmp.disconnect()
+    except EOFError:
+        pass
 
 
 asyncio.run(main(*sys.argv[1:6], int(sys.argv[6], 0)))

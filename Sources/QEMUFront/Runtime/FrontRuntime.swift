@@ -52,7 +52,8 @@ public final class FrontRuntime: @unchecked Sendable {
             rmdir(privateDirectory)
             fail(error.description)
         }
-        if plan.confidentialObject != nil,
+        // Only an SEV-SNP guest asks its AMD-SP for reports.
+        if plan.confidentialObject?.qomType == "sev-snp-guest",
            let guestSocket = plan.simulator.guestSocket ?? environment["SEVHOST_SIM_GUEST_SOCKET"].flatMap({ $0.isEmpty ? nil : $0 }) {
             plan.addGuestSocket(guestSocket, privateDirectory: privateDirectory)
         }
