@@ -348,6 +348,37 @@ final class SNPSignedLaunchTests: XCTestCase {
         XCTAssertTrue(broken.stderr.contains("parameter length of 90 not equal to 96"), broken.stderr)
     }
 
+    /// The sample `templates/snp-signed.yaml` as shipped (family and image id, guest SVN, host
+    /// data, a qcow2 disk), with only its files pointed at scratch ones: QEMU 10 takes its signed
+    /// argv up to the KVM stage too.
+    func testQEMU10AcceptsTheSignedTemplate() throws {
+        let qemu = try Peers.qemu10()
+        _ = try firmware(Self.debianOVMF)
+        let disk = temp.appendingPathComponent("disk.qcow2").path
+        let image = try Subprocess.run(try Peers.executable("/usr/bin/qemu-img"), ["create", "-q", "-f", "qcow2", disk, "1M"])
+        XCTAssertEqual(image.status, 0, image.stderr)
+        let template = try String(contentsOf: PackageRoot.url.appendingPathComponent("templates/snp-signed.yaml"), encoding: .utf8)
+        var text = template
+        for (old, new) in [
+            ("/var/lib/sevhost/snp-signed/disk.qcow2", disk), ("/run/sevhost/snp-signed.qmp", temp.appendingPathComponent("qmp.sock").path),
+            ("id-key: id.pem", "id-key: \(try Self.key("id_key_test.pem"))"),
+            ("author-key: author.pem", "author-key: \(try Self.key("author_key_test.pem"))"),
+        ] {
+            XCTAssertTrue(text.contains(old), old)
+            text = text.replacingOccurrences(of: old, with: new)
+        }
+        var arguments = try argv(try write("snp-signed.yaml", text))
+        XCTAssertEqual(Set(try guestObject(arguments).keys), [
+            "id", "cbitpos", "reduced-phys-bits", "policy", "id-block", "id-auth", "author-key-enabled", "host-data",
+        ])
+        let accel = try XCTUnwrap(arguments.firstIndex(of: "-accel"))
+        arguments[accel + 1] = "tcg"
+        let result = try Subprocess.run(qemu, ["-nodefaults"] + arguments)
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertEqual(result.stderr.split(separator: "\n").filter { !$0.contains(": warning: ") },
+                       ["qemu-system-x86_64: cannot set up private guest memory for sev-snp-guest: KVM required"])
+    }
+
     /// libvirt 11.3's schema accepts the signed domain (idBlock, idAuth, hostData, authorKey),
     /// and `virsh define` + `dumpxml` on the test driver keep its launchSecurity as written.
     func testLibvirtAcceptsTheSignedDomain() throws {
