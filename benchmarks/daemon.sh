@@ -17,8 +17,13 @@ bin="$(swift build -c release --show-bin-path)"
 
 dir="$(mktemp -d /tmp/sevhostd-bench-XXXXXX)"
 cleanup() {
-    [ -n "${daemon:-}" ] && kill "$daemon" 2>/dev/null || true
-    pkill -9 -f "$dir/run/" 2>/dev/null || true
+    if [ -n "${daemon:-}" ]; then
+        # The guests' fronts still running (the daemon's children; each front's QEMU dies with
+        # its front), then the daemon, each by its pid.
+        for pid in $(pgrep -P "$daemon" || true); do kill -9 "$pid" 2>/dev/null || true; done
+        kill "$daemon" 2>/dev/null || true
+        wait "$daemon" 2>/dev/null || true
+    fi
     rm -rf "$dir"
 }
 trap cleanup EXIT

@@ -55,10 +55,10 @@ for round in $(seq "$rounds"); do
     qemu_cpu=$(( ($(cpu "$qemu_pid") - qemu_before) * 1000000 / tick / count ))
     sim_cpu=$(( ($(cpu "$sim_pid") - sim_before) * 1000000 / tick / count ))
     line=$(awk -v d="$direct" -v f="$front" 'BEGIN {
-        printf "%.1f %.1f %.1f %.0f", 1e6 / d, 1e6 / f, 1e6 / f - 1e6 / d, (d / f - 1) * 100 }')
+        printf "%.1f %.1f %+.1f %+.0f", 1e6 / d, 1e6 / f, 1e6 / f - 1e6 / d, (d / f - 1) * 100 }')
     read -r direct_us front_us added_us percent <<<"$line"
     overheads+=("$percent")
-    echo "round $round: direct ${direct}/s (${direct_us} us), through the front ${front}/s (${front_us} us): +${added_us} us per command (+${percent}%); CPU per command during the front pass: QEMU ${qemu_cpu} us, sevhost-sim ${sim_cpu} us"
+    echo "round $round: direct ${direct}/s (${direct_us} us), through the front ${front}/s (${front_us} us): ${added_us} us per command (${percent}%); CPU per command during the front pass: QEMU ${qemu_cpu} us, sevhost-sim ${sim_cpu} us"
 done
-median=$(printf '%s\n' "${overheads[@]}" | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
-echo "median added time over $rounds rounds: +${median}% per query-status round trip"
+median=$(printf '%s\n' "${overheads[@]}" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
+echo "median added time over $rounds rounds: ${median}% per query-status round trip"

@@ -44,11 +44,12 @@ async def main(socket, sevhost, tek, tik, secret_file, gpa):
         await qmp.execute("quit")
         event = await asyncio.wait_for(listener.get(), 30)
         print(f"event: {event['event']} {event['data']}")
-    # QEMU closes the monitor after quit; qemu.qmp then reports that EOF from disconnect()
-    # (real QEMU 10 alike), unless disconnect() came first.
     try:
         await qmp.disconnect()
     except EOFError:
+        # QEMU closes the monitor once it has quit. When that EOF reaches qemu.qmp's reader
+        # before disconnect() does, disconnect() raises it: after a quit it is the expected end
+        # (QEMU's own python/qemu/machine takes it so too), with QEMU as with sevhost-sim.
         pass
 
 

@@ -84,3 +84,29 @@ final class SimulatorArgumentTests: XCTestCase {
             """), result.stderr)
     }
 }
+
+/// sevhost-sim ends on SIGTERM as QEMU does, even when the signal comes while it is starting:
+/// the signal waits, blocked, until the front passes it to QEMU.
+final class SimulatorSignalTests: XCTestCase {
+    func testASignalDuringStartUpIsNotLost() throws {
+        let harness = try SimulatorHarness()
+        defer { harness.stop() }
+        let arguments = try SimulatorHarness.qemuArguments(spec: try harness.writeSpec("guest.yaml")) + ["--sim-state", harness.stateDirectory]
+        for delay: useconds_t in [0, 2_000, 20_000, 200_000] {
+            let process = Process()
+            process.executableURL = SimulatorHarness.simulator
+            process.arguments = arguments
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(delay)
+            kill(process.processIdentifier, SIGTERM)
+            let deadline = Date().addingTimeInterval(30)
+            while process.isRunning, Date() < deadline { usleep(20_000) }
+            XCTAssertFalse(process.isRunning, "SIGTERM \(delay) µs after the start was lost")
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+    }
+}

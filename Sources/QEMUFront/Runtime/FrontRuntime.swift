@@ -40,6 +40,12 @@ public final class FrontRuntime: @unchecked Sendable {
             fail(error.description)
         }
 
+        // Before QEMU runs, a refusal leaves nothing behind.
+        func failEarly(_ message: String) -> Never {
+            rmdir(privateDirectory)
+            fail(message)
+        }
+
         var acceleratorNote: String?
         var plan: FrontPlan
         do {
@@ -49,8 +55,7 @@ public final class FrontRuntime: @unchecked Sendable {
                 return true
             }
         } catch {
-            rmdir(privateDirectory)
-            fail(error.description)
+            failEarly(error.description)
         }
         // Only an SEV-SNP guest asks its AMD-SP for reports.
         if plan.confidentialObject?.qomType == "sev-snp-guest",
@@ -58,8 +63,7 @@ public final class FrontRuntime: @unchecked Sendable {
             plan.addGuestSocket(guestSocket, privateDirectory: privateDirectory)
         }
         guard let program = QEMUChild.locate(explicit: plan.simulator.qemu ?? environment["SEVHOST_SIM_QEMU"], environment: environment) else {
-            rmdir(privateDirectory)
-            fail("no qemu-system-x86_64 on PATH (name one with --sim-qemu or SEVHOST_SIM_QEMU)")
+            failEarly("no qemu-system-x86_64 on PATH (name one with --sim-qemu or SEVHOST_SIM_QEMU)")
         }
         guard plan.isFronting else {
             rmdir(privateDirectory)
@@ -71,16 +75,14 @@ public final class FrontRuntime: @unchecked Sendable {
         do {
             platform = try SimulatedPlatform(stateDirectory: stateDirectory)
         } catch {
-            rmdir(privateDirectory)
-            fail(error.description)
+            failEarly(error.description)
         }
         var replayed: [UInt8]?
         if let path = plan.simulator.replayMeasurement {
             guard let data = FileManager.default.contents(atPath: path),
                   let blob = Data(base64Encoded: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
             else {
-                rmdir(privateDirectory)
-                fail("--replay-measurement \(path): expected a readable file of base64 text")
+                failEarly("--replay-measurement \(path): expected a readable file of base64 text")
             }
             replayed = [UInt8](blob)
         }
@@ -88,8 +90,7 @@ public final class FrontRuntime: @unchecked Sendable {
         var reportedBuildID: UInt8?
         if let text = plan.simulator.reportedBuildID {
             guard let value = UInt8(text) else {
-                rmdir(privateDirectory)
-                fail("--query-sev-build-id \(text): expected 0 to 255")
+                failEarly("--query-sev-build-id \(text): expected 0 to 255")
             }
             reportedBuildID = value
         }
@@ -105,16 +106,14 @@ public final class FrontRuntime: @unchecked Sendable {
                 snpPlatform: { () throws(SimulatorError) in try SimulatedSNPPlatform(stateDirectory: stateDirectory) },
                 log: log)
         } catch {
-            rmdir(privateDirectory)
-            fail(error.description)
+            failEarly(error.description)
         }
         if let acceleratorNote { log("running the guest under TCG: \(acceleratorNote)") }
         let qemu: QEMUChild
         do {
             qemu = try QEMUChild.spawn(program: program, arguments: plan.qemuArguments)
         } catch {
-            rmdir(privateDirectory)
-            fail(error.description)
+            failEarly(error.description)
         }
         let runtime = FrontRuntime(plan: plan, privateDirectory: privateDirectory, qemu: qemu, group: group, processor: processor)
         runtime.start(processor: processor)

@@ -20,10 +20,11 @@ public enum FrontSignals {
         pthread_sigmask(SIG_BLOCK, &set, nil)
     }
 
-    /// Installs the handlers; the returned sources must be kept alive.
+    /// Installs the handlers; the returned sources must be kept alive. A signal that came before
+    /// is not lost: blocked, it stayed pending, and the source reads it (a signalfd on Linux).
+    /// The disposition stays the default one: SIG_IGN would discard a pending signal.
     static func install(forward: @escaping @Sendable (Int32) -> Void, powerOff: @escaping @Sendable () -> Void) -> [any DispatchSourceSignal] {
         (forwarded + [guestPowerOff]).map { signalNumber in
-            signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler {
                 if signalNumber == guestPowerOff { powerOff() } else { forward(signalNumber) }
