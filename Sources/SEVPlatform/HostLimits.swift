@@ -9,12 +9,17 @@ extension HostProbe {
     static let ciphertextHidingParameter = "sys/module/kvm_amd/parameters/ciphertext_hiding_asids"
 
     /// The SNP policy bits KVM accepts: KVM_X86_SNP_POLICY_BITS, or, when the kernel answers
-    /// ENXIO (no such attribute before Linux 6.19), the fixed mask those kernels check. Any other
-    /// failure (no /dev/kvm, not captured) is returned as it is.
+    /// ENXIO (no such attribute before Linux 6.19) and kvm_amd has SEV-SNP on, the fixed mask
+    /// those kernels check. Any other failure (no /dev/kvm, not captured) is returned as it is.
     public func snpPolicyBits() -> Result<KVMSNPPolicyBits, FirmwareQueryFailure> {
         switch kvmSEVAttribute(KVMSEVAttribute.snpPolicyBits) {
         case .success(let mask): return .success(KVMSNPPolicyBits(mask: mask, source: .deviceAttribute))
         case .failure(let failure) where failure.message.contains("(os error \(ENXIO))"):
+            guard case .success(let text) = root.readText("sys/module/kvm_amd/parameters/sev_snp"),
+                  ["1", "Y"].contains(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            else {
+                return .failure(FirmwareQueryFailure("not offered (Linux before 6.19) and kvm_amd sev_snp is not on: KVM accepts no SNP policy"))
+            }
             return .success(.beforeLinux619)
         case .failure(let failure): return .failure(failure)
         }

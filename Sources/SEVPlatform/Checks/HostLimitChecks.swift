@@ -25,7 +25,7 @@ extension HostChecks {
             hint: "Raise the BIOS's \"SEV-ES ASID Space Limit\" (CPUID 0x8000001F EDX) above 1, or lower kvm_amd ciphertext_hiding_asids"
         ) { context in
             guard let split = context.probe.asidSplit else {
-                return .fail("CPUID 0x8000001F ECX is 0: the CPU reports no ASIDs", hint: context.guestHint)
+                return .fail("CPUID 0x8000001F ECX is 0: the CPU reports no ASIDs", hint: context.guestHint ?? HostChecks.generation.hint)
             }
             let range = split.range(for: context.generation)
             guard range.count > 0 else {
