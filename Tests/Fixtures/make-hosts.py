@@ -30,11 +30,17 @@ def guid_bytes(text):
     return uuid.UUID(text).bytes_le
 
 
-def ovmf_tail(es_reset=None, sections=None, size=4096):
-    """An image tail whose footer table holds the given entries (none: an empty table)."""
+SEV_HASH_TABLE = "7255371f-3a3b-4b04-927b-1da6efa8d454"
+
+
+def ovmf_tail(es_reset=None, sections=None, size=4096, hash_table=None):
+    """An image tail whose footer table holds the given entries (none: an empty table).
+    `hash_table` is (gpa, size) of the SEV hashes table area, (0, 0) as OvmfPkgX64 publishes it."""
     body = bytearray(size)
     entries = []  # (guid, data)
     metadata_offset_from_end = 0x800
+    if hash_table is not None:
+        entries.append((SEV_HASH_TABLE, struct.pack("<II", *hash_table)))
     if sections is not None:
         entries.append((SEV_METADATA, struct.pack("<I", metadata_offset_from_end)))
     if es_reset is not None:
@@ -55,7 +61,10 @@ def ovmf_tail(es_reset=None, sections=None, size=4096):
 
 
 SNP_SECTIONS = [(0x800000, 0x9000, 1), (0x809000, 0x1000, 2), (0x80A000, 0x1000, 3), (0x80B000, 0x2000, 1)]
-OVMF_SNP = ovmf_tail(es_reset=0x80B004, sections=SNP_SECTIONS)
+OVMF_SNP = ovmf_tail(es_reset=0x80B004, sections=SNP_SECTIONS, hash_table=(0, 0))
+# As OvmfPkg/AmdSev builds: a hashes table area at 0x80D000 and an SNP_KERNEL_HASHES page.
+OVMF_AMDSEV = ovmf_tail(es_reset=0x80B004, hash_table=(0x80D000, 0x400),
+                        sections=SNP_SECTIONS + [(0x80D000, 0x1000, 0x10)])
 OVMF_NO_METADATA = ovmf_tail()
 
 
@@ -149,7 +158,8 @@ HEALTHY_MILAN = dict(
     iommu_units=["ivhd0", "ivhd1", "ivhd2", "ivhd3"],
     iommu_groups={"0": "DMA-FQ", "1": "DMA-FQ", "2": "DMA"},
     qemu=("/usr/bin/qemu-system-x86_64", "9.2.0", None),
-    ovmf={"usr/share/OVMF/OVMF_CODE.fd": OVMF_SNP, "usr/share/OVMF/OVMF_CODE_4M.fd": OVMF_NO_METADATA},
+    ovmf={"usr/share/OVMF/OVMF_CODE.fd": OVMF_SNP, "usr/share/OVMF/OVMF_CODE_4M.fd": OVMF_NO_METADATA,
+          "usr/share/sevhost/OVMF.amdsev.fd": OVMF_AMDSEV, "usr/share/ovmf/OVMF.fd": OVMF_SNP},
     # Linux 6.12: no KVM_X86_SNP_POLICY_BITS yet (ENXIO), so KVM checks its fixed mask.
     sev_attributes={"vmsa-features": 0x1, "snp-policy-bits": "No such device or address (os error 6)",
                     "snp-req-certs": "No such device or address (os error 6)"},
