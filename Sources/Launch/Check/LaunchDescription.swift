@@ -86,7 +86,7 @@ public struct LaunchDescription: Sendable, Equatable {
         case .firmware: return firmwareSpelling ?? "<os><loader>"
         case .variableStore: return "<os><nvram>"
         case .kernel: return "<os><kernel>"
-        case .kernelHashes: return "\(security.dropLast())kernelHashes='yes'>"
+        case .kernelHashes: return "\(security.dropLast()) kernelHashes='yes'>"
         case .cbitpos: return "\(security) <cbitpos>"
         case .reducedPhysBits: return "\(security) <reducedPhysBits>"
         case .idBlock: return "\(security) <idBlock>"
