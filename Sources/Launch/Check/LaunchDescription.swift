@@ -64,6 +64,11 @@ public struct LaunchDescription: Sendable, Equatable {
     public struct MemoryBackend: Sendable, Equatable {
         public var type: String
         public var size: UInt64?
+
+        public init(type: String, size: UInt64?) {
+            self.type = type
+            self.size = size
+        }
     }
 
     public init(format: Format) { self.format = format }
