@@ -306,6 +306,181 @@ final class CheckCommandTests: XCTestCase {
         XCTAssertEqual(authorKey.findings.map(\.rule), ["snp-id-auth"])
     }
 
+    // MARK: - each rule in the other format
+    //
+    // The tests above write most rules in one format; these write each in the other, so every
+    // rule has a hand-written domain and command line. guest-object, snp-memory-backend and
+    // es-init2-pflash are QEMU's wiring, which libvirt writes itself (and libvirt has no
+    // legacy-vm-type), so they have command lines only.
+
+    private func snpPolicyArgv(_ policy: String, firmware: String = "/usr/share/ovmf/OVMF.fd", host: String = milan) throws -> Checked {
+        try argv(snpArgv(object: "sev-snp-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=\(policy)", firmware: ["-bios", firmware]), host: host)
+    }
+
+    func testNoLaunchSecurityInADomain() throws {
+        let plain = try domain("""
+            <domain type='kvm'><name>plain</name><memory unit='GiB'>2</memory>
+              <os><type arch='x86_64' machine='q35'>hvm</type><loader type='rom'>/usr/share/ovmf/OVMF.fd</loader></os>
+            </domain>
+            """)
+        XCTAssertEqual(plain.status, 1)
+        XCTAssertEqual(plain.findings, [Finding(rule: "no-launch-security", severity: "error", location: "<launchSecurity>")])
+        XCTAssertEqual(plain.problem("no-launch-security"), "the domain has no <launchSecurity type='sev'> or type='sev-snp': the guest would run unencrypted")
+        XCTAssertTrue(plain.text.hasSuffix(": the unencrypted launch (libvirt) would fail: 1 error, 0 warnings\n"), plain.text)
+        let other = try domain(snpDomain().replacingOccurrences(of: "type='sev-snp'", with: "type='s390-pv'"))
+        XCTAssertEqual(other.findings, [Finding(rule: "no-launch-security", severity: "error", location: "<launchSecurity>")])
+        XCTAssertEqual(other.problem("no-launch-security"), "<launchSecurity type='s390-pv'> is not an SEV launch: sevhost checks type='sev' and type='sev-snp'")
+    }
+
+    func testPolicyRulesOnACommandLine() throws {
+        let word = try snpPolicyArgv("smt")
+        XCTAssertEqual(word.findings, [Finding(rule: "policy", severity: "error", location: "-object sev-snp-guest,policy=")])
+        XCTAssertEqual(word.problem("policy"), "'smt' is not a number")
+        let wide = try argv(["-machine", "q35,confidential-guest-support=s", "-object", "sev-guest,id=s,cbitpos=51,reduced-phys-bits=1,policy=0x100000001",
+                             "-bios", "/usr/share/ovmf/OVMF.fd"])
+        XCTAssertEqual(wide.findings, [Finding(rule: "policy", severity: "error", location: "-object sev-guest,policy=")])
+        XCTAssertEqual(wide.problem("policy"), "0x100000001 does not fit the 32-bit SEV policy")
+        let bit17 = try snpPolicyArgv("0x10000")
+        XCTAssertEqual(bit17.findings, [Finding(rule: "policy-bit-17", severity: "error", location: "-object sev-snp-guest,policy=")])
+        XCTAssertEqual(bit17.fix("policy-bit-17"), "set bit 17: 0x30000")
+        let smt = try snpPolicyArgv("0x20000")
+        XCTAssertEqual(smt.findings, [Finding(rule: "smt", severity: "error", location: "-object sev-snp-guest,policy=")])
+        XCTAssertEqual(smt.fix("smt"), "set bit 16: 0x30000, or turn SMT off (echo off > /sys/devices/system/cpu/smt/control)")
+        // The same host with SMT off takes the same policy.
+        let smtOff = FileManager.default.temporaryDirectory.appendingPathComponent("milan-smt-off-\(UUID().uuidString)")
+        try FileManager.default.copyItem(atPath: Self.milan, toPath: smtOff.path)
+        defer { try? FileManager.default.removeItem(at: smtOff) }
+        try "0\n".write(to: smtOff.appendingPathComponent("sys/devices/system/cpu/smt/active"), atomically: true, encoding: .utf8)
+        let off = try snpPolicyArgv("0x20000", host: smtOff.path)
+        XCTAssertEqual(off.status, 0)
+        XCTAssertEqual(off.findings, [])
+    }
+
+    func testPolicyRulesInADomain() throws {
+        let reserved = try domain(snpDomain(security: "<policy>0x4000030000</policy>"))
+        XCTAssertEqual(reserved.findings, [Finding(rule: "policy-reserved", severity: "error", location: "<launchSecurity type='sev-snp'> <policy>")])
+        XCTAssertEqual(reserved.problem("policy-reserved"),
+                       "SNP policy 0x4000030000 sets reserved bits 0x4000000000 (63:26): KVM refuses SNP_LAUNCH_START (ret=-22 fw_error=0)")
+        let sev = try domain("""
+            <domain type='kvm'><name>sev</name><memory unit='GiB'>2</memory>
+              <os><type arch='x86_64' machine='q35'>hvm</type><loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE.fd</loader></os>
+              <launchSecurity type='sev'><policy>0x0041</policy></launchSecurity>
+            </domain>
+            """)
+        XCTAssertEqual(sev.findings, [Finding(rule: "policy-reserved", severity: "error", location: "<launchSecurity type='sev'> <policy>")])
+        XCTAssertEqual(sev.fix("policy-reserved"), "clear them: 0x1")
+        // AMDSEV#240's policy in a domain: MIGRATE_MA, which this KVM does not accept.
+        let migrate = try domain(snpDomain(security: "<policy>0x70000</policy>"))
+        XCTAssertEqual(migrate.findings, [Finding(rule: "kvm-policy-bits", severity: "error", location: "<launchSecurity type='sev-snp'> <policy>")])
+        XCTAssertEqual(migrate.problem("kvm-policy-bits"),
+                       "SNP policy 0x70000 sets bit 18 (MIGRATE_MA), which this host's KVM does not accept (0x1bffff, SNP_POLICY_MASK_VALID of Linux 6.11 to 6.18): SNP_LAUNCH_START fails with ret=-22 fw_error=0")
+    }
+
+    func testHostRulesOnACommandLine() throws {
+        let off = try snpPolicyArgv("0x30000", host: Self.hosts.appendingPathComponent("milan-kvm-snp-off").path)
+        XCTAssertEqual(off.findings, [Finding(rule: "host-kvm", severity: "error", location: "-object sev-snp-guest")])
+        XCTAssertEqual(off.problem("host-kvm"), "kvm_amd has sev_snp off on this host: KVM cannot create SEV-SNP guests")
+        let none = try snpPolicyArgv("0x30000", host: Self.hosts.appendingPathComponent("genoa-no-es-asids").path)
+        XCTAssertEqual(none.findings, [
+            Finding(rule: "host-kvm", severity: "error", location: "-object sev-snp-guest"),
+            Finding(rule: "asids", severity: "error", location: "-object sev-snp-guest"),
+        ])
+    }
+
+    func testReducedPhysBitsInADomain() throws {
+        let result = try domain(snpDomain(security: "<reducedPhysBits>7</reducedPhysBits><policy>0x30000</policy>"))
+        XCTAssertEqual(result.findings, [Finding(rule: "reduced-phys-bits", severity: "error", location: "<launchSecurity type='sev-snp'> <reducedPhysBits>")])
+        XCTAssertEqual(result.problem("reduced-phys-bits"),
+                       "reduced-phys-bits 7 is not between 1 and this host's 1: QEMU stops with \"reduced-phys-bits check failed\"")
+        XCTAssertEqual(result.fix("reduced-phys-bits"), "<reducedPhysBits>1</reducedPhysBits>")
+    }
+
+    /// A ROM firmware with a variable store beside it: the store would still be pflash.
+    func testSNPVariableStoreBesideROMFirmware() throws {
+        let xml = try domain(snpDomain(nvram: "<nvram>/var/lib/libvirt/qemu/nvram/x_VARS.fd</nvram>"))
+        XCTAssertEqual(xml.findings, [Finding(rule: "snp-pflash", severity: "error", location: "<os><nvram>")])
+        XCTAssertEqual(xml.fix("snp-pflash"), "remove <nvram>")
+        let line = try argv(snpArgv(extra: ["-drive", "if=pflash,format=raw,unit=1,file=/tmp/guest_VARS.fd"]))
+        XCTAssertEqual(line.findings, [Finding(rule: "snp-pflash", severity: "error", location: "-drive if=pflash,unit=1")])
+        XCTAssertEqual(line.fix("snp-pflash"), "remove the unit 1 pflash drive")
+    }
+
+    func testFirmwareRulesOnACommandLine() throws {
+        let small = try snpPolicyArgv("0x30000", firmware: "/usr/share/OVMF/OVMF_CODE_4M.fd")
+        XCTAssertEqual(small.findings, [
+            Finding(rule: "firmware-metadata", severity: "error", location: "-bios /usr/share/OVMF/OVMF_CODE_4M.fd"),
+            Finding(rule: "firmware-es", severity: "error", location: "-bios /usr/share/OVMF/OVMF_CODE_4M.fd"),
+        ])
+        XCTAssertEqual(small.problem("firmware-metadata"),
+                       "/usr/share/OVMF/OVMF_CODE_4M.fd has no SEV metadata, which an SNP launch needs: QEMU stops (\"Failed to locate SEV metadata header\")")
+        let missing = try snpPolicyArgv("0x30000", firmware: "/nowhere/OVMF.fd")
+        XCTAssertEqual(missing.status, 0)
+        XCTAssertEqual(missing.findings, [Finding(rule: "firmware-unread", severity: "warning", location: "-bios /nowhere/OVMF.fd")])
+        XCTAssertEqual(missing.problem("firmware-unread"),
+                       "/nowhere/OVMF.fd is not in the captured host: the firmware's SEV metadata, SEV-ES reset block and hash tables were not checked")
+        let unnamed = try argv(snpArgv(firmware: []))
+        XCTAssertEqual(unnamed.findings, [Finding(rule: "firmware-unread", severity: "warning", location: "-bios")])
+        XCTAssertEqual(unnamed.problem("firmware-unread"),
+                       "no firmware is named: QEMU loads its default bios.bin (SeaBIOS), which is not an OVMF built for SEV; nothing was checked")
+        let unnamedDomain = try domain(snpDomain(loader: ""))
+        XCTAssertEqual(unnamedDomain.findings, [Finding(rule: "firmware-unread", severity: "warning", location: "<os><loader>")])
+        XCTAssertEqual(unnamedDomain.problem("firmware-unread"), "no firmware file is named (libvirt picks one): its SEV metadata was not checked")
+    }
+
+    /// Kernel hashes with nothing booted directly measure nothing: a warning, in both formats.
+    func testKernelHashesWithoutAKernel() throws {
+        let line = try argv(snpArgv(object: "sev-snp-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0x30000,kernel-hashes=on",
+                                    firmware: ["-bios", "/usr/share/sevhost/OVMF.amdsev.fd"]))
+        XCTAssertEqual(line.status, 0)
+        XCTAssertEqual(line.findings, [Finding(rule: "kernel-hashes", severity: "warning", location: "-object sev-snp-guest,kernel-hashes=on")])
+        XCTAssertEqual(line.fix("kernel-hashes"), "add -kernel (and -initrd, -append)")
+        let xml = try domain(snpDomain(loader: "<loader type='rom'>/usr/share/sevhost/OVMF.amdsev.fd</loader>", attributes: " kernelHashes='yes'"))
+        XCTAssertEqual(xml.findings, [Finding(rule: "kernel-hashes", severity: "warning", location: "<launchSecurity type='sev-snp' kernelHashes='yes'>")])
+        XCTAssertEqual(xml.fix("kernel-hashes"), "add <kernel> (and <initrd>, <cmdline>) to <os>")
+        // AMDSEV#262 in a domain: an SNP domain booting a kernel with hashes on, from Debian's OVMF.
+        let thread = try domain(snpDomain(attributes: " kernelHashes='yes'", kernel: "<kernel>/boot/vmlinuz</kernel>"))
+        XCTAssertEqual(thread.findings, [Finding(rule: "kernel-hashes", severity: "error", location: "<launchSecurity type='sev-snp' kernelHashes='yes'>")])
+    }
+
+    /// legacy-vm-type on a QEMU older than 9.1 (rome-sev-es has QEMU 6.2): QEMU stops.
+    func testVMTypeOnAQEMUWithoutTheProperty() throws {
+        let result = try argv(["-machine", "q35,confidential-guest-support=s",
+                               "-object", "sev-guest,id=s,cbitpos=47,reduced-phys-bits=1,policy=0x5,legacy-vm-type=on", "-bios", "/usr/share/ovmf/OVMF.fd"],
+                              host: Self.hosts.appendingPathComponent("rome-sev-es").path)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.findings, [
+            Finding(rule: "vm-type", severity: "error", location: "-object sev-guest,legacy-vm-type="),
+            Finding(rule: "vm-type", severity: "note", location: "-object sev-guest,legacy-vm-type="),
+        ])
+        XCTAssertEqual(result.problem("vm-type"), "QEMU 6.2 has no legacy-vm-type (it arrived in 9.1): it stops with \"Property not found\"")
+    }
+
+    func testSessionInADomain() throws {
+        let result = try domain("""
+            <domain type='kvm'><name>sev</name><memory unit='GiB'>2</memory>
+              <os><type arch='x86_64' machine='q35'>hvm</type><loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE.fd</loader></os>
+              <launchSecurity type='sev'><policy>0x0001</policy><dhCert>AAAA</dhCert></launchSecurity>
+            </domain>
+            """)
+        XCTAssertEqual(result.findings, [Finding(rule: "session", severity: "error", location: "<launchSecurity type='sev'> <session>")])
+        XCTAssertEqual(result.fix("session"), "give both <dhCert> and <session>, or neither")
+    }
+
+    func testSNPBlobsOnACommandLine() throws {
+        let hostData = try argv(snpArgv(object: "sev-snp-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0x30000,host-data=AAAA"))
+        XCTAssertEqual(hostData.findings, [Finding(rule: "snp-blob", severity: "error", location: "-object sev-snp-guest,host-data=")])
+        XCTAssertEqual(hostData.problem("snp-blob"), "decodes to 3 bytes; QEMU needs 32")
+        let notBase64 = try argv(snpArgv(object: "sev-snp-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0x30000,id-block=!!!!"))
+        XCTAssertEqual(notBase64.findings, [Finding(rule: "snp-blob", severity: "error", location: "-object sev-snp-guest,id-block=")])
+        XCTAssertEqual(notBase64.problem("snp-blob"), "is not base64: QEMU stops")
+        let authorKey = try argv(snpArgv(object: "sev-snp-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0x30000,author-key-enabled=on"))
+        XCTAssertEqual(authorKey.findings, [Finding(rule: "snp-id-auth", severity: "error", location: "-object sev-snp-guest,author-key-enabled=on")])
+        let blockOnly = try argv(snpArgv(object: "sev-snp-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0x30000,id-block=\(idBlock(digest: [UInt8](repeating: 1, count: 48), policy: 0x30000))"))
+        XCTAssertEqual(blockOnly.findings.map(\.rule), ["snp-id-auth", "id-block"])
+        XCTAssertEqual(blockOnly.problem("snp-id-auth"),
+                       "an ID block without its ID authentication structure: SNP_LAUNCH_FINISH cannot check its signature")
+    }
+
     // MARK: - ID blocks: BAD_MEASUREMENT or POLICY_FAILURE (AMDSEV#212)
 
     /// An ID block written here: LD, zero family and image ids, version 1, SVN 0, policy.
@@ -342,6 +517,25 @@ final class CheckCommandTests: XCTestCase {
         // On a captured host only the policy can be compared: the digest needs the whole image.
         let captured = try argv(snpArgv(object: "sev-snp-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0xb0000,id-block=\(idBlock(digest: digest, policy: 0x30000)),id-auth=\(auth)"))
         XCTAssertEqual(captured.problem("id-block"), "the ID block's policy 0x30000 is not the launch policy 0xb0000: SNP_LAUNCH_FINISH fails with POLICY_FAILURE (fw_error=7)")
+    }
+
+    /// The ID block's policy against the domain's, on a captured host (the digest needs the whole
+    /// firmware image, which a capture does not hold: said as a warning when the policies agree).
+    func testIDBlockInADomain() throws {
+        let auth = Data(count: 4096).base64EncodedString()
+        let block = idBlock(digest: [UInt8](repeating: 0x5a, count: 48), policy: 0x30000)
+        let differs = try domain(snpDomain(security: "<policy>0xb0000</policy><idBlock>\(block)</idBlock><idAuth>\(auth)</idAuth>"))
+        XCTAssertEqual(differs.findings, [
+            Finding(rule: "debug", severity: "warning", location: "<launchSecurity type='sev-snp'> <policy>"),
+            Finding(rule: "id-block", severity: "error", location: "<launchSecurity type='sev-snp'> <idBlock>"),
+        ])
+        XCTAssertEqual(differs.problem("id-block"),
+                       "the ID block's policy 0x30000 is not the launch policy 0xb0000: SNP_LAUNCH_FINISH fails with POLICY_FAILURE (fw_error=7)")
+        XCTAssertEqual(differs.fix("id-block"), "launch with policy 0x30000, or sign a new ID block for 0xb0000")
+        let agrees = try domain(snpDomain(security: "<policy>0x30000</policy><idBlock>\(block)</idBlock><idAuth>\(auth)</idAuth>"))
+        XCTAssertEqual(agrees.status, 0)
+        XCTAssertEqual(agrees.findings, [Finding(rule: "id-block", severity: "warning", location: "<launchSecurity type='sev-snp'> <idBlock>")])
+        XCTAssertEqual(agrees.problem("id-block"), "its launch digest was not compared (a captured host holds only the firmware's tail); the policies match")
     }
 
     // MARK: - libvirt's own argv form, and what sevhost launch writes

@@ -43,7 +43,7 @@ final class OkFixtureTests: XCTestCase {
             }
         }
         // The host-limit lines' pass and fail forms, grouped with what each reads and the fix.
-        for name in ["milan-sev-firmware-not-taken", "family1a-unknown-snp", "genoa-no-es-asids", "genoa-snp-features"] {
+        for name in ["milan-sev-firmware-not-taken", "family1a-unknown-snp", "genoa-no-es-asids", "genoa-snp-features", "intel"] {
             for mode in ["verbose"] {
                 let result = try Subprocess.sevhost(["ok", "--\(mode)", "--host-root", host(name)])
                 XCTAssertEqual(result.stdout, try expected("\(name).\(mode).txt"), "\(name) --\(mode)")

@@ -84,7 +84,8 @@ public struct LaunchDescription: Sendable, Equatable {
     private var objectName: String { guestObjectSpelling ?? (type == .sevSNP ? "-object sev-snp-guest" : "-object sev-guest") }
 
     private func libvirtName(_ subject: Subject) -> String {
-        let security = "<launchSecurity type='\(type == .sevSNP ? "sev-snp" : "sev")'>"
+        // With no SEV type the finding is about the element as a whole (absent, or another type).
+        let security = type == nil ? "<launchSecurity>" : "<launchSecurity type='\(type == .sevSNP ? "sev-snp" : "sev")'>"
         switch subject {
         case .launchSecurity, .guestObject, .vmType: return security
         case .policy: return "\(security) <policy>"

@@ -47,7 +47,9 @@ public struct LaunchRules: Sendable {
     private mutating func run() {
         guard let type = launch.type else {
             add("no-launch-security", .error, .launchSecurity,
-                launch.format == .libvirt ? "the domain has no <launchSecurity type='sev'> or type='sev-snp'" : "no -object sev-guest or sev-snp-guest: the guest would run unencrypted",
+                launch.format == .qemu ? "no -object sev-guest or sev-snp-guest: the guest would run unencrypted"
+                    : launch.unknownProperties.first.map { "<launchSecurity \($0)> is not an SEV launch: sevhost checks type='sev' and type='sev-snp'" }
+                    ?? "the domain has no <launchSecurity type='sev'> or type='sev-snp': the guest would run unencrypted",
                 fix: fix(libvirt: "add <launchSecurity type='sev-snp'> (or type='sev') with a <policy>", qemu: "add -object sev-snp-guest,id=sev0,… and -machine confidential-guest-support=sev0"))
             return
         }
@@ -218,8 +220,11 @@ public struct LaunchRules: Sendable {
                 add("firmware-unread", .warning, .firmware, "\(firmwareProblem): the firmware's SEV metadata, SEV-ES reset block and hash tables were not checked",
                     fix: "run check where the file is, or on a capture of that host")
             } else if launch.firmwarePath == nil {
-                add("firmware-unread", .warning, .firmware, "no firmware file is named (libvirt picks one): its SEV metadata was not checked",
-                    fix: fix(libvirt: "name the loader file", qemu: "name it with -bios"))
+                add("firmware-unread", .warning, .firmware,
+                    launch.format == .libvirt
+                        ? "no firmware file is named (libvirt picks one): its SEV metadata was not checked"
+                        : "no firmware is named: QEMU loads its default bios.bin (SeaBIOS), which is not an OVMF built for SEV; nothing was checked",
+                    fix: fix(libvirt: "name the loader file", qemu: "name the OVMF with -bios"))
             }
             return
         }

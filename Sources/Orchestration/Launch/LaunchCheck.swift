@@ -185,7 +185,7 @@ public struct LaunchCheckReport: Sendable, Equatable {
         }
         let errors = findings.filter { $0.severity == .error }.count
         let warnings = findings.filter { $0.severity == .warning }.count
-        let what = "\(type?.rawValue ?? "no confidential") launch (\(format.rawValue))"
+        let what = "\(type?.rawValue ?? "unencrypted") launch (\(format.rawValue))"
         lines.append(passes
             ? "\(source): the \(what) would pass (\(warnings) warning\(warnings == 1 ? "" : "s"))"
             : "\(source): the \(what) would fail: \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")")
