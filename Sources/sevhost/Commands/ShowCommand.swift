@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Orchestration
 import SEVKit
 import SEVPlatform
 
@@ -94,10 +96,25 @@ struct ShowCommand: ParsableCommand {
     struct FirmwareFile: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "sev-firmware-file",
-            abstract: "The SEV firmware file the kernel loads at boot, its version, and the kernel log's lines about it.")
+            abstract: "The SEV firmware file the kernel loads at boot, its version, and the kernel log's lines about it.",
+            discussion: """
+                The host's firmware commands say which version runs, not which one is committed \
+                (SNP_COMMIT); an SNP attestation report does: --report FILE adds its COMMITTED and \
+                CURRENT versions.
+                """)
         @OptionGroup var host: HostRootOption
 
+        @Option(help: ArgumentHelp("An SNP attestation report from a guest of this host (raw or hex), for the committed version.", valueName: "FILE"))
+        var report: String?
+
         func run() throws {
+            // The report first: a bad one is refused before anything is printed.
+            var reported: AttestationReport?
+            if let report {
+                let bytes: [UInt8]
+                do { bytes = try ReportVerification.readReport(URL(fileURLWithPath: report)) } catch { throw CommandFailure(error.description) }
+                do { reported = try AttestationReport(bytes: bytes) } catch { throw CommandFailure("\(report): \(error)") }
+            }
             let probe = try host.probe()
             var lines: [String] = []
             if let file = probe.sevFirmwareFile() {
@@ -107,6 +124,11 @@ struct ShowCommand: ParsableCommand {
                 lines.append("file: none (looked for \(names.joined(separator: ", ")) under /lib/firmware)")
             }
             if case .success(let status) = probe.sevPlatformStatus() { lines.append("running: \(status.version).\(status.build)") }
+            if let reported {
+                let committed = SEVFirmwareFile.Version(major: reported.committedMajor, minor: reported.committedMinor, build: reported.committedBuild)
+                let current = SEVFirmwareFile.Version(major: reported.currentMajor, minor: reported.currentMinor, build: reported.currentBuild)
+                lines.append("committed: \(committed) (the report's COMMITTED_MAJOR, _MINOR, _BUILD; it ran \(current))")
+            }
             switch probe.kernelLog() {
             case .success(let log):
                 let load = log.firmwareLoad
