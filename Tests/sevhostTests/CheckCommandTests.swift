@@ -452,7 +452,7 @@ final class CheckCommandTests: XCTestCase {
             Finding(rule: "vm-type", severity: "error", location: "-object sev-guest,legacy-vm-type="),
             Finding(rule: "vm-type", severity: "note", location: "-object sev-guest,legacy-vm-type="),
         ])
-        XCTAssertEqual(result.problem("vm-type"), "QEMU 6.2 has no legacy-vm-type (it arrived in 9.1): it stops with \"Property not found\"")
+        XCTAssertEqual(result.problem("vm-type"), "QEMU 6.2 has no legacy-vm-type (it arrived in 9.1): it stops with \"Invalid parameter 'legacy-vm-type'\"")
     }
 
     func testSessionInADomain() throws {
@@ -479,6 +479,61 @@ final class CheckCommandTests: XCTestCase {
         XCTAssertEqual(blockOnly.findings.map(\.rule), ["snp-id-auth", "id-block"])
         XCTAssertEqual(blockOnly.problem("snp-id-auth"),
                        "an ID block without its ID authentication structure: SNP_LAUNCH_FINISH cannot check its signature")
+    }
+
+    // MARK: - what check says QEMU prints, against QEMU itself
+
+    /// The text a finding quotes after "QEMU stops with" (or "it stops with").
+    private func quotedRefusal(_ problem: String?, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let text = try XCTUnwrap(problem, file: file, line: line)
+        let after = try XCTUnwrap(text.range(of: "stops with \""), text, file: file, line: line).upperBound
+        return String(text[after...].prefix { $0 != "\"" })
+    }
+
+    /// Runs `arguments` (after the program name) in a real QEMU and returns what it printed.
+    private func qemuRefusal(_ qemu: URL, _ arguments: [String]) throws -> String {
+        let result = try Subprocess.run(qemu, arguments + ["-display", "none", "-S", "-nodefaults"])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        return result.stderr
+    }
+
+    /// The refusals check quotes are QEMU's own words: an -object member in both of QEMU 10's
+    /// forms, legacy-vm-type on QEMU 7.2 (rome-sev-es's QEMU is older than 9.1 too), and the
+    /// cbitpos check under KVM (this CPU hides CPUID 0x8000001F, so QEMU sees host '0').
+    func testQuotedRefusalsAreQEMUsOwn() throws {
+        let qemu10 = try Peers.qemu10()
+        let keyval = ["-machine", "q35,confidential-guest-support=sev0", "-accel", "tcg", "-bios", "/usr/share/ovmf/OVMF.fd",
+                      "-object", "sev-snp-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0x30000,legacy-vm-type=off"]
+        let keyvalFinding = try argv(keyval)
+        XCTAssertEqual(keyvalFinding.problem("unknown-property"),
+                       "-object sev-snp-guest has no property 'legacy-vm-type': QEMU stops with \"Invalid parameter 'legacy-vm-type'\"")
+        XCTAssertTrue(try qemuRefusal(qemu10, keyval).contains(try quotedRefusal(keyvalFinding.problem("unknown-property"))))
+
+        let json = ["-machine", "q35,confidential-guest-support=sev0", "-accel", "tcg", "-bios", "/usr/share/ovmf/OVMF.fd",
+                    "-object", #"{"qom-type":"sev-snp-guest","id":"sev0","cbitpos":51,"reduced-phys-bits":1,"policy":196608,"legacy-vm-type":"off"}"#]
+        let jsonFinding = try argv(json)
+        XCTAssertEqual(jsonFinding.problem("unknown-property"),
+                       "-object sev-snp-guest has no property 'legacy-vm-type': QEMU stops with \"Parameter 'legacy-vm-type' is unexpected\"")
+        XCTAssertTrue(try qemuRefusal(qemu10, json).contains(try quotedRefusal(jsonFinding.problem("unknown-property"))))
+
+        let sev = ["-machine", "q35,confidential-guest-support=sev0", "-accel", "tcg", "-bios", "/usr/share/ovmf/OVMF.fd",
+                   "-object", "sev-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0x1,id-block=AAAA"]
+        let sevFinding = try argv(sev)
+        XCTAssertEqual(sevFinding.findings.map(\.rule), ["unknown-property"])
+        XCTAssertTrue(try qemuRefusal(qemu10, sev).contains(try quotedRefusal(sevFinding.problem("unknown-property"))))
+
+        let old = ["-machine", "q35,confidential-guest-support=sev0", "-accel", "tcg", "-bios", "/usr/share/ovmf/OVMF.fd",
+                   "-object", "sev-guest,id=sev0,cbitpos=47,reduced-phys-bits=1,policy=0x5,legacy-vm-type=on"]
+        let oldFinding = try argv(old, host: Self.hosts.appendingPathComponent("rome-sev-es").path)
+        let vmType = try XCTUnwrap(oldFinding.raw.first { $0["rule"] as? String == "vm-type" && $0["severity"] as? String == "error" }?["problem"] as? String)
+        XCTAssertTrue(try qemuRefusal(try Peers.qemu72(), old).contains(try quotedRefusal(vmType)))
+
+        guard FileManager.default.isReadableFile(atPath: "/dev/kvm") else { try Peers.missing("/dev/kvm") }
+        let cbit = ["-machine", "q35,confidential-guest-support=sev0", "-accel", "kvm", "-bios", "/usr/share/ovmf/OVMF.fd",
+                    "-object", "sev-guest,id=sev0,cbitpos=47,reduced-phys-bits=1,policy=0x1"]
+        let cbitFinding = try argv(cbit)
+        XCTAssertEqual(cbitFinding.findings.map(\.rule), ["cbitpos"])
+        XCTAssertTrue(try qemuRefusal(qemu10, cbit).contains("sev_common_kvm_init: \(try quotedRefusal(cbitFinding.problem("cbitpos"))), host '0' requested '47'"))
     }
 
     // MARK: - ID blocks: BAD_MEASUREMENT or POLICY_FAILURE (AMDSEV#212)

@@ -94,6 +94,7 @@ extension LaunchDescription {
     private mutating func readGuestObject(kind: String, _ props: QEMUProperties, spelling: String) throws(LaunchCheckInputError) {
         guestObjectID = props["id"]
         guestObjectSpelling = spelling
+        guestObjectIsJSON = props.isJSON
         let known = kind == "sev-snp-guest" ? Self.snpGuestProperties : Self.sevGuestProperties
         unknownProperties = props.keys.filter { !known.contains($0) }
         policyText = props["policy"]

@@ -50,6 +50,8 @@ public struct LaunchDescription: Sendable, Equatable {
     /// The confidential-guest object's `id` and its type as written.
     public var guestObjectID: String?
     public var guestObjectSpelling: String?
+    /// Whether the object was written as JSON (libvirt's form), which QEMU words its refusals for differently.
+    public var guestObjectIsJSON = false
     /// `-machine confidential-guest-support=` (or its old name `memory-encryption=`).
     public var confidentialGuestSupport: String?
     /// `-machine memory-backend=`.

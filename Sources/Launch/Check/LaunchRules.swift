@@ -41,6 +41,12 @@ public struct LaunchRules: Sendable {
         findings.append(LaunchFinding(rule: rule, severity: severity, location: launch.name(of: subject), problem: problem, fix: fix))
     }
 
+    /// QEMU's refusal of an -object member its type does not have (QAPI's visitors, as QEMU 10
+    /// prints it): the key=value form and the JSON form are worded differently.
+    static func unknownParameter(_ name: String, json: Bool) -> String {
+        json ? "\"Parameter '\(name)' is unexpected\"" : "\"Invalid parameter '\(name)'\""
+    }
+
     /// The fix, worded for the input's format.
     private func fix(libvirt: String, qemu: String) -> String { launch.format == .libvirt ? libvirt : qemu }
 
@@ -69,7 +75,7 @@ public struct LaunchRules: Sendable {
         for name in launch.unknownProperties {
             add("unknown-property", .error, .property(name),
                 launch.format == .qemu
-                    ? "\(launch.guestObjectSpelling ?? "the object") has no property '\(name)': QEMU stops with \"Property '…\(name)' not found\""
+                    ? "\(launch.guestObjectSpelling ?? "the object") has no property '\(name)': QEMU stops with \(Self.unknownParameter(name, json: launch.guestObjectIsJSON))"
                     : "libvirt has no launchSecurity \(name)",
                 fix: name == "legacy-vm-type" ? "remove it: SEV-SNP guests are always created with KVM_SEV_INIT2" : "remove it; see sevhost-spec(5) for what each type takes")
         }
@@ -298,7 +304,8 @@ public struct LaunchRules: Sendable {
             return
         }
         if launch.legacyVMType != nil, let qemu = host.qemu, qemu < SEVVMType.firstQEMUWithProperty {
-            add("vm-type", .error, .vmType, "QEMU \(qemu) has no legacy-vm-type (it arrived in \(SEVVMType.firstQEMUWithProperty)): it stops with \"Property not found\"",
+            add("vm-type", .error, .vmType,
+                "QEMU \(qemu) has no legacy-vm-type (it arrived in \(SEVVMType.firstQEMUWithProperty)): it stops with \(Self.unknownParameter("legacy-vm-type", json: launch.guestObjectIsJSON))",
                 fix: "remove legacy-vm-type (this QEMU always creates the legacy type) or install QEMU 9.1 or later")
         }
         guard type == .sevES else { return }
