@@ -664,5 +664,10 @@ final class CheckCommandTests: XCTestCase {
         XCTAssertEqual(broken.stdout, "")
         let unterminated = try Subprocess.sevhost(["check", "--qemu-args", "--", "-machine"])
         XCTAssertEqual(unterminated.stderr, "sevhost: --qemu-args: -machine: requires an argument\n")
+        // The input's bytes in a refusal are escaped, never sent raw to a terminal.
+        let escape = try Subprocess.sevhost(["check", "--qemu-args", "--", "-object", "{\"a\u{1b}[31m"])
+        XCTAssertEqual(escape.status, 1)
+        XCTAssertEqual(escape.stdout, "")
+        XCTAssertEqual(escape.stderr, "sevhost: --qemu-args: '{\"a\\x1b[31m': not a JSON object\n")
     }
 }

@@ -43,13 +43,19 @@ struct CheckCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let input: LaunchCheck.Input
-        if qemuArgs {
-            input = .qemu(arguments: arguments, source: "--qemu-args")
-        } else {
-            input = try LaunchCheck.input(file: file ?? "")
+        let report: LaunchCheckReport
+        do {
+            let input: LaunchCheck.Input
+            if qemuArgs {
+                input = .qemu(arguments: arguments, source: "--qemu-args")
+            } else {
+                input = try LaunchCheck.input(file: file ?? "")
+            }
+            report = try await LaunchCheck(probe: try host.probe()).run(input)
+        } catch {
+            // A refusal may quote the input (a path, an option's value): escaped, as findings are.
+            throw CommandFailure(Self.printable(String(describing: error)))
         }
-        let report = try await LaunchCheck(probe: try host.probe()).run(input)
         let text = json ? report.json : Self.printable(report.text)
         FileHandle.standardOutput.write(Data(text.utf8))
         if !report.passes { throw ExitCode(1) }
