@@ -47,7 +47,8 @@ public enum HostCapture {
         }
         for file in files + ["sys/devices/system/cpu/smt/active", "sys/fs/cgroup/misc.current", "sys/fs/cgroup/misc.capacity"] { try copy(file) }
         if case .success(let log) = probe.kernelLog() {
-            try put(CapturedFile.kernelLog, Array(log.lines.joined(separator: "\n").utf8) + (log.lines.isEmpty ? [] : [0x0a]))
+            let lines = log.sevLines
+            try put(CapturedFile.kernelLog, Array(lines.joined(separator: "\n").utf8) + (lines.isEmpty ? [] : [0x0a]))
         }
         if let found = probe.sevFirmwareFile() {
             // Only the header: it holds the version, and the image itself is AMD's to ship.

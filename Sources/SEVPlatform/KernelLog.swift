@@ -51,6 +51,15 @@ public struct KernelLog: Sendable, Equatable {
         return .success(KernelLog(lines: lines))
     }
 
+    /// The lines about SEV alone (the ccp driver's, kvm_amd's, any naming SEV, the loads of
+    /// amd/ firmware files): what a capture keeps, since a bug report need not carry the rest
+    /// of the log. Every line `firmwareLoad` reads is among them.
+    public var sevLines: [String] {
+        lines.filter { line in
+            line.hasPrefix("ccp ") || line.hasPrefix("kvm_amd") || line.contains("SEV") || line.contains("loading firmware amd/")
+        }
+    }
+
     /// What the ccp driver said about the SEV firmware at boot.
     public struct FirmwareLoad: Sendable, Equatable {
         /// `amd/amd_sev_fam19h_model0xh.sbin`, when the kernel logged the load (Debian's kernels
