@@ -100,24 +100,3 @@ extension HostProbe {
         return nil
     }
 }
-
-extension HostRoot {
-    /// The first `count` bytes of a file (all of it when shorter).
-    public func readHead(_ relative: String, count: Int) -> Result<[UInt8], HostReadFailure> {
-        let fd = open(path(relative), O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(HostReadFailure(errno: errno)) }
-        defer { close(fd) }
-        var out = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let n = out.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return .failure(HostReadFailure(errno: errno))
-            }
-            if n == 0 { break }
-            done += n
-        }
-        return .success(Array(out.prefix(done)))
-    }
-}
