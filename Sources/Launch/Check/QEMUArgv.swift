@@ -5,9 +5,9 @@ import Foundation
 /// Options are taken in order with their value (QEMU's table decides which take none, so the
 /// next option is found where QEMU finds it); `-object`, `-machine`, `-blockdev`, `-drive` and
 /// `-accel` values are read both in QEMU's `key=value,…` form (with `,,` for a comma) and in
-/// the JSON form libvirt writes (`-object '{"qom-type":"sev-snp-guest",…}'`). sevhost-sim's
-/// QEMU front has its own reader (issue 15); this one lives in `Launch`, with QEMU's other
-/// input formats, so that both can share it.
+/// the JSON form libvirt writes (`-object '{"qom-type":"sev-snp-guest",…}'`). The QEMU front
+/// (`QEMUFront`, layer 3) keeps its own byte-preserving `QEMUKeyValueList` for rewriting a
+/// command line; this reader only interprets one.
 public struct QEMUArgv: Sendable, Equatable {
     public struct Option: Sendable, Equatable {
         /// The option without dashes (`object`); nil for a positional disk image.
