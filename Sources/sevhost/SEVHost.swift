@@ -11,6 +11,7 @@ struct SEVHost: AsyncParsableCommand {
             ShowCommand.self,
             CaptureCommand.self,
             LaunchCommand.self,
+            CheckCommand.self,
             HostsCommand.self,
             PolicyCommand.self,
             DigestCommand.self,

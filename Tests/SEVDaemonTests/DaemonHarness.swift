@@ -77,6 +77,8 @@ final class DaemonHarness: @unchecked Sendable {
         environment["SEVHOST_SIM_STATE"] = simState
         // Relative: each simulated guest writes its secret area into its own VM directory.
         environment["SEVHOST_SIM_SECRET_OUT"] = "guest-secrets.bin"
+        // The guest's side of each SNP guest, there too: the daemon holds the QMP monitor.
+        environment["SEVHOST_SIM_GUEST_SOCKET"] = "guest.sock"
         // A simulated guest killed by a signal should die at once, as QEMU does, not linger
         // in Swift's crash backtracer.
         environment["SWIFT_BACKTRACE"] = "enable=no"
@@ -89,8 +91,10 @@ final class DaemonHarness: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         daemon = process
+        // Ready once it says so: the socket answers before its owner, group and mode are set,
+        // and the daemon logs "listening" after setting them.
         let deadline = Date().addingTimeInterval(30)
-        while !UnixSocket.canConnect(socket) {
+        while !UnixSocket.canConnect(socket) || !daemonLog().contains("[SEVDaemon] listening\n") {
             guard process.isRunning, Date() < deadline else {
                 throw DaemonHarnessError("sevhostd did not start: \(daemonLog())")
             }
