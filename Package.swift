@@ -10,7 +10,7 @@
 //   2 peers and host Launch (spec → QEMU argv / libvirt XML) · QMP · SEVPlatform (host I/O)
 //                    · SEVPlatformSimulator · SEVLaunchSimulator (software AMD-SP firmware)
 //   1 formats        SEVKit (pure formats and cryptography)
-//   0 system         AtomicFiles · CHostProbe (CPUID, KVM) · CSEVFirmware (<linux/psp-sev.h>)
+//   0 system         AtomicFiles · BoundedFiles · CHostProbe (CPUID, KVM) · CSEVFirmware (<linux/psp-sev.h>)
 //                    · CHTTPGet (libcurl) · CProcess (spawn, SO_PEERCRED)
 import PackageDescription
 
@@ -39,6 +39,8 @@ let package = Package(
         // MARK: 0 system
         // All-or-nothing file writes with the final mode from creation (POSIX only).
         .target(name: "AtomicFiles"),
+        // Bounded reads of regular files only: the one reader of every input file.
+        .target(name: "BoundedFiles"),
         // CPUID and KVM_GET_API_VERSION: the two host reads Swift cannot make itself.
         .target(name: "CHostProbe"),
         // The /dev/sev ioctls through the kernel's <linux/psp-sev.h> (linux-libc-dev 6.12).
@@ -60,8 +62,8 @@ let package = Package(
         ),
 
         // MARK: 2 peers and host
-        .target(name: "SEVPlatform", dependencies: ["SEVKit", "CHostProbe", "CSEVFirmware"]),
-        .target(name: "Launch", dependencies: ["SEVKit", .product(name: "Yams", package: "Yams")]),
+        .target(name: "SEVPlatform", dependencies: ["SEVKit", "BoundedFiles", "CHostProbe", "CSEVFirmware"]),
+        .target(name: "Launch", dependencies: ["SEVKit", "BoundedFiles", .product(name: "Yams", package: "Yams")]),
         .target(
             name: "QMP",
             dependencies: [
@@ -72,13 +74,13 @@ let package = Package(
         // A software SEV firmware's platform-owner commands, state in a directory (--firmware sim:DIR).
         .target(
             name: "SEVPlatformSimulator",
-            dependencies: ["SEVKit", "AtomicFiles", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SEVKit", "AtomicFiles", "BoundedFiles", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // A software SEV firmware's guest launch commands (LAUNCH_START … LAUNCH_SECRET), for sevhost-sim.
         .target(
             name: "SEVLaunchSimulator",
             dependencies: [
-                "SEVKit", "AtomicFiles",
+                "SEVKit", "AtomicFiles", "BoundedFiles",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
@@ -88,7 +90,7 @@ let package = Package(
         .target(
             name: "Orchestration",
             dependencies: [
-                "SEVKit", "SEVPlatform", "Launch", "QMP", "AtomicFiles", "CHTTPGet",
+                "SEVKit", "SEVPlatform", "Launch", "QMP", "AtomicFiles", "BoundedFiles", "CHTTPGet",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -113,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "sevhost",
             dependencies: [
-                "SEVKit", "SEVPlatform", "QMP", "Orchestration", "SEVPlatformSimulator", "AtomicFiles",
+                "SEVKit", "SEVPlatform", "QMP", "Orchestration", "SEVPlatformSimulator", "AtomicFiles", "BoundedFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -129,7 +131,7 @@ let package = Package(
         .executableTarget(
             name: "sevhost-sim",
             dependencies: [
-                "SEVKit", "SEVLaunchSimulator", "QMP", "AtomicFiles",
+                "SEVKit", "SEVLaunchSimulator", "QMP", "AtomicFiles", "BoundedFiles",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -1,4 +1,5 @@
 import AtomicFiles
+import BoundedFiles
 import Foundation
 import SEVKit
 import SEVLaunchSimulator
@@ -20,12 +21,12 @@ import SEVLaunchSimulator
 ShutdownSignals.blockInEveryThread()
 
 func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("sevhost-sim: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("sevhost-sim: \(TerminalText.line(message))\n".utf8))
     exit(1)
 }
 
 func log(_ message: String) {
-    FileHandle.standardError.write(Data("sevhost-sim: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("sevhost-sim: \(TerminalText.line(message))\n".utf8))
 }
 
 func defaultStateDirectory() -> String {
@@ -35,8 +36,16 @@ func defaultStateDirectory() -> String {
     return NSHomeDirectory() + "/.local/state/sevhost-sim"
 }
 
+func readFile(_ path: String, option: String, _ limit: InputLimit) -> [UInt8] {
+    do {
+        return try BoundedFile.read(path, limit)
+    } catch {
+        fail("\(option) \(error)")
+    }
+}
+
 func readBase64File(_ path: String, option: String) -> [UInt8] {
-    guard let data = FileManager.default.contents(atPath: path) else { fail("\(option)=\(path): cannot be read") }
+    let data = readFile(path, option: option, .sessionFile)
     let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     guard let decoded = Data(base64Encoded: text) else { fail("\(option)=\(path): not base64 text") }
     return [UInt8](decoded)
@@ -46,11 +55,12 @@ var arguments = Array(CommandLine.arguments.dropFirst())
 
 // What the guest would find in its secret area (its efi_secret entries), for the demo.
 if arguments.first == "--show-secrets" {
-    guard arguments.count == 2, let data = FileManager.default.contents(atPath: arguments[1]) else {
+    guard arguments.count == 2 else {
         fail("--show-secrets FILE: expected a readable secret area file written by --secret-out")
     }
+    let data = readFile(arguments[1], option: "--show-secrets", .secret)
     do {
-        let table = try GuestSecretTable(bytes: [UInt8](data))
+        let table = try GuestSecretTable(bytes: data)
         for entry in table.entries {
             let text = String(bytes: entry.data, encoding: .utf8).map { $0.trimmingCharacters(in: .newlines) }
             let shown = text.map { "\"\($0)\"" } ?? Hex.encode(entry.data)
@@ -97,12 +107,10 @@ do {
 }
 
 let firmwarePath = commandLine.firmwarePath ?? ""
-guard let firmwareData = FileManager.default.contents(atPath: firmwarePath) else {
-    fail("firmware \(firmwarePath): cannot be read")
-}
+let firmwareData = readFile(firmwarePath, option: "firmware", .firmwareImage)
 let firmware: OVMFImage
 do {
-    firmware = try OVMFImage(bytes: [UInt8](firmwareData))
+    firmware = try OVMFImage(bytes: firmwareData)
 } catch {
     fail("firmware \(firmwarePath): \(error)")
 }

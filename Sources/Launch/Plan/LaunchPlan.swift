@@ -1,3 +1,4 @@
+import BoundedFiles
 import Foundation
 import SEVKit
 
@@ -21,7 +22,7 @@ public struct LaunchPlan: Equatable, Sendable {
     /// Reads a file named by the spec; injected so tests and callers decide where files live.
     public typealias FileReader = @Sendable (String) throws -> Data
 
-    public static let readFromDisk: FileReader = { path in try Data(contentsOf: URL(fileURLWithPath: path)) }
+    public static let readFromDisk: FileReader = { path in Data(try BoundedFile.read(path, .sessionFile)) }
 
     /// Checks `spec` and resolves it: `check`, then the session files are read.
     ///

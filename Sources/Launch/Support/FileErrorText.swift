@@ -1,9 +1,11 @@
+import BoundedFiles
 import Foundation
 
 /// Short reasons for failed file reads (`No such file or directory`), instead of Foundation's
 /// sentence-long localized descriptions, so errors stay on one readable line.
 enum FileErrorText {
     static func reason(_ error: any Error) -> String {
+        if let error = error as? FileReadError { return error.problem }
         let ns = error as NSError
         if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,
            let message = strerror(Int32(underlying.code)) {

@@ -1,3 +1,4 @@
+import BoundedFiles
 import Foundation
 import SEVKit
 
@@ -32,10 +33,13 @@ public struct CertificateDirectory: Sendable {
             guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), !isDir.boolValue else { continue }
             let ext = url.pathExtension.lowercased()
             guard Self.certificateExtensions.contains(ext) else { continue }
-            guard let data = FileManager.default.contents(atPath: url.path) else {
-                throw ReportInputError("\(url.path): cannot read")
+            let data: [UInt8]
+            do {
+                data = try BoundedFile.read(url.path, .certificate)
+            } catch {
+                throw ReportInputError(error.description)
             }
-            do { try add([UInt8](data), name: url.path) } catch {
+            do { try add(data, name: url.path) } catch {
                 // A file named like a certificate must be one; an extensionless file (KDS's
                 // `cert_chain`, `crl`) is taken when it parses and otherwise left alone.
                 if !ext.isEmpty { throw error }

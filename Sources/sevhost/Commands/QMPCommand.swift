@@ -1,4 +1,5 @@
 import ArgumentParser
+import BoundedFiles
 import Foundation
 import QMP
 import SEVKit
@@ -183,11 +184,7 @@ struct QMPSubcommand: AsyncParsableCommand {
     /// Base64 text, or `@FILE` for a file's raw bytes.
     private static func bytes(_ text: String, option: String) throws(CommandFailure) -> [UInt8] {
         if text.hasPrefix("@") {
-            let path = String(text.dropFirst())
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw CommandFailure("qmp: \(option): cannot read file \(path)")
-            }
-            return [UInt8](data)
+            return try GuestOwnerInput.read(String(text.dropFirst()), option: "qmp: \(option)", .bundle)
         }
         guard let data = Data(base64Encoded: text) else {
             throw CommandFailure("qmp: \(option): expected base64 text or @FILE")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AtomicFiles
+import BoundedFiles
 import Foundation
 import SEVKit
 import SEVPlatform
@@ -141,7 +142,7 @@ struct SNPCertsCommand: AsyncParsableCommand {
             let certificates: SNPCertificateTable
             if let table {
                 do {
-                    certificates = try SNPCertificateTable(bytes: try GuestOwnerInput.read(table, option: "--table"), name: table)
+                    certificates = try SNPCertificateTable(bytes: try GuestOwnerInput.read(table, option: "--table", .certificateTable), name: table)
                 } catch let error as ByteDecodingError {
                     throw CommandFailure(error.description)
                 }
@@ -152,18 +153,13 @@ struct SNPCertsCommand: AsyncParsableCommand {
             guard !certificates.entries.isEmpty else {
                 throw CommandFailure("the certificate table is empty: nothing to export")
             }
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            } catch {
-                throw CommandFailure("\(directory): cannot create the directory")
-            }
             var output = AtomicFileSet()
             for entry in certificates.entries {
                 let name = SNPCertificateTable.name(for: entry.guid) ?? entry.guid.uuidString.lowercased()
                 let path = (directory as NSString).appendingPathComponent("\(name).\(pem ? "pem" : "der")")
                 output.add(path, pem ? CertificateFile.pem(entry.certificate) : entry.certificate)
             }
-            try output.commit()
+            try output.commit(creatingDirectoriesWithMode: AtomicFile.publicDirectoryMode)
         }
     }
 }
@@ -171,7 +167,7 @@ struct SNPCertsCommand: AsyncParsableCommand {
 /// DER or PEM certificate files.
 enum CertificateFile {
     static func der(_ path: String) throws -> [UInt8] {
-        let bytes = try GuestOwnerInput.read(path, option: "certificate")
+        let bytes = try GuestOwnerInput.read(path, option: "certificate", .certificate)
         let text = String(decoding: bytes, as: UTF8.self)
         guard text.hasPrefix("-----BEGIN") else {
             guard bytes.first == 0x30 else {
