@@ -33,7 +33,7 @@ public struct FileReadError: Error, Sendable, Hashable, CustomStringConvertible 
     public var problem: String {
         switch reason {
         case .missing:
-            "no such file"
+            "No such file or directory"
         case .notRegular(let kind):
             "\(kind), expected a regular file"
         case .tooLarge(let limit, let what):

@@ -73,7 +73,7 @@ final class SpecLoaderTests: XCTestCase {
     func testBadMemory() {
         assertSpecError(
             minimal.replacingOccurrences(of: "memory: 4G", with: "memory: 4T"),
-            "g.yaml:3: memory: '4T' is not a memory size (expected MiB or a size such as 4096M or 4G)")
+            "g.yaml:3: memory: '4T' is not a memory size (expected MiB or a size such as 4096M or 4G, at most 16 TiB)")
     }
 
     func testMissingField() {

@@ -3,14 +3,6 @@ import SEVKit
 extension HostChecks {
     static let msrHint = "Load the msr module (sudo modprobe msr) and run as root to read MSRs"
 
-    /// What to do about an MSR that could not be read: on a live host, load the module; for a
-    /// capture, the capture is what lacks it.
-    static func msrHint(_ context: CheckContext) -> String {
-        context.probe.root.isCaptured
-            ? "Capture the host again (sevhost capture) as root with the msr module loaded"
-            : msrHint
-    }
-
     static var amdCPU: HostCheck {
         HostCheck(
             id: "amd-cpu", name: "AMD CPU", generation: .sev, category: .cpuSupport,
@@ -60,7 +52,7 @@ extension HostChecks {
             return value >> bit & 1 == 1
                 ? .pass("Enabled in MSR", name: name) : .fail("Disabled in MSR", name: name)
         case .failure(let failure):
-            return .fail("MSR read failed: \(failure.message)", name: name, hint: msrHint(context))
+            return .fail("MSR read failed: \(failure.message)", name: name, hint: msrHint)
         }
     }
 
@@ -145,7 +137,7 @@ extension HostChecks {
             case (.success, .success):
                 return .fail("RMP table was not read successfully", name: "Reading RMP table")
             case (.failure(let failure), _), (_, .failure(let failure)):
-                return .fail("Failed to read the desired MSR: \(failure.message)", name: "Reading RMP table", hint: msrHint(context))
+                return .fail("Failed to read the desired MSR: \(failure.message)", name: "Reading RMP table", hint: msrHint)
             }
         }
     }
