@@ -136,6 +136,12 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // The fuzz targets of every parser of outside bytes (ROBUSTNESS.md): a replayer normally,
+        // libFuzzer's targets when scripts/fuzz builds it with -sanitize=fuzzer.
+        .executableTarget(
+            name: "sevhost-fuzz",
+            dependencies: ["SEVKit", "SEVPlatform", "QMP", "Orchestration", "BoundedFiles"]
+        ),
         // The measurements behind BENCHMARKS.md, kept out of the sevhost a user installs.
         .executableTarget(
             name: "sevhost-bench",

@@ -141,7 +141,7 @@ public struct HostProbe: Sendable {
     /// A capture's registers, checked: either the registers or why they could not be read,
     /// and every register named by a hex number (`"0xc0010010"`), so a malformed file is
     /// reported as such rather than read as "not captured".
-    static func registers(_ msrs: CapturedMSRs, file: String) throws(HostProbeError) -> [UInt32: UInt64] {
+    public static func registers(_ msrs: CapturedMSRs, file: String) throws(HostProbeError) -> [UInt32: UInt64] {
         switch (msrs.registers, msrs.unavailable) {
         case (nil, nil):
             throw HostProbeError(file: file, reason: "holds neither \"registers\" nor \"unavailable\"")

@@ -11,14 +11,11 @@ extension VMSupervisor {
         guard record.state == .awaitingSecret, let bundleText = record.bundle else {
             throw .wrongState("\(name) is \(record.state.rawValue): a secret can only be injected into a VM awaiting-secret")
         }
-        guard let header = Data(base64Encoded: request.header).map(Array.init) else {
-            throw .invalidRequest("header: not base64")
-        }
-        guard header.count == LaunchSecretPacket.headerSize else {
-            throw .invalidRequest("header: expected \(LaunchSecretPacket.headerSize) bytes, found \(header.count)")
-        }
-        guard let payload = Data(base64Encoded: request.payload).map(Array.init), !payload.isEmpty else {
-            throw .invalidRequest("payload: not base64, or empty")
+        let header: [UInt8], payload: [UInt8], measurement: [UInt8]?
+        do {
+            (header, payload, measurement) = try request.packet()
+        } catch {
+            throw .invalidRequest(error.description)
         }
         let bundle: AttestationBundle
         do {
@@ -26,9 +23,8 @@ extension VMSupervisor {
         } catch {
             throw .internalError(error.description)
         }
-        if let measurement = request.measurement {
-            guard Data(base64Encoded: measurement) != nil else { throw .invalidRequest("measurement: not base64") }
-            guard Data(base64Encoded: measurement) == Data(base64Encoded: bundle.measurement) else {
+        if let measurement {
+            guard measurement == bundle.measurementBytes else {
                 throw .refused("\(name): the answer was made for another launch (its measurement is not \(name)'s current one); nothing was injected")
             }
         }
