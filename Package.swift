@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.70.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.20.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.20.0"),
@@ -101,13 +103,16 @@ let package = Package(
         .target(
             name: "SEVDaemon",
             dependencies: [
-                "SEVKit", "Orchestration", "AtomicFiles", "CProcess",
+                "SEVKit", "Orchestration", "AtomicFiles", "BoundedFiles", "CProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
 
@@ -140,7 +145,16 @@ let package = Package(
         // libFuzzer's targets when scripts/fuzz builds it with -sanitize=fuzzer.
         .executableTarget(
             name: "sevhost-fuzz",
-            dependencies: ["SEVKit", "SEVPlatform", "QMP", "Orchestration", "BoundedFiles"]
+            dependencies: [
+                "SEVKit", "SEVPlatform", "QMP", "Orchestration", "SEVDaemon", "BoundedFiles",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
         ),
         // The measurements behind BENCHMARKS.md, kept out of the sevhost a user installs.
         .executableTarget(

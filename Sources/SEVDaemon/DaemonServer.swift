@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import NIOPosix
@@ -43,9 +44,17 @@ public enum DaemonServer {
             group: configuration.socketGroup ?? getgid())
         let router = APIRouter(supervisor: supervisor, metrics: metrics).router(access: access, logger: logger)
         let socket = configuration.socketPath
+        let limits = (
+            header: TimeAmount.nanoseconds(Int64(configuration.headerTimeout * 1e9)),
+            body: TimeAmount.nanoseconds(Int64(configuration.bodyTimeout * 1e9)))
         let app = Application(
             router: router,
-            configuration: .init(address: .unixDomainSocket(path: socket), serverName: "sevhostd"),
+            server: .http1(configuration: HTTP1Channel.Configuration(additionalChannelHandlers: [
+                RequestLimits(headerTimeout: limits.header, bodyTimeout: limits.body, maximumBody: APIRouter.maximumBody, logger: logger),
+            ])),
+            configuration: .init(
+                address: .unixDomainSocket(path: socket), serverName: "sevhostd",
+                availableConnectionsDelegate: MaximumAvailableConnections(configuration.maximumConnections, logger: logger)),
             onServerRunning: { _ in
                 if configuration.socketOwner != nil || configuration.socketGroup != nil {
                     // -1 leaves that one unchanged.

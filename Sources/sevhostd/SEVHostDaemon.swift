@@ -52,6 +52,15 @@ struct SEVHostDaemon: AsyncParsableCommand {
     @Option(help: "The most events kept per VM; older ones are dropped as new ones arrive.")
     var eventHistory = DaemonConfiguration.defaultEventHistory
 
+    @Option(help: "Seconds a client has to send a request's head (an idle connection is closed after as long).")
+    var headerTimeout: Double = DaemonConfiguration.defaultHeaderTimeout
+
+    @Option(help: "Seconds a client has to send a request's body once its head arrived.")
+    var bodyTimeout: Double = DaemonConfiguration.defaultBodyTimeout
+
+    @Option(help: "The most API connections open at once; further clients wait until one closes.")
+    var maxConnections = DaemonConfiguration.defaultMaximumConnections
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -71,6 +80,10 @@ struct SEVHostDaemon: AsyncParsableCommand {
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format \(logFormat): expected text or json") }
         guard stopTimeout > 0, startTimeout > 0 else { throw ValidationError("--stop-timeout and --start-timeout must be positive") }
         guard eventHistory >= 1 else { throw ValidationError("--event-history \(eventHistory): expected at least 1") }
+        guard headerTimeout > 0, bodyTimeout > 0, headerTimeout.isFinite, bodyTimeout.isFinite else {
+            throw ValidationError("--header-timeout and --body-timeout must be positive")
+        }
+        guard (1...65536).contains(maxConnections) else { throw ValidationError("--max-connections \(maxConnections): expected 1 to 65536") }
     }
 
     func run() async throws {
@@ -86,7 +99,9 @@ struct SEVHostDaemon: AsyncParsableCommand {
             socketPath: socket, socketMode: UInt32(socketMode, radix: 8) ?? 0o660,
             socketOwner: try socketOwner.map { try Self.userID($0) }, socketGroup: try socketGroup.map { try Self.groupID($0) },
             stateDirectory: stateDir, runDirectory: runDir, qemu: qemu, host: hostParameters(logger: logger),
-            stopTimeout: stopTimeout, startTimeout: startTimeout, eventHistory: eventHistory, version: Self.configuration.version)
+            stopTimeout: stopTimeout, startTimeout: startTimeout, eventHistory: eventHistory, version: Self.configuration.version,
+            headerTimeout: headerTimeout, bodyTimeout: bodyTimeout, maximumConnections: maxConnections,
+            crashPoint: ProcessInfo.processInfo.environment[DaemonConfiguration.crashPointVariable].flatMap { $0.isEmpty ? nil : $0 })
         do {
             try await DaemonServer.run(configuration, logger: logger)
         } catch let error as DaemonServer.StartupError {

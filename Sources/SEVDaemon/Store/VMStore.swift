@@ -59,6 +59,9 @@ final class VMStore: Sendable {
                 table.column("message", .text).notNull()
             }
         }
+        migrator.registerMigration("v2: intent") { db in
+            try db.alter(table: "vm") { table in table.add(column: "intent", .text) }
+        }
         return migrator
     }
 
