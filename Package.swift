@@ -197,7 +197,16 @@ let package = Package(
         ),
         .testTarget(
             name: "SEVDaemonTests",
-            dependencies: ["SEVDaemon", "Orchestration", "SEVTestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "SEVDaemon", "Orchestration", "SEVTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
         ),
         .testTarget(
             name: "sevhostTests",

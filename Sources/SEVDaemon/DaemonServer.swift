@@ -1,3 +1,4 @@
+import AtomicFiles
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -20,9 +21,9 @@ public enum DaemonServer {
         umask(0o077)
         for directory in [configuration.stateDirectory, configuration.stateDirectory + "/vms", configuration.runDirectory] {
             do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                try AtomicFile.createDirectories(directory, mode: AtomicFile.privateDirectoryMode)
             } catch {
-                throw StartupError(description: "\(directory): cannot create: \(error.localizedDescription)")
+                throw StartupError(description: error.description)
             }
         }
         let store: VMStore

@@ -1,3 +1,4 @@
+import BoundedFiles
 import Foundation
 import SEVKit
 
@@ -32,7 +33,8 @@ public enum HostCapture {
             throw error
         } catch {
             try? fm.removeItem(at: staging)
-            throw HostProbeError(file: directory, reason: error.localizedDescription)
+            // The staging directory's name means nothing to the user: the target is named.
+            throw HostProbeError(file: directory, reason: "cannot write the capture: \(SystemErrorText.reason(error))")
         }
     }
 

@@ -213,7 +213,7 @@ public struct LaunchPlan: Equatable, Sendable {
         do {
             data = try readFile(path)
         } catch {
-            throw .unreadableFile(field: field, path: path, reason: FileErrorText.reason(error))
+            throw .unreadableFile(field: field, path: path, reason: SystemErrorText.reason(error))
         }
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty, Data(base64Encoded: text, options: .ignoreUnknownCharacters) != nil,

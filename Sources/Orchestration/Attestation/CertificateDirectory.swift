@@ -24,7 +24,7 @@ public struct CertificateDirectory: Sendable {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
         } catch {
-            throw ReportInputError("\(directory.path): cannot list certificate directory (\(error.localizedDescription))")
+            throw ReportInputError("\(directory.path): cannot list the certificate directory: \(BoundedFile.isRegularFile(directory.path) ? "a file, expected a directory" : SystemErrorText.reason(error))")
         }
         path = directory.path
         for name in names where !name.hasPrefix(".") {

@@ -147,6 +147,7 @@ public final class RequestLimits: ChannelDuplexHandler, RemovableChannelHandler 
         head.headerFields[.connection] = "close"
         head.headerFields[.contentLength] = "0"
         context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in loopBound.value.close(promise: nil) }
     }
 }

@@ -163,7 +163,7 @@ actor VMSupervisor {
             throw .invalidSpec(error.description)
         }
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try AtomicFile.createDirectories(directory, mode: AtomicFile.privateDirectoryMode)
             if let dhCert = record.dhCert, let session = record.session {
                 try AtomicFile.write(Array(dhCert.utf8), to: directory + "/godh.b64", mode: AtomicFile.secretMode)
                 try AtomicFile.write(Array(session.utf8), to: directory + "/session.b64", mode: AtomicFile.secretMode)
