@@ -48,7 +48,7 @@ final class SpecHostileInputTests: XCTestCase {
             "g.yaml:1: name: contains the control character U+1B; a spec holds printable text only")
         XCTAssertEqual(
             refusal(minimal + "kernel:\n  path: /k\n  append: |\n    console=ttyS0\n"),
-            "g.yaml:12: kernel.append: contains a newline; a value is one line (a block scalar keeps its last newline unless written |- or >-)")
+            "g.yaml:11: kernel.append: contains a newline; a value is one line (a block scalar keeps its last newline unless written |- or >-)")
     }
 
     /// The finding: `host-data: !!!x` read as no host-data at all.
@@ -75,7 +75,7 @@ final class SpecHostileInputTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(started), 5, "refused before the parser expands it")
         XCTAssertEqual(
             refusal(minimal + "firmware2: {path: /x}\n".replacingOccurrences(of: "firmware2", with: "<<")),
-            "g.yaml:10: <<: merge keys are not accepted in a spec; write the keys out")
+            "g.yaml:9: <<: merge keys are not accepted in a spec; write the keys out")
     }
 
     /// Values that merely start with those characters, quoted, and the same characters inside

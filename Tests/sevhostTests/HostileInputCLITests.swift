@@ -98,7 +98,7 @@ final class HostileInputCLITests: XCTestCase {
         let ovmf = "/usr/share/OVMF/OVMF_CODE.fd"
         let svsm = ["digest", "--mode", "snp:svsm", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf", ovmf, "--svsm", ovmf]
         let varsDirectory = try Subprocess.sevhost(svsm + ["--vars-file", directory])
-        XCTAssertEqual(varsDirectory.stderr, "sevhost: \(directory): a directory, expected a regular file\n")
+        XCTAssertEqual(varsDirectory.stderr, "sevhost: \(directory!): a directory, expected a regular file\n")
         XCTAssertEqual(firstLine(try Subprocess.sevhost(svsm + ["--vars-size", "0"])), "sevhost: --vars-size must be a positive multiple of 4096 bytes, got 0")
         XCTAssertEqual(
             firstLine(try Subprocess.sevhost(["vmsa", "build", path("v.bin"), "--family", "999", "--model", "1", "--stepping", "1"])),
@@ -153,7 +153,8 @@ final class HostileInputCLITests: XCTestCase {
                 XCTAssertEqual(result.stdout, "")
                 XCTAssertEqual(result.stderr.filter { $0 == "\n" }.count, 1, result.stderr)
                 XCTAssertTrue(result.stderr.hasPrefix("sevhost: "), result.stderr)
-                XCTAssertTrue(result.stderr.hasSuffix("\(input): \(kind), expected a regular file\n"), "\(arguments): \(result.stderr)")
+                XCTAssertTrue(result.stderr.contains(input + ": "), "\(arguments): \(result.stderr)")
+                XCTAssertTrue(result.stderr.hasSuffix(": \(kind), expected a regular file\n"), "\(arguments): \(result.stderr)")
             }
         }
     }

@@ -40,6 +40,7 @@ final class ResourceLimitTests: XCTestCase {
     private var readers: [[String]] {
         let ovmf = "/usr/share/OVMF/OVMF_CODE.fd"
         let key = Data(repeating: 1, count: 16).base64EncodedString()
+        let blob = Data(repeating: 1, count: 48).base64EncodedString()
         let secret = directory + "/secret.txt"
         FileManager.default.createFile(atPath: secret, contents: Data("s".utf8))
         return [
@@ -59,9 +60,9 @@ final class ResourceLimitTests: XCTestCase {
             ["key-digest", "FILE"],
             ["id-block", "--id-key", "FILE", "--measurement", String(repeating: "00", count: 48), "--policy", "0x30000"],
             ["measurement", "verify", "--api-major", "1", "--api-minor", "0", "--build-id", "0", "--policy", "0", "--tik", "FILE",
-             "--launch-digest", String(repeating: "00", count: 32), "--measurement", key + key + key],
+             "--launch-digest", String(repeating: "00", count: 32), "--measurement", blob],
             ["secret", "build", "--tek", key, "--tik", key, "--measurement", "FILE", "--secret", "luks-key:FILE"],
-            ["secret", "build", "--tek", key, "--tik", key, "--measurement", key + key + key, "--secret", "luks-key:FILE"],
+            ["secret", "build", "--tek", key, "--tik", key, "--measurement", blob, "--secret", "luks-key:FILE"],
             ["attest", "inject", "--qmp", directory + "/none.sock", "FILE"],
             ["attest", "--qmp", directory + "/none.sock", "--tek", key, "--tik", key, "--expect", "FILE", "--secret", "luks-key:" + secret],
             ["qmp", directory + "/none.sock", "inject", "--packet-header", "@FILE", "--secret", "@FILE"],

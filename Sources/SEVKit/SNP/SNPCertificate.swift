@@ -9,7 +9,8 @@ import X509
 /// swift-certificates refuses these certificates (RSASSA-PSS signatures, and VCEKs carry serial
 /// number 0), so the outer structure is split here with SwiftASN1: the exact `tbsCertificate`
 /// bytes the signature covers, the PSS parameters and the signature. The pieces swift-certificates
-/// does handle (names, the public key, extensions) are decoded with its types.
+/// does handle (names, EC public keys, extensions) are decoded with its types; RSA keys are built
+/// from their numbers (`SubjectPublicKey`).
 public struct SNPCertificate: Hashable, Sendable {
     /// The whole certificate, DER.
     public let der: [UInt8]
@@ -84,7 +85,7 @@ public struct SNPCertificate: Hashable, Sendable {
                 }
                 let subject = try Self.name(&nodes)
                 guard let spkiNode = nodes.next() else { throw SNPCertificateError("subjectPublicKeyInfo missing") }
-                let key = try Certificate.PublicKey(derEncoded: spkiNode)
+                let key = try SubjectPublicKey.decode(spkiNode)
                 // issuerUniqueID [1] / subjectUniqueID [2] are not used by AMD; skip if present.
                 _ = DER.optionalImplicitlyTagged(&nodes, tagNumber: 1, tagClass: .contextSpecific) { (_: ASN1Node) in () }
                 _ = DER.optionalImplicitlyTagged(&nodes, tagNumber: 2, tagClass: .contextSpecific) { (_: ASN1Node) in () }

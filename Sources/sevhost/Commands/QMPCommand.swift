@@ -104,7 +104,8 @@ struct QMPSubcommand: AsyncParsableCommand {
     private func makeRequest() throws(CommandFailure) -> Request {
         switch action {
         case .status:
-            return typed(QueryStatus()) { "status: \($0.status)\nrunning: \($0.running)" }
+            // QEMU's strings are shown as one line each: a newline in them cannot forge another.
+            return typed(QueryStatus()) { "status: \(TerminalText.line($0.status.rawValue))\nrunning: \($0.running)" }
         case .sev:
             return typed(QuerySEV(), render: Self.render)
         case .measure:
@@ -158,7 +159,7 @@ struct QMPSubcommand: AsyncParsableCommand {
             "api-major: \(info.apiMajor)",
             "api-minor: \(info.apiMinor)",
             "build-id: \(info.buildID)",
-            "state: \(info.state)",
+            "state: \(TerminalText.line(info.state.rawValue))",
             "sev-type: \(info.guestType?.rawValue ?? "(not reported: QEMU before 9.1)")",
         ]
         switch info.guest {
