@@ -11,7 +11,7 @@
 //                    · SEVPlatformSimulator · SEVLaunchSimulator (software AMD-SP firmware)
 //   1 formats        SEVKit (pure formats and cryptography)
 //   0 system         AtomicFiles · BoundedFiles · CHostProbe (CPUID, KVM) · CSEVFirmware (<linux/psp-sev.h>)
-//                    · CHTTPGet (libcurl) · CProcess (spawn, SO_PEERCRED)
+//                    · CHTTPGet (libcurl) · CProcess (spawn, SO_PEERCRED) · CFileLock (OFD locks)
 import PackageDescription
 
 let package = Package(
@@ -51,6 +51,8 @@ let package = Package(
         .target(name: "CHTTPGet"),
         // posix_spawn into a new session, SO_PEERCRED and a process's groups, for the daemon.
         .target(name: "CProcess"),
+        // Open-file-description locks (F_OFD_SETLKW), for the SNP certificate table's protocol.
+        .target(name: "CFileLock"),
 
         // MARK: 1 formats
         .target(
@@ -64,7 +66,7 @@ let package = Package(
         ),
 
         // MARK: 2 peers and host
-        .target(name: "SEVPlatform", dependencies: ["SEVKit", "BoundedFiles", "CHostProbe", "CSEVFirmware"]),
+        .target(name: "SEVPlatform", dependencies: ["SEVKit", "BoundedFiles", "CHostProbe", "CSEVFirmware", "CFileLock", "AtomicFiles"]),
         .target(name: "Launch", dependencies: ["SEVKit", "BoundedFiles", .product(name: "Yams", package: "Yams")]),
         .target(
             name: "QMP",
@@ -111,6 +113,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
@@ -127,7 +130,7 @@ let package = Package(
         .executableTarget(
             name: "sevhostd",
             dependencies: [
-                "SEVDaemon", "SEVKit", "Orchestration",
+                "SEVDaemon", "SEVKit", "Orchestration", "BoundedFiles", "SEVPlatform", "SEVPlatformSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -99,12 +99,40 @@ public enum BoundedFile {
 
     // MARK: - internals
 
+    /// Opens a regular file for a caller that needs the descriptor (to lock it, or to write it
+    /// back), with `flags` (`O_RDONLY`, `O_RDWR`); the same refusals as `read`. `ENOENT` is
+    /// `.missing`. Read it with `read(descriptor:…)`; close it.
+    public static func openRegular(_ path: String, flags: Int32) throws(FileReadError) -> Int32 {
+        try openRegular(path, accessFlags: flags)
+    }
+
+    /// The whole file behind `fd`, from its start (whatever the descriptor's offset), at most
+    /// `limit`.
+    public static func read(descriptor fd: Int32, path: String, _ limit: InputLimit) throws(FileReadError) -> [UInt8] {
+        var out = [UInt8]()
+        var block = [UInt8](repeating: 0, count: min(64 << 10, limit.bytes + 1))
+        var offset: off_t = 0
+        while true {
+            let count = block.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw failure(path, errno, step: "read")
+            }
+            if count == 0 { return out }
+            offset += off_t(count)
+            if out.count + count > limit.bytes {
+                throw FileReadError(path: path, reason: .tooLarge(limit: Int64(limit.bytes), what: limit.what))
+            }
+            out.append(contentsOf: block[0..<count])
+        }
+    }
+
     /// `stat` first, so that a FIFO or a device is refused before `open` could block on it or
     /// wake it; then `open` and `fstat` again, so a file swapped in between is refused too.
-    static func openRegular(_ path: String) throws(FileReadError) -> Int32 {
+    static func openRegular(_ path: String, accessFlags: Int32 = O_RDONLY) throws(FileReadError) -> Int32 {
         var info = stat()
         try statRegular(path, &info)
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+        let fd = open(path, accessFlags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
         guard fd >= 0 else { throw failure(path, errno, step: "open") }
         var opened = stat()
         guard fstat(fd, &opened) == 0 else {

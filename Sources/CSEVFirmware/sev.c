@@ -29,6 +29,7 @@ int32_t csev_command_number(csev_command command) {
     case CSEV_CMD_SNP_PLATFORM_STATUS: return SNP_PLATFORM_STATUS;
     case CSEV_CMD_SNP_COMMIT: return SNP_COMMIT;
     case CSEV_CMD_SNP_SET_CONFIG: return SNP_SET_CONFIG;
+    case CSEV_CMD_SNP_VLEK_LOAD: return SNP_VLEK_LOAD;
     }
     return -1;
 }
@@ -60,6 +61,11 @@ static const csev_field_layout layouts[] = {
     FIELD(sev_user_data_snp_status, reported_tcb_version),
     SIZE(sev_user_data_snp_config),
     FIELD(sev_user_data_snp_config, reported_tcb), FIELD(sev_user_data_snp_config, rsvd1),
+    SIZE(sev_user_data_snp_vlek_load),
+    FIELD(sev_user_data_snp_vlek_load, len), FIELD(sev_user_data_snp_vlek_load, vlek_wrapped_version),
+    FIELD(sev_user_data_snp_vlek_load, rsvd), FIELD(sev_user_data_snp_vlek_load, vlek_wrapped_address),
+    SIZE(sev_user_data_snp_wrapped_vlek_hashstick),
+    FIELD(sev_user_data_snp_wrapped_vlek_hashstick, data),
 };
 
 const csev_field_layout *csev_field_layouts(size_t *count) {

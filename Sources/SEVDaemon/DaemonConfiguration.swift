@@ -15,6 +15,8 @@ public struct DaemonConfiguration: Sendable {
     public var runDirectory: String
     /// The program run as QEMU: anything that takes QEMU's command line (sevhost-sim in tests).
     public var qemu: String
+    /// Its release, when known: the argv states the SEV VM type only to QEMU 9.1 and later.
+    public var qemuVersion: QEMUVersion?
     /// C-bit position and reduced-phys-bits for `-object sev-guest`.
     public var host: HostSEVParameters?
     /// Seconds between `quit` and SIGTERM, and between SIGTERM and SIGKILL, on `stop`.
@@ -43,11 +45,58 @@ public struct DaemonConfiguration: Sendable {
     public var crashPoint: String?
     /// The environment variable sevhostd reads `crashPoint` from.
     public static let crashPointVariable = "SEVHOSTD_CRASH_AT"
+    /// The KDS cache endpoint, when the operator asked for one (`--kds-listen`).
+    public var kds: KDSService?
+
+    /// sevhostd's KDS cache: where it listens, where it fetches from, where it keeps objects.
+    public struct KDSService: Sendable {
+        public var server: KDSCacheServer.Configuration
+        /// KDS itself, or a mirror.
+        public var upstream: String
+        public var cacheDirectory: String
+        /// PEM/DER roots trusted besides AMD's pinned ones (tests of a simulated platform).
+        public var testRoots: [SNPCertificate]
+        /// A CRL is fetched again when less than this many seconds remain before its nextUpdate.
+        public var crlRefreshMargin: Double
+        /// Seconds between looks at the CRLs held.
+        public var crlCheckInterval: Double
+        /// The host's SNP certificate table to keep current, with the firmware and product it follows.
+        public var certificateTable: CertificateTableService?
+
+        public init(
+            server: KDSCacheServer.Configuration, upstream: String, cacheDirectory: String, testRoots: [SNPCertificate] = [],
+            crlRefreshMargin: Double = 24 * 3600, crlCheckInterval: Double = 3600
+        ) {
+            self.server = server
+            self.upstream = upstream
+            self.cacheDirectory = cacheDirectory
+            self.testRoots = testRoots
+            self.crlRefreshMargin = crlRefreshMargin
+            self.crlCheckInterval = crlCheckInterval
+        }
+    }
+
+    /// `--snp-certs-table`: the table sevhostd rewrites (under the lock) whenever the firmware's
+    /// reported TCB calls for another VCEK.
+    public struct CertificateTableService: Sendable {
+        public var path: String
+        public var firmware: any SEVFirmware
+        public var product: AMDProduct
+        /// Seconds between looks at the firmware.
+        public var interval: Double
+
+        public init(path: String, firmware: any SEVFirmware, product: AMDProduct, interval: Double) {
+            self.path = path
+            self.firmware = firmware
+            self.product = product
+            self.interval = interval
+        }
+    }
 
     public init(
         socketPath: String, socketMode: UInt32 = 0o660, socketOwner: UInt32? = nil, socketGroup: UInt32? = nil,
-        stateDirectory: String, runDirectory: String, qemu: String, host: HostSEVParameters?,
-        stopTimeout: Double = DaemonConfiguration.defaultStopTimeout, startTimeout: Double = DaemonConfiguration.defaultStartTimeout, eventHistory: Int = DaemonConfiguration.defaultEventHistory, version: String,
+        stateDirectory: String, runDirectory: String, qemu: String, qemuVersion: QEMUVersion? = nil,
+        host: HostSEVParameters?, stopTimeout: Double = DaemonConfiguration.defaultStopTimeout, startTimeout: Double = DaemonConfiguration.defaultStartTimeout, eventHistory: Int = DaemonConfiguration.defaultEventHistory, version: String,
         headerTimeout: Double = DaemonConfiguration.defaultHeaderTimeout, bodyTimeout: Double = DaemonConfiguration.defaultBodyTimeout,
         maximumConnections: Int = DaemonConfiguration.defaultMaximumConnections, crashPoint: String? = nil
     ) {
@@ -58,6 +107,7 @@ public struct DaemonConfiguration: Sendable {
         self.stateDirectory = stateDirectory
         self.runDirectory = runDirectory
         self.qemu = qemu
+        self.qemuVersion = qemuVersion
         self.host = host
         self.stopTimeout = stopTimeout
         self.startTimeout = startTimeout

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import Orchestration
+import SEVKit
 
 /// sevhostd: opens the store, finds the VMs a previous run left, and serves the API on its
 /// Unix socket until SIGTERM or SIGINT. Stopping the daemon never stops a guest: QEMU runs in
@@ -40,6 +41,9 @@ public enum DaemonServer {
         let watcher = Task { await supervisor.watchExits() }
         defer { watcher.cancel() }
 
+        let kds = try await startKDS(configuration.kds, logger: logger)
+        defer { kds?.refresher.cancel() }
+
         let access = AccessPolicy(
             users: [0, getuid(), configuration.socketOwner ?? getuid()],
             group: configuration.socketGroup ?? getgid())
@@ -69,7 +73,57 @@ public enum DaemonServer {
             },
             logger: logger)
         try await app.runService()
+        await kds?.server.close()
         unlink(socket)
+    }
+
+    /// The KDS cache and its HTTP endpoint, and the task that keeps its CRLs current.
+    static func startKDS(
+        _ service: DaemonConfiguration.KDSService?, logger: Logger
+    ) async throws -> (server: KDSCacheServer, refresher: Task<Void, Never>)? {
+        guard let service else { return nil }
+        var client = KDSClient(configuration: KDSConfiguration(baseURL: service.upstream))
+        client.gate = KDSRetryGate()
+        let cache = KDSCache(
+            upstream: client, directory: URL(fileURLWithPath: service.cacheDirectory),
+            check: KDSAnswerCheck(testRoots: service.testRoots), crlRefreshMargin: service.crlRefreshMargin,
+            log: { line in logger.notice("\(line)") })
+        let server: KDSCacheServer
+        do {
+            server = try await KDSCacheServer.start(cache: cache, configuration: service.server, logger: logger)
+        } catch {
+            throw StartupError(description: "--kds-listen \(service.server.host):\(service.server.port): cannot listen: \(error)")
+        }
+        logger.info("kds cache listening", metadata: [
+            "address": "\(service.server.host):\(server.address.port ?? 0)", "upstream": "\(service.upstream)",
+            "cache": "\(service.cacheDirectory)",
+        ])
+        let interval = service.crlCheckInterval
+        let keeper = service.certificateTable.map {
+            (CertificateTableKeeper(tablePath: $0.path, firmware: $0.firmware, product: $0.product, cache: cache), $0.interval)
+        }
+        let refresher = Task {
+            var nextCRLCheck = Date().addingTimeInterval(interval)
+            while !Task.isCancelled {
+                if let (keeper, _) = keeper {
+                    do {
+                        if let written = try await keeper.refresh() {
+                            logger.notice("snp certificate table rewritten", metadata: ["table": "\(keeper.path)", "entries": "\(written.joined(separator: ","))"])
+                        }
+                    } catch {
+                        logger.warning("snp certificate table not refreshed", metadata: ["table": "\(keeper.path)", "reason": "\(error)"])
+                    }
+                }
+                if Date() >= nextCRLCheck {
+                    nextCRLCheck = Date().addingTimeInterval(interval)
+                    for object in await cache.refreshDueCRLs() {
+                        logger.info("kds cache: refreshed", metadata: ["object": "\(object.cacheName)"])
+                    }
+                }
+                try? await Task.sleep(for: .seconds(min(interval, keeper?.1 ?? interval)))
+            }
+        }
+        return (server, refresher)
     }
 
     /// A socket file left by a daemon that died is removed; one a live daemon answers on is

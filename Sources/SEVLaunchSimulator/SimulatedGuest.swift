@@ -19,6 +19,8 @@ public struct SimulatedGuest: Sendable {
     public private(set) var measurement: LaunchMeasurement?
     /// The handle the firmware assigned (QEMU reports it in `query-sev`).
     public let handle: UInt32
+    /// The VMSA pages LAUNCH_UPDATE_VMSA measured, in order (SEV-ES), for tests to inspect.
+    public private(set) var measuredVMSAs: [[UInt8]] = []
 
     private var tek: [UInt8] = []
     private var tik: [UInt8] = []
@@ -94,6 +96,7 @@ public struct SimulatedGuest: Sendable {
         }
         guard page.count == VMSA.pageSize else { throw .invalidLength("a VMSA is \(VMSA.pageSize) bytes, got \(page.count)") }
         measured += page
+        measuredVMSAs.append(page)
     }
 
     /// LAUNCH_MEASURE: HMAC(TIK, 0x04 ‖ API ‖ build ‖ policy ‖ digest ‖ MNONCE) with a fresh MNONCE.

@@ -15,10 +15,12 @@ public struct SimulatedLaunchConfiguration: Sendable {
     public var vcpus: Int
     /// CPUID signature of the vCPU model (in each SEV-ES VMSA's RDX).
     public var vcpuSignature: UInt32
+    /// How KVM created the VM, as QEMU decided from `legacy-vm-type`: it fills the SEV-ES VMSAs.
+    public var vmType: SEVVMType
 
     public init(
         firmware: OVMFImage, policy: UInt32, godh: SEVPlatformCertificate?, session: LaunchSessionBlob?,
-        hashTable: SEVHashTable?, vcpus: Int, vcpuSignature: UInt32
+        hashTable: SEVHashTable?, vcpus: Int, vcpuSignature: UInt32, vmType: SEVVMType
     ) {
         self.firmware = firmware
         self.policy = policy
@@ -27,6 +29,7 @@ public struct SimulatedLaunchConfiguration: Sendable {
         self.hashTable = hashTable
         self.vcpus = vcpus
         self.vcpuSignature = vcpuSignature
+        self.vmType = vmType
     }
 
     /// SEV-ES when the policy's ES bit is set (QEMU derives it the same way).
@@ -35,7 +38,8 @@ public struct SimulatedLaunchConfiguration: Sendable {
 
 /// The command sequence QEMU issues for an SEV/SEV-ES guest started with `-S`: LAUNCH_START,
 /// LAUNCH_UPDATE_DATA over the pflash firmware, over the padded hashes table (kernel-hashes),
-/// LAUNCH_UPDATE_VMSA per vCPU (SEV-ES), then LAUNCH_MEASURE once the machine is built. The
+/// LAUNCH_UPDATE_VMSA per vCPU (SEV-ES, each page as KVM fills it for the configuration's VM
+/// type), then LAUNCH_MEASURE once the machine is built. The
 /// guest is left in launch-secret, waiting for the guest owner.
 public enum SimulatedLaunch {
     public static func run(_ configuration: SimulatedLaunchConfiguration, platform: SimulatedPlatform) throws(SimulatorError) -> SimulatedGuest {
@@ -58,9 +62,9 @@ public enum SimulatedLaunch {
             if configuration.isSEVES {
                 let pages: [[UInt8]]
                 do {
-                    pages = try LaunchDigest.vmsaPages(
-                        firmware: firmware, vcpus: configuration.vcpus, sevFeatures: 0,
-                        vcpuSignature: configuration.vcpuSignature, vmm: .qemu, fpu: .reset)
+                    pages = try LaunchDigest.sevESVMSAPages(
+                        firmware: firmware, vcpus: configuration.vcpus,
+                        vcpuSignature: configuration.vcpuSignature, vmType: configuration.vmType)
                 } catch {
                     throw SimulatorError.argument("SEV-ES: \(error)")
                 }

@@ -48,10 +48,25 @@ public struct CapturedDevices: Codable, Sendable, Equatable {
         public var group: String?
         /// For `/dev/kvm`: the answer of KVM_GET_API_VERSION.
         public var apiVersion: Int?
+        /// For `/dev/kvm`: KVM_GET_DEVICE_ATTR answers of group KVM_X86_GRP_SEV, by name
+        /// (`vmsa-features`, `snp-req-certs`).
+        public var sevAttributes: [String: Attribute]?
 
         enum CodingKeys: String, CodingKey {
             case read, write, mode, owner, group
             case apiVersion = "api-version"
+            case sevAttributes = "sev-attributes"
+        }
+    }
+
+    /// One device attribute: its value, or the OS error asking for it.
+    public struct Attribute: Codable, Sendable, Equatable {
+        public var value: HexNumber<UInt64>?
+        public var error: String?
+
+        public init(value: UInt64? = nil, error: String? = nil) {
+            self.value = value.map(HexNumber.init)
+            self.error = error
         }
     }
     public var nodes: [String: Node]

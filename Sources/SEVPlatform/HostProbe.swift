@@ -191,6 +191,13 @@ public struct HostProbe: Sendable {
             if fd >= 0 {
                 let version = csev_kvm_api_version(fd)
                 if version >= 0 { node.apiVersion = Int(version) }
+                var attributes: [String: CapturedDevices.Attribute] = [:]
+                for (name, number) in KVMSEVAttribute.numbers {
+                    var value: UInt64 = 0
+                    attributes[name] = csev_kvm_sev_attribute(fd, number, &value) == 0
+                        ? .init(value: value) : .init(error: HostReadFailure(errno: errno).description)
+                }
+                node.sevAttributes = attributes
                 close(fd)
             }
         }
@@ -204,6 +211,19 @@ public struct HostProbe: Sendable {
             (S_IROTH, "r"), (S_IWOTH, "w"), (S_IXOTH, "x"),
         ]
         return String(type) + String(letters.map { mode & $0.0 != 0 ? $0.1 : "-" })
+    }
+
+    /// A KVM_X86_GRP_SEV device attribute of `/dev/kvm` (`KVMSEVAttribute`).
+    public func kvmSEVAttribute(_ name: String) -> Result<UInt64, FirmwareQueryFailure> {
+        let node = device("/dev/kvm")
+        guard node.read == "ok" || node.sevAttributes != nil else {
+            return .failure(FirmwareQueryFailure("/dev/kvm: \(node.read)"))
+        }
+        guard let attribute = node.sevAttributes?[name] else {
+            return .failure(FirmwareQueryFailure("KVM_GET_DEVICE_ATTR \(name) was not captured"))
+        }
+        if let value = attribute.value { return .success(value.value) }
+        return .failure(FirmwareQueryFailure(attribute.error ?? "no answer"))
     }
 
     // MARK: Firmware
@@ -245,4 +265,14 @@ public struct HostProbe: Sendable {
     // MARK: Files
 
     public func text(_ relative: String) -> Result<String, HostReadFailure> { root.readText(relative) }
+}
+
+/// The KVM_X86_GRP_SEV attributes the probe asks /dev/kvm for (`<asm/kvm.h>`; the 6.12 header
+/// names only the first, so the numbers are the kernel's documented ones).
+public enum KVMSEVAttribute {
+    /// KVM_X86_SEV_VMSA_FEATURES: the SEV features KVM_SEV_INIT2 accepts (bit 9 Secure TSC).
+    public static let vmsaFeatures = "vmsa-features"
+    /// KVM_X86_SEV_SNP_REQ_CERTS: 1 when the kernel offers KVM_EXIT_SNP_REQ_CERTS.
+    public static let snpRequestCertificates = "snp-req-certs"
+    static let numbers: [(String, UInt64)] = [(vmsaFeatures, 0), (snpRequestCertificates, 2)]
 }

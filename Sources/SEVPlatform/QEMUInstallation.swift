@@ -1,4 +1,5 @@
 import Foundation
+import SEVKit
 
 /// Finds the host's QEMU system emulator and asks it for its version.
 ///
@@ -13,8 +14,28 @@ public enum QEMUInstallation {
             return .init(error: "no QEMU found (looked for " + candidates.map { "/" + $0 }.joined(separator: ", ") + ")")
         }
         let display = root.displayPath(relative)
+        switch versionText(executable: root.path(relative), display: display) {
+        case .success(let version): return .init(path: display, version: version)
+        case .failure(let error): return .init(path: display, error: error.description)
+        }
+    }
+
+    /// The release of the QEMU `program` names (a path, or a name looked up in PATH), from its
+    /// `--version` banner: the launch builder states the SEV VM type only to a QEMU that has
+    /// `legacy-vm-type`.
+    public static func version(of program: String) -> Result<QEMUVersion, QEMUVersionError> {
+        guard let executable = locate(program) else {
+            return .failure(QEMUVersionError(description: "\(program): not found" + (program.contains("/") ? "" : " in PATH")))
+        }
+        return versionText(executable: executable, display: program).flatMap { text in
+            QEMUVersion(text).map(Result.success) ?? .failure(QEMUVersionError(description: "\(program) --version: '\(text)' is not a QEMU version"))
+        }
+    }
+
+    /// The `X.Y.Z` of `executable --version`, at most 4 KiB of it read.
+    private static func versionText(executable: String, display: String) -> Result<String, QEMUVersionError> {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: root.path(relative))
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["--version"]
         let output = Pipe()
         process.standardOutput = output
@@ -22,15 +43,26 @@ public enum QEMUInstallation {
         do {
             try process.run()
         } catch {
-            return .init(path: display, error: "\(display) --version could not run: \(error.localizedDescription)")
+            return .failure(QEMUVersionError(description: "\(display) --version could not run: \(error.localizedDescription)"))
         }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let data = (try? output.fileHandleForReading.read(upToCount: 4096)) ?? nil
+        try? output.fileHandleForReading.close()
         process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard let version = parseVersion(text) else {
-            return .init(path: display, error: "\(display) --version printed no version")
+        guard let version = parseVersion(String(decoding: data ?? Data(), as: UTF8.self)) else {
+            return .failure(QEMUVersionError(description: "\(display) --version printed no version"))
         }
-        return .init(path: display, version: version)
+        return .success(version)
+    }
+
+    /// `program` itself when it names a path, else the first executable of that name in PATH.
+    private static func locate(_ program: String) -> String? {
+        if program.contains("/") { return FileManager.default.isExecutableFile(atPath: program) ? program : nil }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for directory in path.split(separator: ":") where !directory.isEmpty {
+            let candidate = "\(directory)/\(program)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
     }
 
     /// The `X.Y.Z` of QEMU's `--version` banner (`QEMU emulator version 10.0.2 (Debian …)`).
@@ -68,4 +100,9 @@ public struct DottedVersion: Sendable, Comparable, CustomStringConvertible {
     public static func == (lhs: DottedVersion, rhs: DottedVersion) -> Bool { !(lhs < rhs) && !(rhs < lhs) }
 
     public var description: String { components.map(String.init).joined(separator: ".") }
+}
+
+/// Why a QEMU's version could not be learnt.
+public struct QEMUVersionError: Error, Sendable, CustomStringConvertible {
+    public let description: String
 }

@@ -106,7 +106,7 @@ public struct SimulatedFirmware: SEVFirmware {
         return SNPFirmwareStatus(
             apiMajor: state.apiMajor, apiMinor: state.apiMinor, state: snp.state, rmpInitialized: snp.rmpInitialized,
             aliasCheckComplete: snp.aliasCheckComplete, buildID: snp.buildID, maskChipID: snp.maskChipID,
-            maskChipKey: snp.maskChipKey, vlekEnabled: false, guestCount: state.guestCount,
+            maskChipKey: snp.maskChipKey, vlekEnabled: snp.vlek != nil, guestCount: state.guestCount,
             currentTCB: snp.currentTCB, reportedTCB: snp.reportedTCB)
     }
 
@@ -116,7 +116,7 @@ public struct SimulatedFirmware: SEVFirmware {
         var state = try load()
         try requireSNP(state, "SNP_COMMIT")
         state.snp.committedTCB = state.snp.currentTCB
-        state.snp.reportedTCB = state.snp.currentTCB
+        setReportedTCB(&state, state.snp.currentTCB)
         try save(state)
     }
 
@@ -127,7 +127,7 @@ public struct SimulatedFirmware: SEVFirmware {
         var state = try load()
         try requireSNP(state, "SNP_SET_CONFIG")
         if config.reportedTCB == 0 {
-            state.snp.reportedTCB = state.snp.committedTCB
+            setReportedTCB(&state, state.snp.committedTCB)
             state.snp.maskChipID = config.maskChipID
             state.snp.maskChipKey = config.maskChipKey
             try save(state)
@@ -138,10 +138,48 @@ public struct SimulatedFirmware: SEVFirmware {
         guard current.isAtLeast(wanted) else {
             throw SEVFirmwareError(command: "SNP_SET_CONFIG", .firmware(.invalidParam))
         }
-        state.snp.reportedTCB = config.reportedTCB
+        setReportedTCB(&state, config.reportedTCB)
         state.snp.maskChipID = config.maskChipID
         state.snp.maskChipKey = config.maskChipKey
         try save(state)
+    }
+
+    /// A loaded VLEK is bound to the TCB its hashstick was made for: when the reported TCB
+    /// changes, the firmware deletes it (and signs with the VCEK again).
+    func setReportedTCB(_ state: inout SimulatedFirmwareState, _ tcb: UInt64) {
+        if tcb != state.snp.reportedTCB { state.snp.vlek = nil }
+        state.snp.reportedTCB = tcb
+    }
+
+    /// Unwraps the hashstick with this chip's key (AES-256-GCM, the TCB_VERSION as additional
+    /// data). This simulator's reading of the ABI's refusals: a hashstick this chip cannot
+    /// unwrap (another chip's, or altered) is BAD_SIGNATURE; one made for another TCB than
+    /// the reported one is BAD_SVN.
+    public func snpVLEKLoad(_ hashstick: VLEKHashstick) async throws(SEVFirmwareError) {
+        let command = "SNP_VLEK_LOAD"
+        var state = try load()
+        try requireSNP(state, command)
+        let key = SymmetricKey(data: Hex.decode(try Self.wrapKey(&state)) ?? [])
+        let plain: Data
+        do {
+            let box = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: hashstick.iv), ciphertext: hashstick.wrapped, tag: hashstick.tag)
+            plain = try AES.GCM.open(box, using: key, authenticating: hashstick.tcbBytes)
+        } catch {
+            throw SEVFirmwareError(command: command, .firmware(.badSignature))
+        }
+        guard hashstick.tcb == state.snp.reportedTCB else {
+            throw SEVFirmwareError(command: command, .firmware(.badSVN))
+        }
+        state.snp.vlek = Hex.encode(plain.prefix(48))
+        try save(state)
+    }
+
+    /// This chip's hashstick-wrapping key, made on first use for states written before it existed.
+    static func wrapKey(_ state: inout SimulatedFirmwareState) throws(SEVFirmwareError) -> String {
+        if let key = state.snp.vlekWrapKey { return key }
+        let key = Hex.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
+        state.snp.vlekWrapKey = key
+        return key
     }
 
     public func snpCertificates() async throws(SEVFirmwareError) -> SNPCertificateTable {
@@ -258,6 +296,7 @@ public struct SimulatedFirmware: SEVFirmware {
             ocaKey: nil, oca: "", pekKey: "", pek: "", pdhKey: "", pdh: "",
             snp: .init(currentTCB: current, committedTCB: committed, reportedTCB: committed))
         state.caChain = Hex.encode(ca.encoded)
+        _ = try wrapKey(&state)
         try newOwnership(&state)
         return state
     }

@@ -43,6 +43,11 @@ struct SimulatedFirmwareState: Codable, Sendable {
         var reportedTCB: UInt64
         var maskChipID = false
         var maskChipKey = false
+        /// The chip-unique AES-256 key VLEK hashsticks for this chip are wrapped with (hex);
+        /// KDS has it for a real chip, a test's hashstick maker reads it here.
+        var vlekWrapKey: String?
+        /// The loaded VLEK (the unwrapped hashstick's first 48 bytes, a P-384 scalar), hex.
+        var vlek: String?
     }
 
     enum CodingKeys: String, CodingKey {
@@ -58,5 +63,6 @@ extension SimulatedFirmwareState.SNP {
         case state, rmpInitialized = "rmp-initialized", aliasCheckComplete = "alias-check-complete"
         case buildID = "build-id", currentTCB = "current-tcb", committedTCB = "committed-tcb"
         case reportedTCB = "reported-tcb", maskChipID = "mask-chip-id", maskChipKey = "mask-chip-key"
+        case vlekWrapKey = "vlek-wrap-key", vlek
     }
 }

@@ -5,7 +5,7 @@ import SEVKit
 /// so the same argv can go to QEMU or to the simulator.
 struct QEMUCommandLine: Sendable {
     /// `-object sev-guest,...` properties (id, policy, cbitpos, reduced-phys-bits,
-    /// dh-cert-file, session-file, kernel-hashes).
+    /// dh-cert-file, session-file, kernel-hashes, legacy-vm-type).
     var sevGuest: [String: String]
     var confidentialGuestSupport: String?
     var firmwarePath: String?
@@ -23,6 +23,8 @@ struct QEMUCommandLine: Sendable {
     var stateDirectory: String?
     var secretOut: String?
     var replayMeasurement: String?
+    var reportedBuildID: String?
+    var dumpVMSA: String?
 
     /// QEMU options that take no value; every other option takes one.
     static let flags: Set<String> = [
@@ -46,6 +48,8 @@ struct QEMUCommandLine: Sendable {
             case "-sim-state": stateDirectory = try value(option)
             case "-secret-out": secretOut = try value(option)
             case "-replay-measurement": replayMeasurement = try value(option)
+            case "-query-sev-build-id": reportedBuildID = try value(option)
+            case "-dump-vmsa": dumpVMSA = try value(option)
             case "-S": startPaused = true
             case "-object":
                 let text = try value(option)
@@ -121,6 +125,16 @@ struct QEMUCommandLine: Sendable {
     }
 
     var kernelHashes: Bool { ["on", "yes", "true"].contains(sevGuest["kernel-hashes"] ?? "off") }
+
+    /// The VM type QEMU with KVM creates for this `sev-guest`, decided from its
+    /// `legacy-vm-type` by the same rule every predictor uses (unset means `auto`).
+    func vmType() throws(SimulatorArgumentError) -> SEVVMType {
+        do {
+            return try SEVVMType(qemuPropertyValue: sevGuest[SEVVMType.qemuProperty])
+        } catch {
+            throw SimulatorArgumentError("-object sev-guest,...: \(error)")
+        }
+    }
 
     /// Splits `head,key=value,...` with QEMU's `,,` escape for a literal comma.
     static func optionList(_ text: String) -> (head: String, properties: [String: String]) {

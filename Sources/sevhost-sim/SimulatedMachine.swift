@@ -30,13 +30,15 @@ final class SimulatedMachine: @unchecked Sendable {
     private let reducedPhysicalBits: Int
     private let secretOut: String?
     private let replayedMeasurement: [UInt8]?
+    private let reportedBuildID: UInt8
     private let log: (String) -> Void
 
     init(
         guest: SimulatedGuest, platform: SimulatedPlatform, firmware: OVMFImage, startPaused: Bool,
         cBitPosition: Int, reducedPhysicalBits: Int, secretOut: String?, replayedMeasurement: [UInt8]?,
-        log: @escaping (String) -> Void
+        reportedBuildID: UInt8 = SimulatedPlatform.buildID, log: @escaping (String) -> Void
     ) {
+        self.reportedBuildID = reportedBuildID
         self.guest = guest
         self.platform = platform
         self.firmware = firmware
@@ -80,7 +82,7 @@ final class SimulatedMachine: @unchecked Sendable {
                 "enabled": true,
                 "api-major": .int(Int64(SimulatedPlatform.apiMajor)),
                 "api-minor": .int(Int64(SimulatedPlatform.apiMinor)),
-                "build-id": .int(Int64(SimulatedPlatform.buildID)),
+                "build-id": .int(Int64(reportedBuildID)),
                 "policy": .int(Int64(guest.policy)),
                 "state": .string(guest.state.rawValue),
                 "handle": .int(Int64(guest.handle)),

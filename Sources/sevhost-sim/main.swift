@@ -14,6 +14,8 @@ import SEVLaunchSimulator
 ///                       (0600; default $SEVHOST_SIM_SECRET_OUT)
 ///   --replay-measurement FILE   a hostile-host knob for tests: answer
 ///                       query-sev-launch-measure with this base64 blob instead of the firmware's
+///   --query-sev-build-id N      another: query-sev reports this firmware build instead
+///   --dump-vmsa DIR     write the VMSA pages LAUNCH_UPDATE_VMSA measured as DIR/vmsa<N>.bin
 /// and `--print-pdh FILE` / `--print-chain FILE` (with --sim-state only) to export the
 /// platform's PDH or full chain (PDH, PEK, OCA, CEK, ASK, ARK) without starting a guest, and
 /// `--show-secrets FILE` to list what a guest finds in a secret area written by --secret-out.
@@ -53,6 +55,16 @@ func readBase64File(_ path: String, option: String) -> [UInt8] {
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 
+if arguments == ["--help"] || arguments == ["-h"] || arguments == ["-help"] {
+    print(SimulatorUsage.text, terminator: "")
+    exit(0)
+}
+// As QEMU answers it, so `sevhost launch --qemu sevhost-sim` learns which QEMU it plays.
+if arguments == ["--version"] || arguments == ["-version"] {
+    print(SimulatorUsage.versionBanner)
+    exit(0)
+}
+
 // What the guest would find in its secret area (its efi_secret entries), for the demo.
 if arguments.first == "--show-secrets" {
     guard arguments.count == 2 else {
@@ -90,8 +102,10 @@ if let index = arguments.firstIndex(where: { $0 == "--print-pdh" || $0 == "--pri
 }
 
 let commandLine: QEMUCommandLine
+let vmType: SEVVMType
 do {
     commandLine = try QEMUCommandLine(arguments: arguments)
+    vmType = try commandLine.vmType()
 } catch {
     fail(error.description)
 }
@@ -149,7 +163,7 @@ do {
     }
     let configuration = SimulatedLaunchConfiguration(
         firmware: firmware, policy: policy, godh: godh, session: session, hashTable: hashTable,
-        vcpus: commandLine.vcpus, vcpuSignature: signature)
+        vcpus: commandLine.vcpus, vcpuSignature: signature, vmType: vmType)
     launch = try SimulatedLaunch.run(configuration, platform: platform)
 } catch let error as SimulatorError {
     if case .firmware(let status) = error {
@@ -173,11 +187,25 @@ var replayed: [UInt8]?
 if let path = commandLine.replayMeasurement {
     replayed = readBase64File(path, option: "--replay-measurement")
 }
+var reportedBuildID = SimulatedPlatform.buildID
+if let text = commandLine.reportedBuildID {
+    guard let value = UInt8(text) else { fail("--query-sev-build-id \(text): expected 0 to 255") }
+    reportedBuildID = value
+}
+if let directory = commandLine.dumpVMSA {
+    for (index, page) in launch.measuredVMSAs.enumerated() {
+        do {
+            try SimulatorError.writing { () throws(AtomicFileError) in try AtomicFile.write(page, to: "\(directory)/vmsa\(index).bin") }
+        } catch {
+            fail("--dump-vmsa \(directory): \(error)")
+        }
+    }
+}
 
 let machine = SimulatedMachine(
     guest: launch, platform: platform, firmware: firmware, startPaused: commandLine.startPaused,
     cBitPosition: cBitPosition, reducedPhysicalBits: reducedPhysicalBits,
-    secretOut: secretOut, replayedMeasurement: replayed, log: log)
+    secretOut: secretOut, replayedMeasurement: replayed, reportedBuildID: reportedBuildID, log: log)
 if let pidFile = commandLine.pidFile {
     do {
         try SimulatorError.writing { () throws(AtomicFileError) in try AtomicFile.write(Array("\(getpid())\n".utf8), to: pidFile) }
@@ -185,7 +213,7 @@ if let pidFile = commandLine.pidFile {
         fail("-pidfile \(pidFile): \(error)")
     }
 }
-log("SEV\(SEVGuestPolicy(rawValue: launch.policy).contains(SEVGuestPolicy.encryptedState) ? "-ES" : "") guest measured, state \(launch.state.rawValue); QMP on \(commandLine.qmpSocket ?? "")")
+log("SEV\(SEVGuestPolicy(rawValue: launch.policy).contains(SEVGuestPolicy.encryptedState) ? "-ES" : "") guest (\(vmType.rawValue) VM type) measured, state \(launch.state.rawValue); QMP on \(commandLine.qmpSocket ?? "")")
 do {
     try await QMPServer.run(socketPath: commandLine.qmpSocket ?? "", machine: machine)
 } catch {

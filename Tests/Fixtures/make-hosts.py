@@ -93,8 +93,8 @@ def vendor_regs(vendor):
 
 
 def memory_encryption(sme=True, sev=True, page_flush=False, es=True, snp=True, vmpl=True,
-                      cbit=51, reduced=1, vmpls=4, guests=509, min_asid=1):
-    eax = (sme << 0) | (sev << 1) | (page_flush << 2) | (es << 3) | (snp << 4) | (vmpl << 5)
+                      cbit=51, reduced=1, vmpls=4, guests=509, min_asid=1, secure_tsc=False):
+    eax = (sme << 0) | (sev << 1) | (page_flush << 2) | (es << 3) | (snp << 4) | (vmpl << 5) | (secure_tsc << 8)
     ebx = cbit | reduced << 6 | (vmpls if vmpl else 0) << 12
     return (eax, ebx, guests, min_asid)
 
@@ -124,6 +124,20 @@ HEALTHY_MILAN = dict(
     qemu=("/usr/bin/qemu-system-x86_64", "9.2.0", None),
     ovmf={"usr/share/OVMF/OVMF_CODE.fd": OVMF_SNP, "usr/share/OVMF/OVMF_CODE_4M.fd": OVMF_NO_METADATA},
 )
+
+
+def certificate_table(names):
+    """A GHCB-format certificate table whose entries hold stand-in DER (a capture would hold the
+    host's real ARK, ASK and VCEK; these bytes only have to be a table)."""
+    guids = {"ark": "c0b406a4a8034952 97433fb6014cd0ae", "ask": "4ab7b379bbac4fe4 a02f05aef327c782",
+             "vcek": "63da758de6644564 adc5f4b93be8accd"}
+    bodies = [bytes([0x30, 0x03, 1, 2, i]) for i in range(len(names))]
+    offset = 24 * (len(names) + 1)
+    table = b""
+    for name, body in zip(names, bodies):
+        table += bytes.fromhex(guids[name].replace(" ", "")) + struct.pack("<II", offset, len(body))
+        offset += len(body)
+    return table + bytes(24) + b"".join(bodies)
 
 
 def variant(base, **changes):
@@ -197,6 +211,22 @@ HOST_DESCRIPTIONS = {
         iommu_units=["dmar0", "dmar1"],
         qemu=("/usr/bin/qemu-system-x86_64", "7.2.22", None),
         ovmf={"usr/share/OVMF/OVMF_CODE_4M.fd": OVMF_NO_METADATA},
+    ),
+    # ok --features: Secure TSC (CPUID and KVM_X86_SEV_VMSA_FEATURES bit 9) and certificate
+    # requests (KVM_X86_SEV_SNP_REQ_CERTS, Linux 7.0) with a table where sevhost keeps it.
+    "genoa-snp-features": variant(
+        HEALTHY_MILAN,
+        brand="AMD EPYC 9654 96-Core Processor",
+        signature=(0x19, 0x11, 1),
+        mem=memory_encryption(cbit=51, reduced=1, guests=1006, min_asid=100, secure_tsc=True),
+        osrelease="7.0.0-1-amd64",
+        sev_attributes={"vmsa-features": 0x20001 | (1 << 9), "snp-req-certs": 1},
+        files={"var/lib/sevhost/snp-certs.bin": certificate_table(["ark", "ask", "vcek"])},
+    ),
+    # Linux 6.12 on a Milan: no Secure TSC in the CPU, no certificate requests in the kernel.
+    "milan-snp-no-features": variant(
+        HEALTHY_MILAN,
+        sev_attributes={"vmsa-features": 0x1, "snp-req-certs": "No such device or address (os error 6)"},
     ),
     "milan-iommu-pt": variant(
         HEALTHY_MILAN,
@@ -283,6 +313,9 @@ def write_host(name, h):
             node.update(mode=mode, owner=owner, group=group)
         if api is not None:
             node["api-version"] = api
+        if path == "/dev/kvm" and h.get("sev_attributes"):
+            node["sev-attributes"] = {name: ({"value": hexs(v)} if isinstance(v, int) else {"error": v})
+                                      for name, v in h["sev_attributes"].items()}
         nodes[path] = node
     write_json(os.path.join(root, "dev.json"), {"nodes": nodes})
     firmware = {}
@@ -323,6 +356,8 @@ def write_host(name, h):
     for group, kind in h["iommu_groups"].items():
         write(os.path.join(root, "sys/kernel/iommu_groups", group, "type"), kind + "\n")
     for relative, data in h["ovmf"].items():
+        write(os.path.join(root, relative), data)
+    for relative, data in h.get("files", {}).items():
         write(os.path.join(root, relative), data)
 
 

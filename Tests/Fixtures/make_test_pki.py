@@ -4,7 +4,10 @@
 "ASVK" signed by it, a "VLEK" (P-384) with AMD's VLEK extensions incl. csp_id, and two CRLs
 signed by the ARK: crl-revoked.der (lists the ASVK serial) and crl-empty.pem (lists nothing).
 
-usage: make_test_pki.py OUTDIR
+With a chip id and four SPLs it also writes an "ASK" (ask.pem) and a VCEK (vcek.der, P-384)
+for that chip at that TCB, with AMD's VCEK extensions (productName Milan-B0, the SPLs, hwID).
+
+usage: make_test_pki.py OUTDIR [CHIP_ID_HEX BL TEE SNP UCODE]
 """
 import datetime
 import sys
@@ -66,3 +69,19 @@ open(f"{out}/vlek.der", "wb").write(vlek.public_bytes(serialization.Encoding.DER
 open(f"{out}/crl-revoked.der", "wb").write(crl([0x10101, 0x20002]).public_bytes(serialization.Encoding.DER))
 open(f"{out}/crl-empty.pem", "wb").write(crl([]).public_bytes(serialization.Encoding.PEM))
 print("OK")
+
+if len(sys.argv) == 7:
+    chip = bytes.fromhex(sys.argv[2])
+    bl, tee, snp, ucode = (int(v) for v in sys.argv[3:7])
+    ask_key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    ask = (x509.CertificateBuilder().subject_name(name("SEV-Test")).issuer_name(name("ARK-Test"))
+           .public_key(ask_key.public_key()).serial_number(0x10001).not_valid_before(now).not_valid_after(later)
+           .sign(ark_key, hashes.SHA384(), rsa_padding=pss))
+    vcek_key = ec.generate_private_key(ec.SECP384R1())
+    builder = (x509.CertificateBuilder().subject_name(name("SEV-VCEK")).issuer_name(name("SEV-Test"))
+               .public_key(vcek_key.public_key()).serial_number(1).not_valid_before(now).not_valid_after(later))
+    for oid, value in [("1", der_int(0)), ("2", der_ia5("Milan-B0")), ("3.1", der_int(bl)), ("3.2", der_int(tee)),
+                       ("3.3", der_int(snp)), ("3.8", der_int(ucode)), ("4", chip)]:
+        builder = builder.add_extension(x509.UnrecognizedExtension(x509.ObjectIdentifier(amd + oid), value), critical=False)
+    open(f"{out}/ask.pem", "wb").write(ask.public_bytes(serialization.Encoding.PEM))
+    open(f"{out}/vcek.der", "wb").write(builder.sign(ask_key, hashes.SHA384(), rsa_padding=pss).public_bytes(serialization.Encoding.DER))

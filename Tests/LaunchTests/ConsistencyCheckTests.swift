@@ -176,6 +176,20 @@ final class ConsistencyCheckTests: XCTestCase {
 
     func testSEVOnlyFieldOnSNP() {
         assertRefused(snp { $0.confidential.dhCertFile = "/x" }, "confidential.dh-cert-file: does not apply to type sev-snp")
+        // KVM creates every SNP guest with KVM_SEV_INIT2: there is no VM type to choose.
+        assertRefused(snp { $0.confidential.vmType = .init2 }, "confidential.vm-type: does not apply to type sev-snp")
+    }
+
+    /// The VM type defaults to QEMU's (legacy) and `--print json` states it.
+    func testVMTypeDefaultIsStated() throws {
+        let plan = try LaunchPlan.resolve(sev(.sevES, policy: "0x5"), host: Samples.host, firmware: Samples.capableFirmware)
+        XCTAssertEqual(plan.vmType, .legacy)
+        XCTAssertTrue(plan.json().contains("\"vm-type\" : \"legacy\""), plan.json())
+        let init2 = try LaunchPlan.resolve(sev(.sevES, policy: "0x5") { $0.confidential.vmType = .init2 }, host: Samples.host, firmware: Samples.capableFirmware)
+        XCTAssertEqual(init2.vmType, .init2)
+        let snp = try LaunchPlan.resolve(snp(), host: Samples.host, firmware: Samples.capableFirmware)
+        XCTAssertNil(snp.vmType)
+        XCTAssertFalse(snp.json().contains("vm-type"))
     }
 
     func testPreAttestationNeedsQMP() {

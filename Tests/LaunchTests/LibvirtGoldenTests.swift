@@ -1,4 +1,6 @@
+import Foundation
 import Launch
+import SEVKit
 import XCTest
 
 /// Exact domain XML for the sample specs, rendered through `templates/libvirt/domain.xml`.
@@ -39,6 +41,7 @@ final class LibvirtGoldenTests: XCTestCase {
                 </interface>
                 <memballoon model='none'/>
               </devices>
+              <!-- vm-type legacy: libvirt sets no legacy-vm-type, so QEMU creates the legacy KVM VM type (KVM_SEV_INIT or KVM_SEV_ES_INIT) and SEV-ES VMSAs keep x87 and SSE control words zero -->
               <launchSecurity type='sev'>
                 <cbitpos>51</cbitpos>
                 <reducedPhysBits>1</reducedPhysBits>
@@ -84,6 +87,7 @@ final class LibvirtGoldenTests: XCTestCase {
                 </interface>
                 <memballoon model='none'/>
               </devices>
+              <!-- vm-type legacy: libvirt sets no legacy-vm-type, so QEMU creates the legacy KVM VM type (KVM_SEV_INIT or KVM_SEV_ES_INIT) and SEV-ES VMSAs keep x87 and SSE control words zero -->
               <launchSecurity type='sev' kernelHashes='yes'>
                 <cbitpos>51</cbitpos>
                 <reducedPhysBits>1</reducedPhysBits>
@@ -180,6 +184,47 @@ final class LibvirtGoldenTests: XCTestCase {
         let xml = try Samples.renderer().render(Samples.plan("snp.yaml", host: nil))
         XCTAssertFalse(xml.contains("cbitpos"))
         XCTAssertTrue(xml.contains("  <launchSecurity type='sev-snp' vcek='yes'>\n    <policy>0x00030000</policy>\n"))
+    }
+
+    /// libvirt cannot ask QEMU for a KVM_SEV_INIT2 VM: a spec that wants one is refused for
+    /// libvirt output (the check `sevhost launch --print libvirt` runs), legacy passes.
+    func testInit2CannotBeHadThroughLibvirt() throws {
+        for (type, sample) in [(SEVVMType?.none, "sev-es.yaml"), (.legacy, "sev-es.yaml"), (.legacy, "sev.yaml")] {
+            var spec = try Samples.spec(sample)
+            spec.confidential.vmType = type
+            XCTAssertNoThrow(try LibvirtDomainRenderer.checkVMType(
+                LaunchPlan.resolve(spec, host: Samples.host, firmware: Samples.capableFirmware, readFile: Samples.files)))
+        }
+        var spec = try Samples.spec("sev-es.yaml")
+        spec.confidential.vmType = .init2
+        let plan = try LaunchPlan.resolve(spec, host: Samples.host, firmware: Samples.capableFirmware, readFile: Samples.files)
+        XCTAssertThrowsError(try LibvirtDomainRenderer.checkVMType(plan)) {
+            XCTAssertEqual(($0 as? LaunchError)?.description,
+                           "confidential.vm-type: init2 cannot be had through libvirt, which sets no legacy-vm-type on QEMU's sev-guest: QEMU then creates the legacy VM type; use vm-type legacy, or --print qemu")
+        }
+        XCTAssertNoThrow(try LibvirtDomainRenderer.checkVMType(Samples.plan("snp.yaml")))
+    }
+
+    /// Printing for another host, session files that are not here are left out of the
+    /// domain with a comment saying so (the contents cannot be embedded).
+    func testUnreadSessionFilesAreSaidToBeLeftOut() throws {
+        let spec = try Samples.spec("sev.yaml")
+        let plan = try LaunchPlan.resolve(
+            spec, host: Samples.host, firmware: Samples.capableFirmware,
+            readFile: { path in throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path]) },
+            namedFilesMayBeMissing: true)
+        XCTAssertEqual(plan.unreadFiles.map(\.field), ["confidential.dh-cert-file", "confidential.session-file"])
+        let xml = try Samples.renderer().render(plan)
+        XCTAssertTrue(xml.contains("""
+                <policy>0x000b</policy>
+                <!-- confidential.dh-cert-file and confidential.session-file could not be read here, so the dhCert and session elements are left out: add them with the base64 text of those files before defining the domain -->
+              </launchSecurity>
+            """), xml)
+        XCTAssertThrowsError(try LaunchPlan.resolve(
+            spec, host: Samples.host, firmware: Samples.capableFirmware,
+            readFile: { path in throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path]) })) {
+            XCTAssertEqual(($0 as? LaunchError)?.field, "confidential.dh-cert-file")
+        }
     }
 
     func testValuesAreEscaped() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Launch
+import SEVKit
 import SEVTestSupport
 import XCTest
 
@@ -55,8 +56,9 @@ final class QEMUAcceptanceTests: XCTestCase {
     }
 
     /// Points every file the sample names at a real temporary file.
-    func runnable(_ sample: String) throws -> LaunchPlan {
+    func runnable(_ sample: String, _ edit: (inout VMSpec) -> Void = { _ in }) throws -> LaunchPlan {
         var spec = try Samples.spec(sample)
+        edit(&spec)
         if spec.kernel != nil || spec.confidential.kernelHashes == true {
             spec.firmware.path = try amdSevFirmware()
         } else {
@@ -123,6 +125,39 @@ final class QEMUAcceptanceTests: XCTestCase {
 
     func testSNPWithIDBlockStopsOnlyAtKVM() throws {
         try assertStopsAtKVM("snp-idblock.yaml", expected: Self.snpStage)
+    }
+
+    /// QEMU 10 takes `legacy-vm-type` as the builder writes it for each VM type (the stage
+    /// check shows the object was created with every property), and refuses a spelling it
+    /// does not know, with the words sevhost-sim uses.
+    func testEachVMTypeIsTakenByQEMU10() throws {
+        let qemu = try Peers.qemu10()
+        for vmType in SEVVMType.allCases {
+            let plan = try runnable("sev-es.yaml") { $0.confidential.vmType = vmType }
+            let arguments = try QEMUCommandBuilder(qemu: QEMUVersion(major: 10, minor: 0, micro: 2)).arguments(for: plan)
+            XCTAssertTrue(arguments.contains { $0.hasSuffix(",legacy-vm-type=\(vmType == .legacy ? "on" : "off")") }, "\(arguments)")
+            let result = try Subprocess.run(qemu, try underTCG(arguments))
+            XCTAssertEqual(errors(result), [Self.sevStage], "\(vmType): \(arguments)")
+        }
+        var arguments = try underTCG(QEMUCommandBuilder().arguments(for: runnable("sev-es.yaml")))
+        let index = try XCTUnwrap(arguments.firstIndex { $0.hasPrefix("sev-guest,") })
+        arguments[index] = arguments[index].replacingOccurrences(of: "legacy-vm-type=on", with: "legacy-vm-type=true")
+        let result = try Subprocess.run(qemu, arguments)
+        XCTAssertEqual(errors(result), ["qemu-system-x86_64: -object \(arguments[index]): Parameter 'legacy-vm-type' does not accept value 'true'"])
+    }
+
+    /// Why the builder leaves the property out for QEMU before 9.1: Debian 12's QEMU 7.2 has
+    /// no such property and refuses an argv that names it.
+    func testQEMU72HasNoVMTypeProperty() throws {
+        let qemu = try Peers.qemu72()
+        let plan = try runnable("sev-es.yaml")
+        let stated = try underTCG(QEMUCommandBuilder().arguments(for: plan))
+        let object = try XCTUnwrap(stated.first { $0.hasPrefix("sev-guest,") })
+        let result = try Subprocess.run(qemu, stated)
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertEqual(errors(result), ["qemu-system-x86_64: -object \(object): Invalid parameter 'legacy-vm-type'"])
+        let forOld = try QEMUCommandBuilder(qemu: QEMUVersion(major: 7, minor: 2, micro: 22)).arguments(for: plan)
+        XCTAssertEqual(forOld.filter { $0.contains("legacy-vm-type") }, [])
     }
 
     /// The check above can fail: QEMU does reject a property it does not know.

@@ -16,7 +16,7 @@ final class QEMUGoldenTests: XCTestCase {
             "-cpu", "EPYC-v4",
             "-smp", "2",
             "-m", "2048M",
-            "-object", "sev-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0xb,"
+            "-object", "sev-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0xb,legacy-vm-type=on,"
                 + "dh-cert-file=/var/lib/sevhost/sev-guest/godh.b64,session-file=/var/lib/sevhost/sev-guest/session.b64",
             "-drive", "if=pflash,format=raw,unit=0,file=/usr/share/OVMF/OVMF_CODE.fd,readonly=on",
             "-drive", "if=pflash,format=raw,unit=1,file=/var/lib/sevhost/sev-guest/OVMF_VARS.fd",
@@ -38,7 +38,7 @@ final class QEMUGoldenTests: XCTestCase {
             "-cpu", "EPYC-v4",
             "-smp", "4",
             "-m", "4096M",
-            "-object", "sev-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0x5,kernel-hashes=on",
+            "-object", "sev-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0x5,kernel-hashes=on,legacy-vm-type=on",
             "-drive", "if=pflash,format=raw,unit=0,file=/usr/share/sevhost/OVMF.amdsev.fd,readonly=on",
             "-kernel", "/var/lib/sevhost/sev-es-guest/vmlinuz",
             "-initrd", "/var/lib/sevhost/sev-es-guest/initrd.img",
@@ -50,6 +50,36 @@ final class QEMUGoldenTests: XCTestCase {
             "-display", "none",
             "-serial", "stdio",
         ])
+    }
+
+    /// The VM type is always stated to QEMU 9.1 and later (and to a QEMU of unknown release),
+    /// never left to QEMU's `auto`; QEMU 9.0 and older have no such property and only create
+    /// the legacy type, so init2 cannot be asked of them. SNP takes no VM type.
+    func testSEVVMTypeIsAlwaysStated() throws {
+        func object(_ vmType: SEVVMType?, qemu: QEMUVersion?) throws -> String {
+            var spec = try Samples.spec("sev-es.yaml")
+            spec.confidential.vmType = vmType
+            let plan = try LaunchPlan.resolve(spec, host: Samples.host, firmware: Samples.capableFirmware, readFile: Samples.files)
+            let args = try QEMUCommandBuilder(qemu: qemu).arguments(for: plan)
+            return try XCTUnwrap(args.first { $0.hasPrefix("sev-guest,") })
+        }
+        let prefix = "sev-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0x5,kernel-hashes=on"
+        for qemu in [nil, QEMUVersion(major: 9, minor: 1), QEMUVersion(major: 10, minor: 0, micro: 2)] {
+            XCTAssertEqual(try object(nil, qemu: qemu), prefix + ",legacy-vm-type=on")
+            XCTAssertEqual(try object(.legacy, qemu: qemu), prefix + ",legacy-vm-type=on")
+            XCTAssertEqual(try object(.init2, qemu: qemu), prefix + ",legacy-vm-type=off")
+        }
+        for qemu in [QEMUVersion(major: 7, minor: 2, micro: 22), QEMUVersion(major: 9, minor: 0, micro: 4)] {
+            XCTAssertEqual(try object(nil, qemu: qemu), prefix)
+            XCTAssertEqual(try object(.legacy, qemu: qemu), prefix)
+            XCTAssertThrowsError(try object(.init2, qemu: qemu)) {
+                XCTAssertEqual(($0 as? LaunchError)?.description,
+                               "confidential.vm-type: vm-type init2 needs QEMU 9.1 or later (sev-guest's legacy-vm-type=off); QEMU \(qemu) always creates the legacy VM type")
+                XCTAssertEqual(($0 as? LaunchError)?.field, "confidential.vm-type")
+            }
+        }
+        let snp = try QEMUCommandBuilder(qemu: QEMUVersion(major: 10, minor: 0)).arguments(for: Samples.plan("snp.yaml"))
+        XCTAssertFalse(snp.contains { $0.contains("legacy-vm-type") })
     }
 
     func testSNP() throws {

@@ -57,7 +57,7 @@ final class SpecLoaderTests: XCTestCase {
     func testUnknownKeyNamesFieldAndLine() {
         assertSpecError(
             minimal.replacingOccurrences(of: "  policy: 0x30000", with: "  policy: 0x30000\n  kernel-hash: true"),
-            "g.yaml:9: confidential.kernel-hash: unknown key (expected one of: type, policy, kernel-hashes, pre-attestation, dh-cert-file, session-file, id-block, id-auth, author-key-enabled, host-data, guest-visible-workarounds, vcek-disabled)")
+            "g.yaml:9: confidential.kernel-hash: unknown key (expected one of: type, policy, vm-type, kernel-hashes, pre-attestation, dh-cert-file, session-file, id-block, id-auth, author-key-enabled, host-data, guest-visible-workarounds, vcek-disabled)")
     }
 
     func testWrongTypeNamesFieldAndLine() {
@@ -68,6 +68,14 @@ final class SpecLoaderTests: XCTestCase {
         assertSpecError(
             minimal.replacingOccurrences(of: "type: sev-snp", with: "type: snp"),
             "g.yaml:7: confidential.type: expected one of: sev, sev-es, sev-snp")
+    }
+
+    func testVMTypeValues() throws {
+        let sevES = minimal.replacingOccurrences(of: "type: sev-snp\n  policy: 0x30000", with: "type: sev-es\n  policy: 0x5\n  vm-type: init2")
+        XCTAssertEqual(try load(sevES).confidential.vmType, .init2)
+        assertSpecError(
+            sevES.replacingOccurrences(of: "vm-type: init2", with: "vm-type: auto"),
+            "g.yaml:9: confidential.vm-type: expected one of: legacy, init2")
     }
 
     func testBadMemory() {

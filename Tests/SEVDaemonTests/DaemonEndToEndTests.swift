@@ -194,7 +194,7 @@ final class DaemonEndToEndTests: XCTestCase {
         let shown = try await harness.client.showVM("fragile")
         XCTAssertEqual(
             shown.reason,
-            "QEMU was killed by signal 11 (SIGSEGV); last output: sevhost-sim: SEV guest measured, state launch-secret; QMP on \(harness.path("run/fragile.qmp"))")
+            "QEMU was killed by signal 11 (SIGSEGV); last output: sevhost-sim: SEV guest (legacy VM type) measured, state launch-secret; QMP on \(harness.path("run/fragile.qmp"))")
         XCTAssertNil(shown.pid)
         XCTAssertEqual(try vm("start", "fragile").status, 0, "a failed VM can be started again")
         XCTAssertEqual(try vm("destroy", "fragile").status, 1, "a VM with a process is only destroyed with --force")

@@ -48,6 +48,15 @@ final class IoctlLayoutTests: XCTestCase {
         "sev_user_data_snp_config": [
             "sizeof": .init(offset: 0, size: 64), "reported_tcb": .init(offset: 0, size: 8), "rsvd1": .init(offset: 12, size: 52),
         ],
+        // SNP_VLEK_LOAD (SNP ABI 56860, "SNP_VLEK_LOAD"): LEN, VLEK_WRAPPED_VERSION, reserved,
+        // the hashstick's address; the wrapped hashstick itself is 432 bytes.
+        "sev_user_data_snp_vlek_load": [
+            "sizeof": .init(offset: 0, size: 16), "len": .init(offset: 0, size: 4), "vlek_wrapped_version": .init(offset: 4, size: 1),
+            "rsvd": .init(offset: 5, size: 3), "vlek_wrapped_address": .init(offset: 8, size: 8),
+        ],
+        "sev_user_data_snp_wrapped_vlek_hashstick": [
+            "sizeof": .init(offset: 0, size: 432), "data": .init(offset: 0, size: 432),
+        ],
     ]
 
     /// The C side: the table the shim builds with offsetof/sizeof.
@@ -108,6 +117,12 @@ final class IoctlLayoutTests: XCTestCase {
             ("reported_tcb_version", \.reported_tcb_version),
         ])
         check(sev_user_data_snp_config.self, "sev_user_data_snp_config", [("reported_tcb", \.reported_tcb), ("rsvd1", \.rsvd1)])
+        check(sev_user_data_snp_vlek_load.self, "sev_user_data_snp_vlek_load", [
+            ("len", \.len), ("vlek_wrapped_version", \.vlek_wrapped_version), ("rsvd", \.rsvd),
+            ("vlek_wrapped_address", \.vlek_wrapped_address),
+        ])
+        check(sev_user_data_snp_wrapped_vlek_hashstick.self, "sev_user_data_snp_wrapped_vlek_hashstick", [("data", \.data)])
+        XCTAssertEqual(MemoryLayout<sev_user_data_snp_wrapped_vlek_hashstick>.size, VLEKHashstick.size)
     }
 
     /// The bit-fields (which offsetof cannot name): the SNP status flags byte is at 0x03 and the
@@ -135,12 +150,13 @@ final class IoctlLayoutTests: XCTestCase {
         XCTAssertTrue(configBytes[12...].allSatisfy { $0 == 0 })
     }
 
-    /// The command numbers come from the header's enum (PLATFORM_STATUS is 1 … SNP_SET_CONFIG 11).
+    /// The command numbers come from the header's enum (PLATFORM_STATUS is 1 … SNP_VLEK_LOAD 12).
     func testCommandNumbers() {
         let commands: [(csev_command, Int32)] = [
             (CSEV_CMD_FACTORY_RESET, 0), (CSEV_CMD_PLATFORM_STATUS, 1), (CSEV_CMD_PEK_GEN, 2), (CSEV_CMD_PEK_CSR, 3),
             (CSEV_CMD_PDH_GEN, 4), (CSEV_CMD_PDH_CERT_EXPORT, 5), (CSEV_CMD_PEK_CERT_IMPORT, 6), (CSEV_CMD_GET_ID2, 8),
             (CSEV_CMD_SNP_PLATFORM_STATUS, 9), (CSEV_CMD_SNP_COMMIT, 10), (CSEV_CMD_SNP_SET_CONFIG, 11),
+            (CSEV_CMD_SNP_VLEK_LOAD, 12),
         ]
         for (command, number) in commands {
             XCTAssertEqual(csev_command_number(command), number, "\(command)")

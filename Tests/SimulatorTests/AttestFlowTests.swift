@@ -78,6 +78,29 @@ final class AttestFlowTests: XCTestCase {
             "sevhost: attest: refused: wrong state: the guest is in state 'running', a secret can only be injected in 'launch-secret'; nothing was injected, the guest stays paused\n")
     }
 
+    /// Without --gpa, a firmware with no secret area (Debian's OVMF) is refused before the
+    /// MNONCE is recorded: the retry with --gpa attests the same launch instead of being
+    /// refused as a replay.
+    func testMissingSecretAreaIsRefusedWithoutBurningTheNonce() async throws {
+        let harness = try SimulatorHarness()
+        defer { harness.stop() }
+        let spec = try harness.writeSpec("guest.yaml")
+        try harness.launch(spec: spec)
+        let secrets = try writeSecrets(harness)
+        let withoutGPA = Array(ownerArguments(harness, expect: spec).dropLast(2))
+        XCTAssertEqual(withoutGPA.suffix(2), ["--nonce-log", harness.path("mnonce.log")])
+
+        let first = try harness.attest(withoutGPA + secrets.arguments)
+        XCTAssertEqual(first.status, 1)
+        XCTAssertEqual(first.stderr, "sevhost: attest: secret: the expected firmware has no SEV secret area (Debian's OVMF publishes none), so QEMU needs an address: give --gpa; nothing was sent\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: harness.path("mnonce.log")), "the MNONCE was recorded")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: harness.path("secret.bin")))
+
+        let retry = try harness.attest(ownerArguments(harness, expect: spec) + secrets.arguments)
+        XCTAssertEqual(retry.status, 0, retry.stderr)
+        XCTAssertEqual([UInt8](try XCTUnwrap(FileManager.default.contents(atPath: harness.path("secret.bin")))), secrets.table)
+    }
+
     func testSEVESFullFlowMeasuresTheVMSAsOfEveryVCPU() async throws {
         let harness = try SimulatorHarness(policy: 0x5)
         defer { harness.stop() }
@@ -104,7 +127,7 @@ final class AttestFlowTests: XCTestCase {
         try Data((0..<4000).map { UInt8($0 % 253) }).write(to: URL(fileURLWithPath: harness.path("vmlinuz")))
         let owner = try harness.writeSpec("owner.yaml", firmware: fixture.path, kernel: (harness.path("vmlinuz"), "console=ttyS0"))
         let host = try harness.writeSpec("host.yaml", firmware: fixture.path, kernel: (harness.path("vmlinuz"), "console=ttyS0 init=/bin/sh"))
-        XCTAssertTrue(try SimulatorHarness.qemuArguments(spec: host).contains { $0.hasPrefix("sev-guest,") && $0.hasSuffix(",kernel-hashes=on,dh-cert-file=\(harness.path("vm_godh.b64")),session-file=\(harness.path("vm_session.b64"))") })
+        XCTAssertTrue(try SimulatorHarness.qemuArguments(spec: host).contains { $0.hasPrefix("sev-guest,") && $0.hasSuffix(",kernel-hashes=on,legacy-vm-type=on,dh-cert-file=\(harness.path("vm_godh.b64")),session-file=\(harness.path("vm_session.b64"))") })
         try harness.launch(spec: host)
         let secrets = try writeSecrets(harness)
         let refused = try harness.attest(ownerArguments(harness, expect: owner) + secrets.arguments)

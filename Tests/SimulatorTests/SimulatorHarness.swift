@@ -48,9 +48,12 @@ final class SimulatorHarness: @unchecked Sendable {
     /// Writes a VM spec for an SEV guest paused for pre-attestation.
     func writeSpec(
         _ name: String, firmware: String = ovmfPath, type: String = "sev", policy: String = "0x1", session: String = "vm",
-        socket: String = "qmp.sock", vcpus: Int = 2, kernel: (path: String, append: String)? = nil
+        socket: String = "qmp.sock", vcpus: Int = 2, kernel: (path: String, append: String)? = nil,
+        initrd: String? = nil, vmType: String? = nil
     ) throws -> String {
-        let kernelLines = kernel.map { "kernel:\n  path: \($0.path)\n  append: \"\($0.append)\"\n" } ?? ""
+        let initrdLine = initrd.map { "  initrd: \($0)\n" } ?? ""
+        let kernelLines = kernel.map { "kernel:\n  path: \($0.path)\n\(initrdLine)  append: \"\($0.append)\"\n" } ?? ""
+        let vmTypeLine = vmType.map { "\n  vm-type: \($0)" } ?? ""
         let text = """
             name: sim-guest
             vcpus: \(vcpus)
@@ -65,7 +68,7 @@ final class SimulatorHarness: @unchecked Sendable {
               pre-attestation: true
               dh-cert-file: \(path(session + "_godh.b64"))
               session-file: \(path(session + "_session.b64"))
-              kernel-hashes: \(kernel != nil)
+              kernel-hashes: \(kernel != nil)\(vmTypeLine)
 
             """
         let specPath = path(name)
@@ -82,10 +85,15 @@ final class SimulatorHarness: @unchecked Sendable {
     /// Starts sevhost-sim with the spec's QEMU argv and waits for its QMP socket.
     @discardableResult
     func launch(spec: String, socket: String = "qmp.sock", secretOut: String = "secret.bin", extra: [String] = []) throws -> Process {
+        try launchRaw(try Self.qemuArguments(spec: spec) + ["--secret-out", path(secretOut)] + extra, socket: socket)
+    }
+
+    /// Starts sevhost-sim with `arguments` (and this platform's state) and waits for `socket`.
+    @discardableResult
+    func launchRaw(_ arguments: [String], socket: String) throws -> Process {
         let process = Process()
         process.executableURL = Self.simulator
-        process.arguments = try Self.qemuArguments(spec: spec)
-            + ["--sim-state", stateDirectory, "--secret-out", path(secretOut)] + extra
+        process.arguments = arguments + ["--sim-state", stateDirectory]
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         let stderr = Pipe()
@@ -123,11 +131,17 @@ final class SimulatorHarness: @unchecked Sendable {
     }
 
     func stop() {
+        stopProcesses()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Ends every simulator started so far, keeping the directory.
+    func stopProcesses() {
         for process in processes where process.isRunning {
             process.terminate()
             process.waitUntilExit()
         }
-        try? FileManager.default.removeItem(at: directory)
+        processes.removeAll()
     }
 
     private func expectSuccess(_ result: ProcessResult, _ what: String) throws {

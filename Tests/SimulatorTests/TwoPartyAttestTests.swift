@@ -69,6 +69,42 @@ final class TwoPartyAttestTests: XCTestCase {
         XCTAssertEqual(status.status, .running)
     }
 
+    /// The owner's check from the bundle and the spec: the spec's VM type decides the VMSAs
+    /// it predicts, so a spec of the other type is a mismatch; a spec of another policy is
+    /// refused by name; the bundle's values and the flags are one or the other.
+    func testOwnerVerifiesTheBundleAgainstTheSpec() throws {
+        let harness = try SimulatorHarness(policy: 0x5)
+        defer { harness.stop() }
+        let spec = try harness.writeSpec("guest.yaml", type: "sev-es", policy: "0x5", vcpus: 2, vmType: "init2")
+        let legacy = try harness.writeSpec("legacy.yaml", type: "sev-es", policy: "0x5", vcpus: 2)
+        let otherPolicy = try harness.writeSpec("nosend.yaml", type: "sev-es", policy: "0x25", vcpus: 2, vmType: "init2")
+        try harness.launch(spec: spec)
+        _ = try export(harness)
+        func verify(_ extra: [String]) throws -> ProcessResult {
+            try Subprocess.sevhost(["measurement", "verify", "--bundle", harness.path("bundle.json"), "--tik", harness.path("vm_tik.bin")] + extra)
+        }
+        let matches = try verify(["--expect", spec])
+        XCTAssertEqual(matches.status, 0, matches.stderr)
+        XCTAssertTrue(matches.stdout.hasPrefix("measurement matches: "), matches.stdout)
+        let wrongType = try verify(["--expect", legacy])
+        XCTAssertEqual(wrongType.status, 1)
+        XCTAssertTrue(wrongType.stderr.hasPrefix("sevhost: measurement mismatch: the firmware reported "), wrongType.stderr)
+        let wrongPolicy = try verify(["--expect", otherPolicy])
+        XCTAssertEqual(wrongPolicy.status, 1)
+        XCTAssertEqual(wrongPolicy.stderr, "sevhost: policy mismatch: the guest was launched with policy 0x5, \(otherPolicy) has 0x25\n")
+        let both = try verify(["--expect", spec, "--build-id", "21"])
+        XCTAssertEqual(both.status, 64)
+        XCTAssertTrue(both.stderr.hasPrefix("sevhost: --build-id comes from --bundle; give one or the other"), both.stderr)
+        // The secret packet can be built from the bundle file itself.
+        try Data("key".utf8).write(to: URL(fileURLWithPath: harness.path("k")))
+        let built = try Subprocess.sevhost(["secret", "build", "--tek", harness.path("vm_tek.bin"), "--tik", harness.path("vm_tik.bin"),
+                                            "--measurement", harness.path("bundle.json"), "--secret", "luks-key:\(harness.path("k"))"])
+        XCTAssertEqual(built.status, 0, built.stderr)
+        let inject = try Subprocess.sevhost(["attest", "inject", "--qmp", harness.path("qmp.sock"), "-", "--gpa", SimulatorHarness.secretGPA],
+                                            stdin: Data(built.stdout.utf8))
+        XCTAssertEqual(inject.status, 0, inject.stderr)
+    }
+
     func testAnswerWithWrongTIKIsRefusedByTheFirmware() async throws {
         let harness = try SimulatorHarness()
         defer { harness.stop() }

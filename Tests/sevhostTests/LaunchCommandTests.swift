@@ -61,6 +61,71 @@ final class LaunchCommandTests: XCTestCase {
         XCTAssertEqual(found.stdout, result.stdout)
     }
 
+    /// The argv states the SEV VM type to the QEMU named by --qemu when its release has
+    /// `legacy-vm-type` (asked with --version: sevhost-sim plays 9.1), leaves it out for QEMU
+    /// 7.2, which only creates the legacy type, and refuses init2 for it.
+    func testVMTypeIsStatedForTheQEMUThatRunsIt() throws {
+        let spec = templates.appendingPathComponent("sev-es.yaml").path
+        let host = ["--cbitpos", "51", "--reduced-phys-bits", "1"]
+        let simulator = Peers.productsDirectory.appendingPathComponent("sevhost-sim").path
+        let sim = try Subprocess.sevhost(["launch", spec, "--print", "qemu", "--qemu", simulator] + host)
+        XCTAssertEqual(sim.status, 0, sim.stderr)
+        XCTAssertTrue(sim.stdout.contains("-object sev-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0x5,kernel-hashes=on,legacy-vm-type=on \\\n"), sim.stdout)
+
+        let qemu72 = try Peers.qemu72().path
+        let old = try Subprocess.sevhost(["launch", spec, "--print", "qemu", "--qemu", qemu72] + host)
+        XCTAssertEqual(old.status, 0, old.stderr)
+        XCTAssertTrue(old.stdout.contains("-object sev-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0x5,kernel-hashes=on \\\n"), old.stdout)
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vm-type-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let init2 = directory.appendingPathComponent("init2.yaml").path
+        let text = try String(contentsOfFile: spec, encoding: .utf8) + "  vm-type: init2\n"
+        try text.write(toFile: init2, atomically: true, encoding: .utf8)
+        let line = text.split(separator: "\n", omittingEmptySubsequences: false).count - 1
+        let refused = try Subprocess.sevhost(["launch", init2, "--print", "qemu", "--qemu", qemu72] + host)
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.hasSuffix("sevhost: \(init2):\(line): confidential.vm-type: vm-type init2 needs QEMU 9.1 or later (sev-guest's legacy-vm-type=off); QEMU 7.2.22 always creates the legacy VM type\n"), refused.stderr)
+        XCTAssertEqual(refused.stdout, "")
+        let stated = try Subprocess.sevhost(["launch", init2, "--print", "qemu", "--qemu", simulator] + host)
+        XCTAssertTrue(stated.stdout.contains(",legacy-vm-type=off \\\n"), stated.stdout)
+        let viaLibvirt = try Subprocess.sevhost(["launch", init2, "--print", "libvirt"])
+        XCTAssertEqual(viaLibvirt.status, 1)
+        XCTAssertTrue(viaLibvirt.stderr.hasSuffix("sevhost: \(init2):\(line): confidential.vm-type: init2 cannot be had through libvirt, which sets no legacy-vm-type on QEMU's sev-guest: QEMU then creates the legacy VM type; use vm-type legacy, or --print qemu\n"), viaLibvirt.stderr)
+
+        let unknown = try Subprocess.sevhost(["launch", spec, "--print", "qemu", "--qemu", directory.appendingPathComponent("no-qemu").path] + host)
+        XCTAssertEqual(unknown.status, 0, unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("sevhost: warning: \(directory.path)/no-qemu: not found; stating legacy-vm-type, which needs QEMU 9.1 or later\n"), unknown.stderr)
+        XCTAssertTrue(unknown.stdout.contains(",legacy-vm-type=on \\\n"), unknown.stdout)
+    }
+
+    /// Printing is for another host too: files the spec only names may be missing here
+    /// (the firmware, the session files), each reported once, and the output is still
+    /// printed; libvirt's, which would embed the session files, says they were left out.
+    /// Launching needs them all.
+    func testPrintingToleratesFilesThatAreNotHere() throws {
+        let spec = templates.appendingPathComponent("sev.yaml").path
+        for output in ["libvirt", "qemu", "json"] {
+            let result = try Subprocess.sevhost(["launch", spec, "--print", output, "--cbitpos", "51", "--reduced-phys-bits", "1", "--qemu", "/bin/true"])
+            XCTAssertEqual(result.status, 0, "\(output): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains(
+                "sevhost: warning: checks skipped: confidential.dh-cert-file: cannot read /var/lib/sevhost/sev-guest/godh.b64: "), result.stderr)
+            XCTAssertTrue(result.stderr.contains(
+                "sevhost: warning: checks skipped: confidential.session-file: cannot read /var/lib/sevhost/sev-guest/session.b64: "), result.stderr)
+            if output == "libvirt" {
+                XCTAssertTrue(result.stdout.contains("could not be read here, so the dhCert and session elements are left out"), result.stdout)
+                XCTAssertFalse(result.stdout.contains("<dhCert>"))
+            }
+            if output == "qemu" {
+                XCTAssertTrue(result.stdout.contains("dh-cert-file=/var/lib/sevhost/sev-guest/godh.b64,session-file=/var/lib/sevhost/sev-guest/session.b64"), result.stdout)
+            }
+        }
+        let launch = try Subprocess.sevhost(["launch", spec, "--cbitpos", "51", "--reduced-phys-bits", "1", "--qemu", "/bin/echo"])
+        XCTAssertEqual(launch.status, 1)
+        XCTAssertEqual(launch.stdout, "")
+    }
+
     func testPrintJSON() throws {
         let result = try Subprocess.sevhost(["launch", templates.appendingPathComponent("sev.json").path, "--print", "json"])
         XCTAssertEqual(result.status, 0, result.stderr)

@@ -170,10 +170,17 @@ final class LegacySEVCLITests: XCTestCase {
         let both = try Subprocess.sevhost(["session", chain, "0", "--ca", ca, "--product", "rome", "--out", directory.path])
         XCTAssertEqual(both.status, 1)
         XCTAssertEqual(both.stderr, "sevhost: --product and --ca-url are only used when the CA chain is downloaded, not with --ca\n")
-        let missingDirectory = directory.appendingPathComponent("missing").path
-        let noDirectory = try Subprocess.sevhost(["session", chain, "0", "--ca", ca, "--out", missingDirectory])
-        XCTAssertEqual(noDirectory.status, 1)
-        XCTAssertEqual(noDirectory.stderr, "sevhost: --out \(missingDirectory): not an existing directory\n")
+        // A missing --out directory is made (0700: it receives the TEK and TIK); a file is refused.
+        let missingDirectory = directory.appendingPathComponent("missing/sessions").path
+        let made = try Subprocess.sevhost(["session", chain, "0", "--ca", ca, "--out", missingDirectory])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: missingDirectory).sorted(),
+                       ["vm_godh.b64", "vm_session.b64", "vm_tek.bin", "vm_tik.bin"])
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: missingDirectory)[.posixPermissions] as? Int, 0o700)
+        try FileManager.default.removeItem(atPath: directory.appendingPathComponent("missing").path)
+        let notDirectory = try Subprocess.sevhost(["session", chain, "0", "--ca", ca, "--out", chain])
+        XCTAssertEqual(notDirectory.status, 1)
+        XCTAssertEqual(notDirectory.stderr, "sevhost: --out \(chain): not a directory\n")
         XCTAssertEqual(try files(), ["ask_ark_rome.cert", "rome.chain"])
         let ok = try Subprocess.sevhost(["session", chain, "0", "--ca", ca, "--out", directory.path, "--name", "r"])
         XCTAssertEqual(ok.status, 0, ok.stderr)
@@ -349,7 +356,7 @@ final class LegacySEVCLITests: XCTestCase {
 
         let badMeasure = try Subprocess.sevhost(Array(try secretArguments().dropLast(2)) + ["--measurement", "AAAA", "--secret", "luks-key:\(secret1)"] + outputs)
         XCTAssertEqual(badMeasure.status, 1)
-        XCTAssertEqual(badMeasure.stderr, "sevhost: --measurement: expected the 48-byte LAUNCH_MEASURE blob or its 32-byte measurement, as a file or base64\n")
+        XCTAssertEqual(badMeasure.stderr, "sevhost: --measurement: expected the 48-byte LAUNCH_MEASURE blob or its 32-byte measurement, as a file or base64, or an attestation bundle\n")
 
         XCTAssertEqual(try files(), ["big.bin"])
     }

@@ -14,6 +14,31 @@ final class ShowVCEKURLTests: XCTestCase {
         XCTAssertEqual(result.stdout, (vector["expected"] as? String ?? "") + "\n")
     }
 
+    /// A version-2 report does not name its product: the certificates it chains to do
+    /// (`--certs`), or `--product`; without either the error says which flag to give.
+    func testVersion2ReportTakesItsProductFromTheCertificates() throws {
+        let report = try TestData.url("virtee-sev/tests/certs_data/report_milan.hex").path
+        let certs = FileManager.default.temporaryDirectory.appendingPathComponent("vcek-url-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: certs, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: certs) }
+        try FileManager.default.copyItem(at: try TestData.url("virtee-sev/tests/certs_data/cert_chain_milan"),
+                                         to: certs.appendingPathComponent("cert_chain"))
+        let bare = try Subprocess.sevhost(["show", "vcek-url", "--report", report])
+        XCTAssertEqual(bare.status, 1)
+        XCTAssertEqual(bare.stdout, "")
+        XCTAssertEqual(bare.stderr, "sevhost: \(report): a version-2 report does not name its CPU: give --product (Milan or Genoa: Turin reports are version 3 or later), or --certs DIR with its ARK, ASK or VCEK\n")
+        let fromCerts = try Subprocess.sevhost(["show", "vcek-url", "--report", report, "--certs", certs.path])
+        XCTAssertEqual(fromCerts.status, 0, fromCerts.stderr)
+        XCTAssertTrue(fromCerts.stdout.hasPrefix("https://kdsintf.amd.com/vcek/v1/Milan/"), fromCerts.stdout)
+        let given = try Subprocess.sevhost(["show", "vcek-url", "--report", report, "--product", "milan"])
+        XCTAssertEqual(given.stdout, fromCerts.stdout)
+        let empty = certs.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let none = try Subprocess.sevhost(["show", "vcek-url", "--report", report, "--certs", empty.path])
+        XCTAssertEqual(none.status, 1)
+        XCTAssertTrue(none.stderr.contains("does not name its CPU (nor do the certificates in \(empty.path)): give --product"), none.stderr)
+    }
+
     func testMissingInputsAreNamed() throws {
         let result = try Subprocess.sevhost(["show", "vcek-url", "--product", "Milan", "--tcb", "0x0"])
         XCTAssertEqual(result.status, 64, "a usage error")

@@ -22,6 +22,25 @@ typedef struct {
 /// (-2 when the answer was larger than 16 MiB of body or 64 KiB of headers, and refused).
 int chttp_get(const char *url, double timeout_seconds, chttp_response *out);
 
+/// A request other than a plain GET: a POST body, and a client certificate for KDS's mutual-TLS
+/// endpoint (VLEK hashsticks). NULL fields are unused.
+typedef struct {
+    const char *url;
+    double timeout_seconds;
+    /// When non-NULL, the request is a POST of these bytes with `content_type`.
+    const unsigned char *body;
+    size_t body_length;
+    const char *content_type;
+    /// PEM client certificate and its private key (mutual TLS).
+    const char *client_certificate;
+    const char *client_key;
+    /// PEM CA bundle to check the server with, instead of the system's.
+    const char *ca_file;
+} chttp_request_options;
+
+/// Performs `options` as chttp_get performs a GET; same results and limits.
+int chttp_request(const chttp_request_options *options, chttp_response *out);
+
 /// Frees what chttp_get allocated; the struct itself belongs to the caller.
 void chttp_response_free(chttp_response *response);
 

@@ -33,6 +33,7 @@ typedef enum {
     CSEV_CMD_SNP_PLATFORM_STATUS,
     CSEV_CMD_SNP_COMMIT,
     CSEV_CMD_SNP_SET_CONFIG,
+    CSEV_CMD_SNP_VLEK_LOAD,
 } csev_command;
 
 /// The header's value for a command (its position in the kernel's enum), or -1 off Linux.

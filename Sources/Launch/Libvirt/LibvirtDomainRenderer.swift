@@ -1,5 +1,6 @@
 import BoundedFiles
 import Foundation
+import SEVKit
 
 /// Renders a `LaunchPlan` as a libvirt domain through the `templates/libvirt/domain.xml` template.
 ///
@@ -34,6 +35,19 @@ public struct LibvirtDomainRenderer: Sendable {
     public func render(_ plan: LaunchPlan) throws(Template.Error) -> String {
         try template.render(Self.context(for: plan))
     }
+
+    /// libvirt (up to 11.3) has no setting for `sev-guest`'s `legacy-vm-type` and never passes
+    /// it, so QEMU creates every SEV and SEV-ES guest it starts with the legacy VM type (QEMU 9.1
+    /// to 10.1 read the unset property as `auto`; older QEMU has no other type). A spec asking
+    /// for `init2` cannot be had through libvirt; the domain says which type it gets.
+    public static func checkVMType(_ plan: LaunchPlan) throws(LaunchError) {
+        guard let vmType = plan.vmType, vmType != libvirtVMType else { return }
+        throw .vmTypeUnavailable(
+            "\(vmType.rawValue) cannot be had through libvirt, which sets no legacy-vm-type on QEMU's sev-guest: QEMU then creates the \(libvirtVMType.rawValue) VM type; use vm-type \(libvirtVMType.rawValue), or --print qemu")
+    }
+
+    /// The VM type QEMU creates for every SEV and SEV-ES domain libvirt starts.
+    public static let libvirtVMType = SEVVMType.qemuDefault
 
     /// The values the template sees; documented in sevhost-spec(5).
     public static func context(for plan: LaunchPlan) -> [String: Template.Value] {
@@ -90,6 +104,16 @@ public struct LibvirtDomainRenderer: Sendable {
         }
         if let dhCert = plan.dhCert { context["dh-cert"] = .text(dhCert) }
         if let session = plan.session { context["session"] = .text(session) }
+        if plan.type != .sevSNP {
+            context["vm-type-note"] = .text(
+                "vm-type \(libvirtVMType.rawValue): libvirt sets no legacy-vm-type, so QEMU creates the legacy KVM VM type (KVM_SEV_INIT or KVM_SEV_ES_INIT) and SEV-ES VMSAs keep x87 and SSE control words zero")
+        }
+        // Paths stay out of the comment: a "--" in one would end it.
+        let unread = plan.unreadFiles.compactMap(\.field)
+        if !unread.isEmpty {
+            context["unread-files"] = .text(
+                unread.joined(separator: " and ") + " could not be read here, so the dhCert and session elements are left out: add them with the base64 text of those files before defining the domain")
+        }
         if let author = c.authorKeyEnabled { context["author-key"] = .text(author ? "yes" : "no") }
         // libvirt's `vcek` says whether the VCEK signs reports: the inverse of vcek-disabled.
         if let disabled = c.vcekDisabled { context["vcek"] = .text(disabled ? "no" : "yes") }

@@ -19,6 +19,8 @@ public enum LaunchError: Error, Equatable, Sendable, CustomStringConvertible {
     case preAttestationWithoutQMP
     case unreadableFile(field: String, path: String, reason: String)
     case hostParametersUnknown
+    /// The VM type cannot be had from this QEMU, or not through libvirt.
+    case vmTypeUnavailable(String)
 
     public var description: String {
         switch self {
@@ -62,6 +64,8 @@ public enum LaunchError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(field): cannot read \(path): \(reason)"
         case .hostParametersUnknown:
             "the host's C-bit position and reduced-phys-bits are unknown: pass --cbitpos and --reduced-phys-bits"
+        case .vmTypeUnavailable(let reason):
+            "confidential.vm-type: \(reason)"
         }
     }
 }
@@ -82,6 +86,7 @@ extension LaunchError {
         case .idBlockPolicyMismatch: "confidential.id-block"
         case .preAttestationWithoutQMP: "confidential.pre-attestation"
         case .unreadableFile(let field, _, _): field
+        case .vmTypeUnavailable: "confidential.vm-type"
         case .hostParametersUnknown: nil
         }
     }

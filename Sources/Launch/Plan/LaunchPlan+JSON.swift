@@ -1,4 +1,5 @@
 import Foundation
+import SEVKit
 
 extension LaunchPlan {
     /// The spec with every default made explicit and the policy as hex: what will actually be
@@ -11,6 +12,7 @@ extension LaunchPlan {
         spec.production = spec.isProduction
         spec.allowDebug = spec.debugAllowed
         spec.confidential.policy = policy.hex
+        spec.confidential.vmType = vmType
         spec.confidential.kernelHashes = kernelHashes
         spec.confidential.preAttestation = preAttestation
         if let disks = spec.disks {

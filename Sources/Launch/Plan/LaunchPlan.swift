@@ -14,8 +14,15 @@ public struct LaunchPlan: Equatable, Sendable {
     /// Base64 text of the guest owner's DH certificate and session (libvirt embeds them).
     public var dhCert: String?
     public var session: String?
+    /// Files the spec names that could not be read, when `resolve` was told they may be
+    /// missing (printing for another host): their checks were skipped, and output that
+    /// carries their contents (libvirt's `<dhCert>`, `<session>`) goes without them.
+    public var unreadFiles: [LaunchError] = []
 
     public var type: ConfidentialType { spec.confidential.type }
+    /// The VM type KVM creates an SEV or SEV-ES guest with (the spec's, else QEMU's default);
+    /// nil for SNP, which is always INIT2. The argv states it and every predictor reads it.
+    public var vmType: SEVVMType? { type == .sevSNP ? nil : spec.confidential.vmType ?? SEVVMType.qemuDefault }
     public var kernelHashes: Bool { spec.confidential.kernelHashes ?? false }
     public var preAttestation: Bool { spec.confidential.preAttestation ?? false }
 
@@ -29,14 +36,26 @@ public struct LaunchPlan: Equatable, Sendable {
     /// - Parameters:
     ///   - host: the host's C-bit and reduced-phys-bits, if known.
     ///   - firmware: facts about the OVMF image; nil skips the firmware checks (the caller must say so).
+    ///   - namedFilesMayBeMissing: true when the output is only printed (it may be meant for
+    ///     another host): a session file that cannot be read is listed in `unreadFiles` instead
+    ///     of refusing the spec, as an unreadable firmware is.
     public static func resolve(
         _ spec: VMSpec, host: HostSEVParameters?, firmware: FirmwareFacts?,
-        readFile: FileReader = readFromDisk
+        readFile: FileReader = readFromDisk, namedFilesMayBeMissing: Bool = false
     ) throws(LaunchError) -> LaunchPlan {
         var plan = try check(spec, host: host, firmware: firmware)
         let confidential = spec.confidential
-        plan.dhCert = try readBase64File(confidential.dhCertFile, field: "confidential.dh-cert-file", readFile: readFile)
-        plan.session = try readBase64File(confidential.sessionFile, field: "confidential.session-file", readFile: readFile)
+        func read(_ path: String?, field: String) throws(LaunchError) -> String? {
+            do {
+                return try readBase64File(path, field: field, readFile: readFile)
+            } catch let error where namedFilesMayBeMissing {
+                guard case .unreadableFile = error else { throw error }
+                plan.unreadFiles.append(error)
+                return nil
+            }
+        }
+        plan.dhCert = try read(confidential.dhCertFile, field: "confidential.dh-cert-file")
+        plan.session = try read(confidential.sessionFile, field: "confidential.session-file")
         return plan
     }
 
@@ -138,7 +157,7 @@ public struct LaunchPlan: Equatable, Sendable {
             ("guest-visible-workarounds", c.guestVisibleWorkarounds != nil), ("vcek-disabled", c.vcekDisabled != nil),
         ]
         let sevOnly: [(String, Bool)] = [
-            ("dh-cert-file", c.dhCertFile != nil), ("session-file", c.sessionFile != nil),
+            ("vm-type", c.vmType != nil), ("dh-cert-file", c.dhCertFile != nil), ("session-file", c.sessionFile != nil),
         ]
         let misplaced = c.type == .sevSNP ? sevOnly : snpOnly
         if let (field, _) = misplaced.first(where: \.1) { throw .fieldNotForType(field: field, type: c.type) }

@@ -3,7 +3,8 @@ import SEVKit
 
 /// Renders a `LaunchPlan` as the argument vector of `qemu-system-x86_64` (without argv[0]).
 ///
-/// SEV and SEV-ES use `sev-guest` and pflash firmware; SEV-SNP uses `sev-snp-guest`, `-bios`
+/// SEV and SEV-ES use `sev-guest` (with `legacy-vm-type` from the spec's VM type, for QEMU 9.1
+/// and later) and pflash firmware; SEV-SNP uses `sev-snp-guest`, `-bios`
 /// firmware (SNP measures the image as ROM, pflash is refused), a memory backend that is the
 /// whole of guest RAM (sized from the same value as `-m`), and a split IRQ chip, because an SNP
 /// guest's in-kernel IOAPIC is not supported. The accelerator is its own `-accel kvm` pair, so
@@ -18,7 +19,13 @@ public struct QEMUCommandBuilder: Sendable {
     /// modern virtio offers: a transitional device with `iommu_platform=on` fails to realize.
     static let virtioForConfidentialGuest = [("disable-legacy", "on"), ("iommu_platform", "on")]
 
-    public init() {}
+    /// The QEMU release that will run the argv, when known: QEMU before 9.1 has no
+    /// `legacy-vm-type` (and creates the legacy VM type only); unknown is taken as 9.1 or later.
+    public var qemu: QEMUVersion?
+
+    public init(qemu: QEMUVersion? = nil) {
+        self.qemu = qemu
+    }
 
     public func arguments(for plan: LaunchPlan) throws(LaunchError) -> [String] {
         guard let host = plan.host else { throw .hostParametersUnknown }
@@ -43,7 +50,7 @@ public struct QEMUCommandBuilder: Sendable {
                 ("id", Self.memoryBackendID), ("size", memory), ("share", "on"),
             ])]
         }
-        args += ["-object", guestObject(plan, host: host)]
+        args += ["-object", try guestObject(plan, host: host)]
 
         switch plan.firmwareMode {
         case .pflash:
@@ -94,8 +101,9 @@ public struct QEMUCommandBuilder: Sendable {
         return args
     }
 
-    /// `-object sev-guest,…` or `-object sev-snp-guest,…`, with only the properties the spec sets.
-    private func guestObject(_ plan: LaunchPlan, host: HostSEVParameters) -> String {
+    /// `-object sev-guest,…` or `-object sev-snp-guest,…`, with the properties the spec sets and
+    /// the SEV VM type always stated (`legacy-vm-type`), since it changes SEV-ES measurements.
+    private func guestObject(_ plan: LaunchPlan, host: HostSEVParameters) throws(LaunchError) -> String {
         let c = plan.spec.confidential
         var props: [(String, String)] = [
             ("id", Self.guestObjectID),
@@ -105,6 +113,13 @@ public struct QEMUCommandBuilder: Sendable {
         ]
         if plan.kernelHashes { props.append(("kernel-hashes", "on")) }
         guard plan.type == .sevSNP else {
+            do {
+                if let value = try (plan.vmType ?? SEVVMType.qemuDefault).qemuPropertyValue(for: qemu) {
+                    props.append((SEVVMType.qemuProperty, value))
+                }
+            } catch {
+                throw .vmTypeUnavailable(error.description)
+            }
             if let cert = c.dhCertFile { props.append(("dh-cert-file", cert)) }
             if let session = c.sessionFile { props.append(("session-file", session)) }
             return QEMUOption.list("sev-guest", props)

@@ -1,3 +1,5 @@
+import SEVKit
+
 /// The `confidential:` section: which SEV generation, the policy, and the launch inputs the
 /// firmware consumes.
 ///
@@ -7,6 +9,9 @@
 public struct ConfidentialSpec: Codable, Equatable, Sendable {
     public var type: ConfidentialType
     public var policy: String?
+    /// How KVM creates an SEV or SEV-ES VM (`legacy` or `init2`), which decides the SEV-ES
+    /// VMSAs; default `SEVVMType.qemuDefault`, what QEMU does unless told. SNP is always INIT2.
+    public var vmType: SEVVMType?
     /// Have QEMU put kernel, initrd and command-line hashes into the firmware's hash table.
     public var kernelHashes: Bool?
     /// Start paused (`-S`) so a guest owner can measure and inject a secret over QMP.
@@ -32,13 +37,15 @@ public struct ConfidentialSpec: Codable, Equatable, Sendable {
     public var vcekDisabled: Bool?
 
     public init(
-        type: ConfidentialType, policy: String? = nil, kernelHashes: Bool? = nil, preAttestation: Bool? = nil,
+        type: ConfidentialType, policy: String? = nil, vmType: SEVVMType? = nil, kernelHashes: Bool? = nil,
+        preAttestation: Bool? = nil,
         dhCertFile: String? = nil, sessionFile: String? = nil,
         idBlock: String? = nil, idAuth: String? = nil, authorKeyEnabled: Bool? = nil,
         hostData: String? = nil, guestVisibleWorkarounds: String? = nil, vcekDisabled: Bool? = nil
     ) {
         self.type = type
         self.policy = policy
+        self.vmType = vmType
         self.kernelHashes = kernelHashes
         self.preAttestation = preAttestation
         self.dhCertFile = dhCertFile
@@ -53,6 +60,7 @@ public struct ConfidentialSpec: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case type, policy
+        case vmType = "vm-type"
         case kernelHashes = "kernel-hashes"
         case preAttestation = "pre-attestation"
         case dhCertFile = "dh-cert-file"

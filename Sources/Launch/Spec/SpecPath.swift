@@ -1,3 +1,4 @@
+import SEVKit
 import Yams
 
 /// Coding paths as users read them (`disks[1].path`), and the YAML node a path points at, whose
@@ -59,6 +60,7 @@ enum SpecPath {
         ("FirmwareMode", FirmwareMode.allCases.map(\.rawValue)),
         ("DiskFormat", DiskFormat.allCases.map(\.rawValue)),
         ("NICType", NICType.allCases.map(\.rawValue)),
+        ("SEVVMType", SEVVMType.allCases.map(\.rawValue)),
     ]
 }
 

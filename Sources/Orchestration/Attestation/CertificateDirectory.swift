@@ -74,6 +74,18 @@ public struct CertificateDirectory: Sendable {
         certificates.contains { $0.subject != $0.issuer && $0.commonName != "SEV-VCEK" && $0.commonName != "SEV-VLEK" }
     }
 
+    /// The product these certificates belong to: the VCEK/VLEK's productName, else the
+    /// pinned AMD root among them; nil when neither tells (a version-2 report cannot).
+    public var product: AMDProduct? {
+        if let leaf = endorsementKey, let name = try? EndorsementKeyExtensions(leaf).productName, let product = AMDProduct(name: name) {
+            return product
+        }
+        if let ark = certificates.first(where: { $0.subject == $0.issuer }), let product = SNPTrustAnchors.product(of: ark) {
+            return product
+        }
+        return nil
+    }
+
     public func chain() throws(ReportInputError) -> SNPCertificateChain {
         if certificates.isEmpty {
             throw ReportInputError("\(path ?? "certificates"): no certificates found (add ARK, ASK and VCEK, or pass --fetch)")

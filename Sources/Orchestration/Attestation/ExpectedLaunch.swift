@@ -7,10 +7,26 @@ import SEVKit
 public struct ExpectedLaunch: Sendable, Equatable {
     public var launchDigest: [UInt8]
     public var policy: UInt32
+    /// The firmware's SEV secret area (its footer table). Without `--gpa`, QEMU puts the
+    /// secret there or refuses to, so a secret that cannot go anywhere is refused before its
+    /// measurement's MNONCE is recorded.
+    public var secretArea: SecretArea
 
-    public init(launchDigest: [UInt8], policy: UInt32) {
+    /// What is known of the firmware's secret area.
+    public enum SecretArea: Sendable, Equatable {
+        /// Only a digest was given: the firmware is not known.
+        case unknown
+        /// The firmware publishes none (Debian's OVMF).
+        case absent
+        case present(GuestMemoryRange)
+
+        init(_ range: GuestMemoryRange?) { self = range.map(SecretArea.present) ?? .absent }
+    }
+
+    public init(launchDigest: [UInt8], policy: UInt32, secretArea: SecretArea = .unknown) {
         self.launchDigest = launchDigest
         self.policy = policy
+        self.secretArea = secretArea
     }
 
     /// From a launch digest given as 64 hex digits or base64 of 32 bytes.
@@ -26,7 +42,8 @@ public struct ExpectedLaunch: Sendable, Equatable {
 
     /// Recomputes the launch digest from a VM spec, exactly as the PSP will compute it for the
     /// QEMU command line `sevhost launch` builds from the same spec: the firmware, the hashes
-    /// table when `kernel-hashes` is on, and one VMSA per vCPU for SEV-ES.
+    /// table when `kernel-hashes` is on, and one VMSA per vCPU for SEV-ES, filled as KVM fills
+    /// it for the spec's VM type (the same `vm-type` the argv states).
     public static func fromSpec(path: String) async throws(AttestationError) -> ExpectedLaunch {
         let document: SpecDocument
         do {
@@ -67,14 +84,17 @@ public struct ExpectedLaunch: Sendable, Equatable {
         do {
             switch plan.type {
             case .sev:
-                return ExpectedLaunch(launchDigest: try LaunchDigest.sev(firmware: firmware, hashTable: table), policy: policy.rawValue)
+                return ExpectedLaunch(
+                    launchDigest: try LaunchDigest.sev(firmware: firmware, hashTable: table), policy: policy.rawValue,
+                    secretArea: SecretArea(firmware.sevSecretLocation))
             case .sevES:
                 guard let cpu = VCPUType.named(spec.resolvedCPU) else {
                     throw AttestationError.expectation("\(path): cpu '\(spec.resolvedCPU)' has no known CPUID signature, which SEV-ES measures")
                 }
                 let result = try LaunchDigest.sevES(
-                    firmware: firmware, hashTable: table, vcpus: spec.vcpus, vcpuSignature: cpu.signature)
-                return ExpectedLaunch(launchDigest: result.digest, policy: policy.rawValue)
+                    firmware: firmware, hashTable: table, vcpus: spec.vcpus, vcpuSignature: cpu.signature,
+                    vmType: plan.vmType ?? SEVVMType.qemuDefault)
+                return ExpectedLaunch(launchDigest: result.digest, policy: policy.rawValue, secretArea: SecretArea(firmware.sevSecretLocation))
             case .sevSNP:
                 throw AttestationError.expectation("\(path): an SEV-SNP guest is attested from inside the guest")
             }

@@ -66,7 +66,8 @@ public struct PreAttestation: Sendable {
 
     private func attest(_ channel: some GuestChannel) async throws(AttestationError) -> AttestationOutcome {
         let verified = try await Self.verify(channel, expected: expected, tik: tik, nonceLog: nonceLog)
-        // Build the packet before touching the log, so a bad secret burns nothing.
+        // Build the packet and check where it can go before touching the log, so a refusal
+        // before anything reaches QEMU burns nothing and the same launch can be attested again.
         let packet: LaunchSecretPacket
         do {
             packet = try LaunchSecretPacket(
@@ -74,6 +75,16 @@ public struct PreAttestation: Sendable {
                 measurement: verified.measurement.measurement, iv: LaunchSecretPacket.randomIV())
         } catch {
             throw .secret(error.description)
+        }
+        if guestPhysicalAddress == nil {
+            switch expected.secretArea {
+            case .unknown: break
+            case .absent:
+                throw .secret("the expected firmware has no SEV secret area (Debian's OVMF publishes none), so QEMU needs an address: give --gpa; nothing was sent")
+            case .present(let area) where packet.payload.count > Int(area.size):
+                throw .secret("\(packet.payload.count) bytes do not fit the firmware's \(area.size)-byte secret area; nothing was sent")
+            case .present: break
+            }
         }
         try nonceLog.record(verified.measurement.mnonce)
         try await channel.injectAndResume(header: packet.header, payload: packet.payload, guestPhysicalAddress: guestPhysicalAddress)

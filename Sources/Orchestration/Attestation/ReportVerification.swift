@@ -71,13 +71,7 @@ public struct ReportVerification: Sendable {
 
     private func resolveProduct(report: AttestationReport, certs: CertificateDirectory) throws(ReportInputError) -> AMDProduct {
         if let product { return product }
-        if let p = report.inferredProduct { return p }
-        if let leaf = certs.endorsementKey, let name = try? EndorsementKeyExtensions(leaf).productName, let p = AMDProduct(name: name) {
-            return p
-        }
-        if let ark = certs.certificates.first(where: { $0.subject == $0.issuer }), let p = SNPTrustAnchors.product(of: ark) {
-            return p
-        }
+        if let p = report.inferredProduct ?? certs.product { return p }
         throw ReportInputError("\(reportName): version \(report.version) does not name its CPU; give --product to fetch from KDS")
     }
 

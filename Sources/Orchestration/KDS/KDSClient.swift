@@ -21,6 +21,13 @@ public struct KDSClient: Sendable {
     public var progress: @Sendable (String) -> Void
     /// Prefix of the progress lines, naming the service (`kds`, `amd-ca`).
     public var label = "kds"
+    /// What an answer must be before it is kept (AMD's pinned roots, and any test roots).
+    public var check = KDSAnswerCheck()
+    /// Shared by every request of one process: after a 429 or 503 with `Retry-After`, no
+    /// request goes upstream before the time the server named, whichever request heard it.
+    public var gate: KDSRetryGate?
+    /// The clock CRLs are judged by (injectable for tests).
+    public var now: @Sendable () -> Date = { Date() }
 
     /// Waits the seconds a server asked for (`Retry-After`); tests pass one that does not wait.
     public static let realSleeper: @Sendable (Double) async -> Void = { seconds in
@@ -40,51 +47,54 @@ public struct KDSClient: Sendable {
 
     // MARK: typed requests
 
-    /// The intermediate (ASK or ASVK) and ARK of `product`, as KDS serves them (PEM, ASK first).
+    /// The intermediate (ASK or ASVK) and ARK of `product`, as KDS serves them (PEM, ASK first),
+    /// checked against AMD's pinned root for `product` before it is returned or cached.
     public func certChain(_ signer: KDSURL.Signer, product: AMDProduct) async throws(KDSError) -> [SNPCertificate] {
-        let url = urls.certChain(signer, product: product)
-        let body = try await fetch(url, cacheName: "\(signer.rawValue)/\(product.rawValue)/cert_chain.pem") { bytes throws(KDSError) in
-            let certs = try Self.decodeCertificates(bytes)
-            guard certs.count >= 2 else { throw KDSError(.badContent, "\(url): expected ASK/ASVK and ARK, got \(certs.count) certificate(s)") }
-        }
-        return try Self.decodeCertificates(body)
+        let chain = try await checkedChain(signer, product: product)
+        return [chain.intermediate, chain.ark]
     }
 
-    /// The VCEK of one chip at one TCB (DER).
+    /// The checked chain of `product` (see `KDSAnswerCheck.certChain`).
+    public func checkedChain(_ signer: KDSURL.Signer, product: AMDProduct) async throws(KDSError) -> KDSAnswerCheck.Chain {
+        let object = KDSObject.certChain(signer, product)
+        let check = self.check
+        let body = try await fetch(object.url(urls), cacheName: object.cacheName) { bytes throws(KDSError) in
+            _ = try Self.answer { () throws(KDSAnswerError) in try check.certChain(bytes, signer: signer, product: product) }
+        }
+        return try Self.answer { () throws(KDSAnswerError) in try check.certChain(body, signer: signer, product: product) }
+    }
+
+    /// The VCEK of one chip at one TCB (DER), checked against the product's ASK (fetched first)
+    /// and its chip id, TCB and product.
     public func vcek(product: AMDProduct, chipID: [UInt8], tcb: TCBVersion) async throws(KDSError) -> SNPCertificate {
-        let url: String
-        do { url = try urls.vcek(product: product, chipID: chipID, tcb: tcb) } catch {
+        do { _ = try urls.vcek(product: product, chipID: chipID, tcb: tcb) } catch {
             throw KDSError(.badContent, error.message)
         }
-        let t = TCBVersion(raw: tcb.raw, layout: TCBVersion.Layout(product: product))
-        let name = "vcek/\(product.rawValue)/\(Hex.encode(chipID.prefix(product.kdsChipIDLength)))-\(t.hex).der"
-        let body = try await fetch(url, cacheName: name) { bytes throws(KDSError) in
-            _ = try Self.decodeCertificates(bytes)
+        let object = KDSObject.vcek(product, chipID: Array(chipID.prefix(product.kdsChipIDLength)), tcb: tcb)
+        let ask = try await checkedChain(.vcek, product: product).intermediate
+        let check = self.check
+        let body = try await fetch(object.url(urls), cacheName: object.cacheName) { bytes throws(KDSError) in
+            _ = try Self.answer { () throws(KDSAnswerError) in try check.vcek(bytes, product: product, chipID: chipID, tcb: tcb, ask: ask) }
         }
-        guard let cert = try Self.decodeCertificates(body).first else {
-            throw KDSError(.badContent, "\(url): no certificate in the answer")
-        }
-        return cert
+        return try Self.answer { () throws(KDSAnswerError) in try check.vcek(body, product: product, chipID: chipID, tcb: tcb, ask: ask) }
     }
 
-    /// The CRL of `product`'s ARK.
+    /// The CRL of `product`'s ARK, checked against that ARK and its nextUpdate.
     public func crl(_ signer: KDSURL.Signer, product: AMDProduct) async throws(KDSError) -> CertificateRevocationList {
-        let url = urls.crl(signer, product: product)
-        let body = try await fetch(url, cacheName: "\(signer.rawValue)/\(product.rawValue)/crl.der") { bytes throws(KDSError) in
-            _ = try Self.decodeCRL(bytes)
+        let object = KDSObject.crl(signer, product)
+        let ark = try await checkedChain(signer, product: product).ark
+        let check = self.check
+        let now = self.now()
+        let body = try await fetch(object.url(urls), cacheName: object.cacheName) { bytes throws(KDSError) in
+            _ = try Self.answer { () throws(KDSAnswerError) in try check.crl(bytes, ark: ark, at: now) }
         }
-        return try Self.decodeCRL(body)
+        return try Self.answer { () throws(KDSAnswerError) in try check.crl(body, ark: ark, at: now) }
     }
 
-    private static func decodeCertificates(_ bytes: [UInt8]) throws(KDSError) -> [SNPCertificate] {
-        do { return try SNPCertificate.decodeAll(bytes) } catch {
-            throw KDSError(.badContent, "KDS answer is not a certificate: \(error.message)")
-        }
-    }
-
-    private static func decodeCRL(_ bytes: [UInt8]) throws(KDSError) -> CertificateRevocationList {
-        do { return try CertificateRevocationList(bytes: bytes) } catch {
-            throw KDSError(.badContent, "KDS answer is not a CRL: \(error.message)")
+    /// A refused answer as a KDS error (what the CLI prints and the cache logs).
+    static func answer<T>(_ body: () throws(KDSAnswerError) -> T) throws(KDSError) -> T {
+        do { return try body() } catch {
+            throw KDSError(.badContent, "KDS answer refused: \(error.message)", detail: error.message)
         }
     }
 
@@ -118,6 +128,7 @@ public struct KDSClient: Sendable {
         }
         var attempt = 1
         while true {
+            if let gate { await gate.pass(sleeper: sleeper) }
             progress("\(label): GET \(url)\(attempt > 1 ? " (attempt \(attempt))" : "")")
             let (status, headers, body): (Int, [String: String], [UInt8])
             do {
@@ -142,11 +153,65 @@ public struct KDSClient: Sendable {
                     throw KDSError(.httpStatus(status), "KDS answered HTTP \(status) for \(url) after \(attempt) attempt(s)")
                 }
                 progress("\(label): HTTP \(status), retrying in \(Self.format(wait))s")
-                await sleeper(wait)
+                if let gate {
+                    await gate.hold(for: wait)
+                } else {
+                    await sleeper(wait)
+                }
                 attempt += 1
             default:
                 throw KDSError(.httpStatus(status), "KDS answered HTTP \(status) for \(url)")
             }
+        }
+    }
+
+    /// A POST over mutual TLS (KDS's provider endpoint: VLEK hashsticks), one attempt; only a
+    /// 200 answer is returned, anything else is one line with KDS's status.
+    public static func post(
+        _ url: String, body: [UInt8], clientCertificate: String, clientKey: String, caFile: String?, timeout: Double = 30
+    ) async throws(KDSError) -> [UInt8] {
+        let result: Result<(Int, [UInt8]), HTTPGetError> = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                var response = chttp_response()
+                defer { chttp_response_free(&response) }
+                let code = body.withUnsafeBufferPointer { bytes in
+                    url.withCString { url in
+                        "application/json".withCString { type in
+                            clientCertificate.withCString { cert in
+                                clientKey.withCString { key in
+                                    withOptionalCString(caFile) { ca in
+                                        var options = chttp_request_options()
+                                        options.url = url
+                                        options.timeout_seconds = timeout
+                                        options.body = bytes.baseAddress ?? UnsafePointer(bitPattern: 1)
+                                        options.body_length = bytes.count
+                                        options.content_type = type
+                                        options.client_certificate = cert
+                                        options.client_key = key
+                                        options.ca_file = ca
+                                        return chttp_request(&options, &response)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                guard code == 0 else {
+                    let reason = withUnsafeBytes(of: response.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                    continuation.resume(returning: .failure(HTTPGetError(reason: reason, oversized: code == -2)))
+                    return
+                }
+                let answer = response.body.map { [UInt8](UnsafeBufferPointer(start: $0, count: response.body_length)) } ?? []
+                continuation.resume(returning: .success((response.status, answer)))
+            }
+        }
+        switch result {
+        case .failure(let error):
+            throw KDSError(.offline, "cannot reach \(url) (\(error.reason))", detail: error.reason)
+        case .success((200, let answer)):
+            return answer
+        case .success((let status, _)):
+            throw KDSError(.httpStatus(status), "KDS answered HTTP \(status) for \(url)")
         }
     }
 
@@ -203,7 +268,7 @@ public struct KDSClient: Sendable {
         return fields
     }
 
-    /// Why a GET did not produce an answer (libcurl's one-line reason).
+    /// Why a request did not produce an answer (libcurl's one-line reason).
     struct HTTPGetError: Error, LocalizedError {
         let reason: String
         /// The server answered, with more than a certificate or CRL could be.
@@ -222,4 +287,10 @@ public struct KDSClient: Sendable {
         }
         progress("\(label): cached \(file.path)")
     }
+}
+
+/// `body` with a C string for `text`, or NULL.
+private func withOptionalCString<R>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+    guard let text else { return body(nil) }
+    return text.withCString { body($0) }
 }

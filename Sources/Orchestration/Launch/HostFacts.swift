@@ -12,10 +12,21 @@ public struct HostFacts: Sendable, Equatable {
     public var sev: HostSEVParameters?
     /// Said in parentheses after the refusal of a launch that needs `sev` when it is nil.
     public var unknownHint: String?
+    /// The release of the QEMU that runs the launch, when known: QEMU before 9.1 has no
+    /// `legacy-vm-type`, so the argv states the SEV VM type only to 9.1 and later (and to a
+    /// QEMU of unknown release, which then refuses it rather than creating an unpredicted type).
+    public var qemu: QEMUVersion?
 
-    public init(sev: HostSEVParameters?, unknownHint: String? = nil) {
+    public init(sev: HostSEVParameters?, unknownHint: String? = nil, qemu: QEMUVersion? = nil) {
         self.sev = sev
         self.unknownHint = unknownHint
+        self.qemu = qemu
+    }
+
+    /// The release of the QEMU `program` names (a path, or a name in PATH), from its
+    /// `--version`; the failure says why it is not known.
+    public static func qemuRelease(of program: String) -> Result<QEMUVersion, QEMUVersionError> {
+        QEMUInstallation.version(of: program)
     }
 
     /// A guest owner's view: no host at all (what the measurement depends on never includes the C-bit).

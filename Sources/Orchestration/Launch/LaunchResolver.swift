@@ -16,12 +16,14 @@ public struct LaunchResolver: Sendable {
         self.host = host
     }
 
-    /// What happens when the firmware image the spec names cannot be read.
+    /// What happens when a file the spec names (the firmware image, the session files)
+    /// cannot be read.
     public enum FirmwareInspection: Sendable {
         /// It is an error: the launch is about to happen on this host.
         case required
         /// Its checks are skipped, and `warning` says so: the output is printed, perhaps for
-        /// another host. An image that is there but malformed is an error all the same.
+        /// another host (libvirt's, which would carry the session files' contents, says they
+        /// were left out). A file that is there but malformed is an error all the same.
         case whenReadable(warning: @Sendable (String) -> Void)
     }
 
@@ -36,7 +38,13 @@ public struct LaunchResolver: Sendable {
             facts = nil
         }
         do {
-            let plan = try LaunchPlan.resolve(document.spec, host: host.sev, firmware: facts)
+            // One rule for every file the spec only names: printing tolerates its absence.
+            let printing: Bool
+            if case .whenReadable = inspection { printing = true } else { printing = false }
+            let plan = try LaunchPlan.resolve(document.spec, host: host.sev, firmware: facts, namedFilesMayBeMissing: printing)
+            if case .whenReadable(let warning) = inspection {
+                for unread in plan.unreadFiles { warning("checks skipped: \(unread.description)") }
+            }
             return ResolvedLaunch(document: document, plan: plan, host: host)
         } catch {
             throw document.failure(error)
@@ -64,14 +72,20 @@ public struct ResolvedLaunch: Sendable {
     /// QEMU's argument vector (without argv[0]); needs the host's C-bit values.
     public func qemuArguments() throws(LaunchFailure) -> [String] {
         do {
-            return try QEMUCommandBuilder().arguments(for: plan)
+            return try QEMUCommandBuilder(qemu: host.qemu).arguments(for: plan)
         } catch {
             throw document.failure(error, hint: error == .hostParametersUnknown ? host.unknownHint : nil)
         }
     }
 
     /// The libvirt domain XML, from `libvirt/domain.xml` in `templatesDirectory`.
+    /// Refused for a VM type libvirt cannot ask QEMU for (`init2`).
     public func libvirtDomain(templatesDirectory: URL) throws(LaunchFailure) -> String {
+        do {
+            try LibvirtDomainRenderer.checkVMType(plan)
+        } catch {
+            throw document.failure(error)
+        }
         do {
             return try LibvirtDomainRenderer(templatesDirectory: templatesDirectory).render(plan)
         } catch {
@@ -92,6 +106,8 @@ public struct ResolvedLaunch: Sendable {
     /// The guest owner's GODH certificate and session, base64, when the spec names them.
     public var dhCert: String? { plan.dhCert }
     public var session: String? { plan.session }
+    /// How KVM will create the guest (SEV, SEV-ES), which the argv states; nil for SNP.
+    public var vmType: SEVVMType? { plan.vmType }
     /// The QMP socket QEMU will listen on, if any.
     public var qmpSocket: String? { plan.spec.qmp }
     /// Starts paused (`-S`) for a guest owner to measure and inject.

@@ -191,7 +191,8 @@ actor VMSupervisor {
     var resolver: LaunchResolver {
         LaunchResolver(host: HostFacts(
             sev: configuration.host,
-            unknownHint: "start sevhostd with --cbitpos and --reduced-phys-bits, or on an SEV host"))
+            unknownHint: "start sevhostd with --cbitpos and --reduced-phys-bits, or on an SEV host",
+            qemu: configuration.qemuVersion))
     }
 
     // MARK: - bring-up

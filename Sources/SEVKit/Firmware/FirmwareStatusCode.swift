@@ -44,6 +44,7 @@ public struct FirmwareStatusCode: RawRepresentable, Sendable, Hashable, CustomSt
     public static let invalidCommand = FirmwareStatusCode(rawValue: 0x11)
     public static let unsupported = FirmwareStatusCode(rawValue: 0x15)
     public static let invalidParam = FirmwareStatusCode(rawValue: 0x16)
+    public static let badSVN = FirmwareStatusCode(rawValue: 0x21)
 
     static let table: [UInt32: (name: String, meaning: String)] = [
         0x00: ("SUCCESS", "The command completed."),

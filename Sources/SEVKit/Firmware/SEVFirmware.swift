@@ -33,6 +33,8 @@ public protocol SEVFirmware: Sendable {
     func snpCommit() async throws(SEVFirmwareError)
     /// SNP_SET_CONFIG: the TCB put into attestation reports and the chip id/key masks.
     func snpSetConfig(_ config: SNPConfig) async throws(SEVFirmwareError)
+    /// SNP_VLEK_LOAD: installs a wrapped VLEK hashstick; reports are then signed with the VLEK.
+    func snpVLEKLoad(_ hashstick: VLEKHashstick) async throws(SEVFirmwareError)
     /// The extended certificate table handed to guests (GHCB format; see `SNPCertificateTable`).
     func snpCertificates() async throws(SEVFirmwareError) -> SNPCertificateTable
     /// Replaces the extended certificate table.

@@ -11,7 +11,9 @@ public enum InitialVMSA {
     public static let resetPAT: UInt64 = 0x0007_0406_0007_0406
 
     /// Whether the x87/SSE control words carry their reset values (FCW 0x37F, MXCSR 0x1F80).
-    /// Current KVM writes them into the VMSA; sevctl's `vmsa build` (and older KVM) leave them zero.
+    /// KVM writes them into the VMSAs of VMs created with KVM_SEV_INIT2 and leaves them zero
+    /// with the legacy KVM_SEV_ES_INIT (as sevctl's `vmsa build` does): `SEVVMType.vmsaFPU`
+    /// is the rule that picks one.
     public enum FPUState: String, Sendable, CaseIterable {
         case reset
         case zero

@@ -44,13 +44,15 @@ public enum LaunchDigest {
     }
 
     /// SEV-ES: SHA-256 over the firmware, the padded hashes table (with a kernel) and one VMSA per vCPU.
+    ///
+    /// - Parameter vmType: how KVM created the VM, which decides the VMSAs' x87/SSE state
+    ///   (`SEVVMType`); it has no default because QEMU's own differs from sev-snp-measure's.
     public static func sevES(
         firmware: OVMFImage, hashTable: SEVHashTable?, vcpus: Int, vcpuSignature: UInt32,
-        vmm: VMMType = .qemu, fpu: InitialVMSA.FPUState = .reset
+        vmm: VMMType = .qemu, vmType: SEVVMType
     ) throws(LaunchDigestError) -> LaunchDigestResult {
         guard isSEVFirmware(firmware) else { throw .noSEVMetadata }
-        let pages = try vmsaPages(firmware: firmware, vcpus: vcpus, sevFeatures: 0,
-                                  vcpuSignature: vcpuSignature, vmm: vmm, fpu: fpu)
+        let pages = try sevESVMSAPages(firmware: firmware, vcpus: vcpus, vcpuSignature: vcpuSignature, vmm: vmm, vmType: vmType)
         var hasher = SHA256()
         firmware.bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
         if let hashTable {
@@ -82,8 +84,9 @@ public enum LaunchDigest {
         if let ovmfHash, ovmfHash.count != SNPLaunchDigest.digestSize {
             throw .invalidOVMFHashLength(ovmfHash.count)
         }
+        // KVM creates every SNP VM with KVM_SEV_INIT2.
         let pages = try vmsaPages(firmware: firmware, vcpus: vcpus, sevFeatures: guestFeatures,
-                                  vcpuSignature: vcpuSignature, vmm: vmm, fpu: .reset)
+                                  vcpuSignature: vcpuSignature, vmm: vmm, fpu: SEVVMType.init2.vmsaFPU)
         var context = SNPLaunchDigest(seed: ovmfHash)
         if ovmfHash == nil {
             try measureFirmwarePages(firmware, endingAt: firmwareEnd, into: &context)
@@ -135,8 +138,16 @@ public enum LaunchDigest {
 
     // MARK: - Steps
 
+    /// The VMSA pages an SEV-ES launch measures, one per vCPU, as KVM fills them for `vmType`.
+    public static func sevESVMSAPages(
+        firmware: OVMFImage, vcpus: Int, vcpuSignature: UInt32, vmm: VMMType = .qemu, vmType: SEVVMType
+    ) throws(LaunchDigestError) -> [[UInt8]] {
+        try vmsaPages(firmware: firmware, vcpus: vcpus, sevFeatures: vmType.sevESFeatures,
+                      vcpuSignature: vcpuSignature, vmm: vmm, fpu: vmType.vmsaFPU)
+    }
+
     /// The VMSA pages of `vcpus` vCPUs: the BSP at the reset vector, APs at the SEV-ES reset address.
-    public static func vmsaPages(
+    static func vmsaPages(
         firmware: OVMFImage, vcpus: Int, sevFeatures: UInt64, vcpuSignature: UInt32,
         vmm: VMMType, fpu: InitialVMSA.FPUState
     ) throws(LaunchDigestError) -> [[UInt8]] {

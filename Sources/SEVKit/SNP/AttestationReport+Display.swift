@@ -14,21 +14,25 @@ extension AttestationReport {
         let signingKey: String = switch keyInfo.signingKey {
         case .vcek: "VCEK"
         case .vlek: "VLEK"
-        case .some(.none): "none"
+        case .some(.none): "NONE"
         case nil: "reserved(\(keyInfo.signingKeyValue))"
         }
+        // Every bit of the policy, named as `policy explain` names them (one table, SNPGuestPolicy).
+        let guestPolicy = SNPGuestPolicy(rawValue: policy)
+        var policyFields: [(String, OrderedJSON)] = [
+            ("raw", hex64(policy)),
+            ("abi_minor", .uint(UInt64(guestPolicy.abiMinor))),
+            ("abi_major", .uint(UInt64(guestPolicy.abiMajor))),
+        ]
+        for flag in SNPGuestPolicy.flags {
+            if flag.bit == 18 { policyFields.append(("reserved_17_must_be_one", .bool(guestPolicy.hasReservedOne))) }
+            policyFields.append((flag.name.replacingOccurrences(of: "-", with: "_"), .bool(guestPolicy.contains(flag))))
+        }
+        policyFields.append(("reserved_63_26", hex64(guestPolicy.reservedBits)))
         var f: [(String, OrderedJSON)] = [
             ("version", .uint(UInt64(version))),
             ("guest_svn", .uint(UInt64(guestSVN))),
-            ("policy", .object([
-                ("raw", hex64(policy)),
-                ("abi_minor", .uint(UInt64(guestPolicy.abiMinor))),
-                ("abi_major", .uint(UInt64(guestPolicy.abiMajor))),
-                ("smt", .bool(guestPolicy.contains(SNPGuestPolicy.smt))),
-                ("migrate_ma", .bool(guestPolicy.contains(SNPGuestPolicy.migrateMA))),
-                ("debug", .bool(guestPolicy.contains(SNPGuestPolicy.debug))),
-                ("single_socket", .bool(guestPolicy.contains(SNPGuestPolicy.singleSocket))),
-            ])),
+            ("policy", .object(policyFields)),
             ("family_id", hex(familyID)),
             ("image_id", hex(imageID)),
             ("vmpl", .uint(UInt64(vmpl))),

@@ -59,6 +59,30 @@ public struct KDSURL: Sendable, Hashable {
         return "\(base)/vcek/v1/\(product.rawValue)/\(hwid)?" + query.joined(separator: "&")
     }
 
+    /// KDS's endpoint for cloud providers (mutual TLS with the provider's client certificate):
+    /// VLEKs and wrapped VLEK hashsticks.
+    public static let amdVLEKBase = "https://kdsintf.amd.com:444"
+
+    /// A provider's VLEK at `tcb`: `{base}/vlek/v1/{Product}/cert?blSPL=..` (SPLs zero-padded, as
+    /// snphost writes them; Turin's fmcSPL first).
+    public func vlek(product: AMDProduct, tcb: TCBVersion) -> String {
+        "\(base)/vlek/v1/\(product.rawValue)/cert?" + Self.splQuery(product: product, tcb: tcb)
+    }
+
+    /// Where a provider POSTs `{"hwids": [...]}` for wrapped VLEK hashsticks at `tcb`.
+    public func hashsticks(product: AMDProduct, tcb: TCBVersion) -> String {
+        "\(base)/vlek/v1/\(product.rawValue)/hash_sticks?" + Self.splQuery(product: product, tcb: tcb)
+    }
+
+    private static func splQuery(product: AMDProduct, tcb: TCBVersion) -> String {
+        let t = TCBVersion(raw: tcb.raw, layout: TCBVersion.Layout(product: product))
+        func f(_ v: UInt8) -> String { String(v).leftPadded(to: 2) }
+        var query: [String] = []
+        if let fmc = t.fmc { query.append("fmcSPL=\(f(fmc))") }
+        query += ["blSPL=\(f(t.bootloader))", "teeSPL=\(f(t.tee))", "snpSPL=\(f(t.snp))", "ucodeSPL=\(f(t.microcode))"]
+        return query.joined(separator: "&")
+    }
+
     /// The VCEK URL for the chip and REPORTED_TCB of a report.
     public func vcek(for report: AttestationReport, product: AMDProduct, style: SPLStyle = .plain) throws(KDSURLError) -> String {
         try vcek(product: product, chipID: report.chipID, tcb: report.reportedTCB, style: style)

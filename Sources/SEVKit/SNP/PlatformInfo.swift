@@ -12,12 +12,14 @@ public struct PlatformInfo: Hashable, Sendable {
     public var raplDisabled: Bool { bit(3) }
     public var ciphertextHidingEnabled: Bool { bit(4) }
     public var aliasCheckComplete: Bool { bit(5) }
+    /// TIO_EN: SEV-TIO (trusted I/O) is enabled (bit 7; bit 6 is reserved).
+    public var tioEnabled: Bool { bit(7) }
 
     /// Named bits, in bit order, for display.
     public var flags: [(name: String, set: Bool)] {
         [("smt_en", smtEnabled), ("tsme_en", tsmeEnabled), ("ecc_en", eccEnabled),
          ("rapl_dis", raplDisabled), ("ciphertext_hiding_en", ciphertextHidingEnabled),
-         ("alias_check_complete", aliasCheckComplete)]
+         ("alias_check_complete", aliasCheckComplete), ("tio_en", tioEnabled)]
     }
 }
 

@@ -17,6 +17,9 @@ public struct ReportPolicy: Sendable, Hashable {
     public var vmpl: UInt32?
     /// 64 bytes, or 8 for a Turin chip id (compared with the first 8 bytes).
     public var chipID: [UInt8]?
+    /// The product the report must come from: the VCEK's productName and the pinned root it
+    /// chains to must both be this product.
+    public var product: AMDProduct?
 
     public init() {}
 }

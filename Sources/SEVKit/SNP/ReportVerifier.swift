@@ -121,6 +121,16 @@ public struct ReportVerifier: Sendable {
         if let vmpl = policy.vmpl {
             checks.append(.init("vmpl", report.vmpl == vmpl, "expected VMPL \(vmpl), report has \(report.vmpl)"))
         }
+        if let product = policy.product {
+            // The endorsement key's productName when it has one; the root always decides too.
+            let leaf = (try? leafExtensions?.get())?.productName.flatMap(AMDProduct.init(name:))
+            let root = chain.product
+            var found = leaf.map { ["\(chain.endorsementKind?.rawValue ?? "VCEK") productName \($0.rawValue)"] } ?? []
+            found.append("root \(root?.rawValue ?? "not one of AMD's")")
+            checks.append(.init(
+                "expected-product", (leaf == nil || leaf == product) && root == product,
+                "--product \(product.rawValue): \(found.joined(separator: ", "))"))
+        }
         if let chip = policy.chipID {
             let n = chip.count
             checks.append(.init(

@@ -76,6 +76,8 @@ public enum CheckCategory: String, Sendable, CaseIterable, Codable {
     case kernelConfig = "kernel_config"
     case hostSoftware = "host_software"
     case compliance = "compliance"
+    /// Only with `ok --features`.
+    case optionalFeatures = "optional_features"
 
     public var title: String {
         switch self {
@@ -87,6 +89,7 @@ public enum CheckCategory: String, Sendable, CaseIterable, Codable {
         case .kernelConfig: "Kernel Config"
         case .hostSoftware: "Host Software"
         case .compliance: "Compliance"
+        case .optionalFeatures: "Optional Features"
         }
     }
 }

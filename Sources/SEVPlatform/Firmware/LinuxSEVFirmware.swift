@@ -136,6 +136,18 @@ public struct LinuxSEVFirmware: SEVFirmware {
         try issue(CSEV_CMD_SNP_SET_CONFIG, "SNP_SET_CONFIG", &data)
     }
 
+    /// SNP_VLEK_LOAD: the 432-byte hashstick in a buffer of its own, its address and the
+    /// structure's length in `struct sev_user_data_snp_vlek_load` (version 0, the only one).
+    public func snpVLEKLoad(_ hashstick: VLEKHashstick) async throws(SEVFirmwareError) {
+        let buffer = Self.buffer(holding: hashstick.encoded)
+        defer { buffer.deallocate() }
+        var data = sev_user_data_snp_vlek_load()
+        data.len = UInt32(MemoryLayout<sev_user_data_snp_vlek_load>.size)
+        data.vlek_wrapped_version = 0
+        data.vlek_wrapped_address = Self.address(buffer)
+        try issue(CSEV_CMD_SNP_VLEK_LOAD, "SNP_VLEK_LOAD", &data)
+    }
+
     /// Linux 6.9 removed SNP_GET_EXT_CONFIG/SNP_SET_EXT_CONFIG: since then the VMM hands the table to
     /// guests, and there is nothing to ask /dev/sev. The device is still opened first, so a
     /// host without it hears that, as for every other command.

@@ -12,7 +12,9 @@ enum FirmwareTargets {
         let signature = VCPUType.signature(family: 25, model: 1, stepping: 1)
         for hashTable in [nil, table] {
             _ = try? LaunchDigest.sev(firmware: image, hashTable: hashTable)
-            _ = try? LaunchDigest.sevES(firmware: image, hashTable: hashTable, vcpus: 2, vcpuSignature: signature)
+            for vmType in SEVVMType.allCases {
+                _ = try? LaunchDigest.sevES(firmware: image, hashTable: hashTable, vcpus: 2, vcpuSignature: signature, vmType: vmType)
+            }
             _ = try? LaunchDigest.snp(firmware: image, hashTable: hashTable, vcpus: 2, vcpuSignature: signature, guestFeatures: 1)
         }
         _ = try? LaunchDigest.snpOVMFHash(firmware: image)

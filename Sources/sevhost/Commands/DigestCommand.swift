@@ -12,10 +12,15 @@ struct DigestCommand: AsyncParsableCommand {
         abstract: "Compute the SEV, SEV-ES or SEV-SNP launch digest of a guest.",
         discussion: """
             Modes: sev, seves (or sev-es), snp, snp:ovmf-hash (the SNP digest of the firmware \
-            alone, to pass later as --snp-ovmf-hash), snp:svsm (Coconut-SVSM; needs --svsm and \
-            --vars-size or --vars-file). The firmware must carry SEV metadata, and a kernel can \
-            only be measured by firmware with an SEV hashes table (OVMF AmdSev builds); \
-            anything else is an error, never a digest.
+            alone, to pass later as --snp-ovmf-hash; always printed as hex, as sev-snp-measure \
+            does), snp:svsm (Coconut-SVSM; needs --svsm and --vars-size or --vars-file). The \
+            firmware must carry SEV metadata, and a kernel can only be measured by firmware with \
+            an SEV hashes table (OVMF AmdSev builds); anything else is an error, never a digest.
+
+            seves measures one VMSA per vCPU as KVM fills it, which depends on how the VM was \
+            created (--vm-type, sevhost-spec(5) "VM TYPE"): legacy, the default, is what QEMU \
+            creates unless its sev-guest says legacy-vm-type=off; sev-snp-measure's seves digest \
+            is the init2 one.
             """)
 
     enum Mode: String, ExpressibleByArgument, CaseIterable {
@@ -57,8 +62,13 @@ struct DigestCommand: AsyncParsableCommand {
     @Option(name: .customLong("vcpu-stepping"), help: "vCPU stepping.")
     var vcpuStepping: Int?
 
-    @Option(name: .customLong("vmm-type"), help: "Hypervisor: QEMU, EC2 or GCE (EC2 as sev-snp-measure 0.0.13 defines it: RDX 0x600).")
+    @Option(name: .customLong("vmm-type"), help: "Hypervisor, as sev-snp-measure spells it: QEMU, ec2 or gce (any case; ec2 as sev-snp-measure 0.0.13 defines it: RDX 0x600).")
     var vmmType: String = "QEMU"
+
+    @Option(name: .customLong("vm-type"), help: ArgumentHelp(
+        "How KVM created the SEV-ES VM: legacy (KVM_SEV_ES_INIT, x87/SSE control words zero: what QEMU does unless legacy-vm-type=off, and libvirt's validator) or init2 (KVM_SEV_INIT2: sev-snp-measure's seves). Default legacy.",
+        valueName: "legacy|init2"))
+    var vmType: SEVVMType?
 
     @Option(help: "OVMF firmware image.")
     var ovmf: String
@@ -113,7 +123,10 @@ struct DigestCommand: AsyncParsableCommand {
             throw ValidationError("--dump-vmsa is only available in modes seves, snp and snp:svsm")
         }
         if VMMType(name: vmmType) == nil {
-            throw ValidationError("unknown --vmm-type '\(vmmType)' (expected QEMU, EC2 or GCE)")
+            throw ValidationError("unknown --vmm-type '\(vmmType)' (expected QEMU, ec2 or gce)")
+        }
+        if vmType != nil, ![.sev, .seves, .sevES].contains(mode) {
+            throw ValidationError("--vm-type only applies to modes sev and seves: KVM creates every SNP guest with KVM_SEV_INIT2")
         }
         if let vcpuType, VCPUType.named(vcpuType) == nil {
             throw ValidationError("unknown --vcpu-type '\(vcpuType)' (expected one of \(VCPUType.known.map(\.name).joined(separator: ", ")))")
@@ -157,7 +170,7 @@ struct DigestCommand: AsyncParsableCommand {
                 let table = try await hashTable()
                 let result = try LaunchDigest.sevES(
                     firmware: firmware, hashTable: table, vcpus: vcpus ?? 1,
-                    vcpuSignature: try signature(vmm: vmm), vmm: vmm)
+                    vcpuSignature: try signature(vmm: vmm), vmm: vmm, vmType: vmType ?? SEVVMType.qemuDefault)
                 (digest, vmsaPages) = (result.digest, result.vmsaPages)
             case .snp:
                 let table = try await hashTable()
@@ -202,7 +215,9 @@ struct DigestCommand: AsyncParsableCommand {
             }
         }
 
-        let text = outputFormat == .hex ? Hex.encode(digest) : Data(digest).base64EncodedString()
+        // sev-snp-measure prints the snp:ovmf-hash seed as hex whatever --output-format says
+        // (it is --snp-ovmf-hash's input format).
+        let text = outputFormat == .hex || mode == .snpOVMFHash ? Hex.encode(digest) : Data(digest).base64EncodedString()
         print(verbose ? "Calculated \(mode.measureName) guest measurement: \(text)" : text)
     }
 
@@ -266,3 +281,6 @@ enum DigestInputs {
         }
     }
 }
+
+/// `--vm-type legacy|init2` of `digest` and `vmsa build`.
+extension SEVVMType: ExpressibleByArgument {}

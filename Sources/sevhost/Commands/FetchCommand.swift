@@ -10,7 +10,7 @@ struct FetchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fetch",
         abstract: "Fetch SNP certificates and CRLs from AMD's Key Distribution Service.",
-        subcommands: [FetchCACommand.self, FetchVCEKCommand.self, FetchVLEKCommand.self, FetchCRLCommand.self])
+        subcommands: [FetchCACommand.self, FetchVCEKCommand.self, FetchVLEKCommand.self, FetchCRLCommand.self, FetchHashsticksCommand.self])
 }
 
 /// Output options shared by the fetch subcommands.

@@ -56,14 +56,23 @@ struct LaunchCommand: ParsableCommand {
 
     func run() throws {
         let document = try SpecDocument.load(path: spec)
-        let host: HostFacts
+        var host: HostFacts
         do {
             host = try HostFacts.probe(cbitPosition: cbitPosition, reducedPhysBits: reducedPhysBits, hostRoot: self.host.hostRoot)
         } catch {
             throw CommandFailure.capturedHost(error)
         }
+        // The QEMU named by --qemu decides whether the argv can state the SEV VM type
+        // (legacy-vm-type, QEMU 9.1 and later).
+        let release = print == nil || print == .qemu ? HostFacts.qemuRelease(of: qemu) : nil
+        host.qemu = try? release?.get()
         let inspection: LaunchResolver.FirmwareInspection = print == nil ? .required : .whenReadable { CommandFailure.warn($0) }
         let resolved = try LaunchResolver(host: host).resolve(document, firmware: inspection)
+        if case .failure(let error) = release, resolved.vmType != nil {
+            // Printing for another host, say: the property is written anyway, so an older QEMU
+            // refuses the argv rather than creating a VM of a type nobody predicted.
+            CommandFailure.warn("\(error); stating legacy-vm-type, which needs QEMU 9.1 or later")
+        }
 
         switch print {
         case .json:

@@ -1,6 +1,8 @@
 import ArgumentParser
 import AtomicFiles
+import BoundedFiles
 import Foundation
+import Orchestration
 import SEVKit
 
 /// `sevhost measurement build|verify`: the SEV / SEV-ES LAUNCH_MEASURE HMAC.
@@ -12,41 +14,69 @@ struct MeasurementCommand: AsyncParsableCommand {
     )
 }
 
-/// The inputs both subcommands share: what the firmware mixes into the HMAC.
+/// The inputs both subcommands share: what the firmware mixes into the HMAC. `verify` can
+/// take the platform's values from an attestation bundle and the launch digest from a VM spec
+/// instead, so they are optional here and each subcommand says which it needs.
 struct MeasurementInputs: ParsableArguments {
     @Option(help: "SEV API major version of the platform (decimal or 0x hex).")
-    var apiMajor: String
+    var apiMajor: String?
 
     @Option(help: "SEV API minor version.")
-    var apiMinor: String
+    var apiMinor: String?
 
     @Option(help: "Firmware build id.")
-    var buildId: String
+    var buildId: String?
 
     @Option(help: "Guest policy (decimal or 0x hex).")
-    var policy: String
+    var policy: String?
 
     @Option(help: "TIK: 16-byte file or base64.")
     var tik: String
 
     @Option(help: "Launch digest: 64 hex digits or base64 of 32 bytes.")
-    var launchDigest: String
+    var launchDigest: String?
 
-    func launchDigestBytes() throws -> [UInt8] {
-        if launchDigest.count == 64, let bytes = Hex.decode(launchDigest) { return bytes }
-        if let bytes = GuestOwnerInput.base64(launchDigest), bytes.count == 32 { return bytes }
+    /// The values the HMAC covers besides the TIK and the MNONCE.
+    struct Launch {
+        var apiMajor: UInt8
+        var apiMinor: UInt8
+        var buildID: UInt8
+        var policy: UInt32
+        var launchDigest: [UInt8]
+    }
+
+    /// The platform's firmware version and build from the flags, each required.
+    func platformFromFlags() throws -> (apiMajor: UInt8, apiMinor: UInt8, buildID: UInt8) {
+        (try GuestOwnerInput.uint8(try Self.required(apiMajor, "--api-major"), option: "--api-major"),
+         try GuestOwnerInput.uint8(try Self.required(apiMinor, "--api-minor"), option: "--api-minor"),
+         try GuestOwnerInput.uint8(try Self.required(buildId, "--build-id"), option: "--build-id"))
+    }
+
+    /// Every value from the flags (`measurement build`).
+    func fromFlags() throws -> Launch {
+        let platform = try platformFromFlags()
+        return Launch(
+            apiMajor: platform.apiMajor, apiMinor: platform.apiMinor, buildID: platform.buildID,
+            policy: try GuestOwnerInput.uint32(try Self.required(policy, "--policy"), option: "--policy"),
+            launchDigest: try Self.digest(try Self.required(launchDigest, "--launch-digest")))
+    }
+
+    static func required(_ value: String?, _ option: String) throws -> String {
+        guard let value else { throw CommandFailure("missing \(option)") }
+        return value
+    }
+
+    static func digest(_ text: String) throws -> [UInt8] {
+        if text.count == 64, let bytes = Hex.decode(text) { return bytes }
+        if let bytes = GuestOwnerInput.base64(text), bytes.count == 32 { return bytes }
         throw CommandFailure("--launch-digest: expected 64 hex digits or base64 of 32 bytes")
     }
 
-    func expected(mnonce: [UInt8]) throws -> LaunchMeasurement {
+    func expected(_ launch: Launch, mnonce: [UInt8]) throws -> LaunchMeasurement {
         LaunchMeasurement.expected(
             tik: try GuestOwnerInput.fixed(tik, option: "--tik", count: 16),
-            apiMajor: try GuestOwnerInput.uint8(apiMajor, option: "--api-major"),
-            apiMinor: try GuestOwnerInput.uint8(apiMinor, option: "--api-minor"),
-            buildID: try GuestOwnerInput.uint8(buildId, option: "--build-id"),
-            policy: try GuestOwnerInput.uint32(policy, option: "--policy"),
-            launchDigest: try launchDigestBytes(),
-            mnonce: mnonce)
+            apiMajor: launch.apiMajor, apiMinor: launch.apiMinor, buildID: launch.buildID,
+            policy: launch.policy, launchDigest: launch.launchDigest, mnonce: mnonce)
     }
 }
 
@@ -78,7 +108,7 @@ struct MeasurementBuildCommand: AsyncParsableCommand {
         } else {
             throw CommandFailure("one of --nonce or --launch-measure-blob is needed")
         }
-        let result = try inputs.expected(mnonce: mnonce)
+        let result = try inputs.expected(try inputs.fromFlags(), mnonce: mnonce)
         if let outfile {
             var files = AtomicFileSet()
             files.add(outfile, result.encoded)
@@ -92,18 +122,79 @@ struct MeasurementBuildCommand: AsyncParsableCommand {
 struct MeasurementVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check a LAUNCH_MEASURE blob against the expected launch (exit 0 only on a match)."
+        abstract: "Check a LAUNCH_MEASURE blob against the expected launch (exit 0 only on a match).",
+        discussion: """
+            The platform's side (measurement, API version, build id, policy) comes from the flags or \
+            from an attestation bundle (--bundle: `sevhost attest export`, `sevhost vm measurement`); \
+            the launch digest from --launch-digest or recomputed from the VM spec the guest was \
+            launched from (--expect: firmware, kernel hashes, vCPUs and the VM type of its VMSAs), \
+            whose policy must then be the launch's.
+            """
     )
 
     @OptionGroup var inputs: MeasurementInputs
 
     @Option(name: [.customLong("measurement"), .customLong("launch-measure-blob")], help: "48-byte blob from query-sev-launch-measure (file or base64).")
-    var measurement: String
+    var measurement: String?
+
+    @Option(help: ArgumentHelp("An attestation bundle: the measurement, API version, build id and policy it holds.", valueName: "FILE"))
+    var bundle: String?
+
+    @Option(help: ArgumentHelp("The VM spec the guest was launched from: its launch digest and policy.", valueName: "SPEC"))
+    var expect: String?
+
+    func validate() throws {
+        if bundle != nil {
+            let given = [("--measurement", measurement), ("--api-major", inputs.apiMajor), ("--api-minor", inputs.apiMinor), ("--build-id", inputs.buildId)]
+            if let (flag, _) = given.first(where: { $0.1 != nil }) { throw ValidationError("\(flag) comes from --bundle; give one or the other") }
+        } else if measurement == nil {
+            throw ValidationError("missing --measurement (or --bundle)")
+        }
+        if expect != nil, inputs.launchDigest != nil { throw ValidationError("--launch-digest comes from --expect; give one or the other") }
+    }
 
     func run() async throws {
-        let blob = try GuestOwnerInput.fixed(measurement, option: "--measurement", count: LaunchMeasurement.size)
+        let blob: [UInt8]
+        var launch: MeasurementInputs.Launch
+        var launchPolicy = try inputs.policy.map { try GuestOwnerInput.uint32($0, option: "--policy") }
+        if let bundle {
+            let parsed: AttestationBundle
+            do {
+                parsed = try AttestationBundle(json: try GuestOwnerInput.read(bundle, option: "--bundle", .bundle), name: bundle)
+            } catch let error as AttestationError {
+                throw CommandFailure(error.description)
+            }
+            guard let bytes = parsed.measurementBytes, bytes.count == LaunchMeasurement.size else {
+                throw CommandFailure("--bundle \(bundle): its measurement is not 48 bytes of base64")
+            }
+            blob = bytes
+            launchPolicy = try launchPolicy ?? GuestOwnerInput.uint32(parsed.policy, option: "--bundle \(bundle): policy")
+            launch = .init(apiMajor: parsed.apiMajor, apiMinor: parsed.apiMinor, buildID: parsed.buildID, policy: 0, launchDigest: [])
+        } else {
+            blob = try GuestOwnerInput.fixed(measurement ?? "", option: "--measurement", count: LaunchMeasurement.size)
+            let platform = try inputs.platformFromFlags()
+            launch = .init(apiMajor: platform.apiMajor, apiMinor: platform.apiMinor, buildID: platform.buildID, policy: 0, launchDigest: [])
+        }
+        if let expect {
+            let expected: ExpectedLaunch
+            do {
+                expected = try await ExpectedLaunch.fromSpec(path: expect)
+            } catch {
+                throw CommandFailure(error.description)
+            }
+            if let launchPolicy, launchPolicy != expected.policy {
+                throw CommandFailure(
+                    "policy mismatch: the guest was launched with policy 0x\(String(launchPolicy, radix: 16)), \(expect) has 0x\(String(expected.policy, radix: 16))")
+            }
+            launch.policy = expected.policy
+            launch.launchDigest = expected.launchDigest
+        } else {
+            guard let launchPolicy else { throw CommandFailure("missing --policy (or --bundle, or --expect SPEC)") }
+            launch.policy = launchPolicy
+            launch.launchDigest = try MeasurementInputs.digest(try MeasurementInputs.required(inputs.launchDigest, "--launch-digest"))
+        }
         let reported = try LaunchMeasurement(blob: blob)
-        let expected = try inputs.expected(mnonce: reported.mnonce)
+        let expected = try inputs.expected(launch, mnonce: reported.mnonce)
         guard expected.matches(reported) else {
             throw CommandFailure(
                 "measurement mismatch: the firmware reported \(Hex.encode(reported.measurement)), the expected launch gives \(Hex.encode(expected.measurement))")

@@ -42,14 +42,23 @@ struct OkCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the report as JSON (schema sevhost-ok/1, see sevhost-ok(1)).")
     var json = false
 
+    @Flag(name: .long, help: "Also check optional features: Secure TSC, and SNP certificate requests with the table --table names.")
+    var features = false
+
+    @Option(name: .customLong("table"), help: ArgumentHelp(
+        "With --features: the SNP certificate table VMMs serve (default \(HostChecks.defaultCertificateTable)).", valueName: "FILE"))
+    var table: String?
+
     func validate() throws {
         if [short, verbose, json].filter({ $0 }).count > 1 {
             throw ValidationError("--short, --verbose and --json are exclusive")
         }
+        if table != nil, !features { throw ValidationError("--table goes with --features") }
     }
 
     func run() async throws {
-        let report = CheckRunner.run(probe: try host.probe(firmware: try await firmware.answersForProbe()), generation: generation?.value)
+        let checks = HostChecks.all + (features ? HostChecks.optionalFeatures(certificateTable: table ?? HostChecks.defaultCertificateTable) : [])
+        let report = CheckRunner.run(checks, probe: try host.probe(firmware: try await firmware.answersForProbe()), generation: generation?.value)
         let style = ReportStyle.forStandardOutput()
         let text: String
         if json {

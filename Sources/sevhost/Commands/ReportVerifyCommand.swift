@@ -11,7 +11,8 @@ struct ReportVerifyCommand: AsyncParsableCommand {
         abstract: "Verify an SNP attestation report: chain to AMD's root, signature, TCB binding and policy.",
         discussion: """
             Checks are named (ark-pinned, ask-signed-by-ark, vcek-signed-by-ask, *-validity, report-signature, \
-            signing-key, tcb, chip-binding, product, and each policy option given). Exit status 0 only when all pass.
+            signing-key, tcb, chip-binding, product, expected-product with --product, and each policy option \
+            given). Exit status 0 only when all pass.
             """)
 
     @Argument(help: ArgumentHelp("The report (raw 1184 bytes or hex).", valueName: "FILE"))
@@ -26,7 +27,7 @@ struct ReportVerifyCommand: AsyncParsableCommand {
     @OptionGroup(title: "KDS (with --fetch)")
     var kds: KDSOptions
 
-    @Option(help: "Product (Milan, Genoa, Bergamo, Siena, Turin) when the report cannot tell (version 2).")
+    @Option(help: "Product the report must come from (Milan, Genoa, Bergamo, Siena, Turin): checked against the VCEK's and the root's, and used to read a version-2 report, which cannot tell.")
     var product: AMDProduct?
 
     @Option(help: ArgumentHelp("Expected MEASUREMENT (48 bytes, hex or base64).", valueName: "HEX"))
@@ -85,6 +86,7 @@ struct ReportVerifyCommand: AsyncParsableCommand {
         policy.forbidMigrationAgent = noMigrationAgent
         policy.vmpl = vmpl
         policy.chipID = try chipID.map { try ByteOption.parse($0, option: "--chip-id", lengths: [64, 8]) }
+        policy.product = product
         return policy
     }
 

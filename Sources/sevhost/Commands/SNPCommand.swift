@@ -9,8 +9,8 @@ import SEVPlatform
 struct SNPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snp",
-        abstract: "SEV-SNP platform management: commit, config, certificate table.",
-        subcommands: [SNPCommitCommand.self, SNPConfigCommand.self, SNPCertsCommand.self])
+        abstract: "SEV-SNP platform management: commit, config, VLEK, certificate table.",
+        subcommands: [SNPCommitCommand.self, SNPConfigCommand.self, SNPVLEKLoadCommand.self, SNPCertsCommand.self])
 }
 
 /// SNP_COMMIT: irreversible, so it asks first.
@@ -20,6 +20,7 @@ struct SNPCommitCommand: AsyncParsableCommand {
         abstract: "Commit the running SNP firmware (SNP_COMMIT): older firmware can no longer be loaded.")
 
     @OptionGroup var firmware: FirmwareOption
+    @OptionGroup var table: CertificateTableOption
     @OptionGroup var confirmation: ConfirmationOption
 
     func run() async throws {
@@ -28,7 +29,7 @@ struct SNPCommitCommand: AsyncParsableCommand {
         try confirmation.confirm(
             "Commit the firmware of the \(device.location) at TCB \(TCBVersion(raw: status.currentTCB, layout: firmware.tcbLayout))? This cannot be undone.",
             action: "commit the firmware")
-        try await firmwareCall { () async throws(SEVFirmwareError) in try await device.snpCommit() }
+        try await table.change(device) { () async throws(SEVFirmwareError) in try await device.snpCommit() }
     }
 }
 
@@ -46,6 +47,7 @@ struct SNPConfigCommand: AsyncParsableCommand {
             discussion: "Turin and later carry an FMC level too: give it with --fmc.")
 
         @OptionGroup var firmware: FirmwareOption
+        @OptionGroup var table: CertificateTableOption
 
         @Argument(help: "Boot loader security version.") var bootloader: UInt8
         @Argument(help: "TEE security version.") var tee: UInt8
@@ -66,7 +68,7 @@ struct SNPConfigCommand: AsyncParsableCommand {
             let tcb = TCBVersion(bootloader: bootloader, tee: tee, snp: snp, microcode: microcode, fmc: fmc)
             let config = SNPConfig(reportedTCB: tcb.raw, maskChipID: maskChipID, maskChipKey: maskChipKey)
             let device = try firmware.open()
-            try await firmwareCall { () async throws(SEVFirmwareError) in try await device.snpSetConfig(config) }
+            try await table.change(device) { () async throws(SEVFirmwareError) in try await device.snpSetConfig(config) }
         }
     }
 
@@ -77,10 +79,11 @@ struct SNPConfigCommand: AsyncParsableCommand {
             abstract: "Reset the SNP configuration: report the committed TCB again, unmask chip id and key.")
 
         @OptionGroup var firmware: FirmwareOption
+        @OptionGroup var table: CertificateTableOption
 
         func run() async throws {
             let device = try firmware.open()
-            try await firmwareCall { () async throws(SEVFirmwareError) in try await device.snpSetConfig(SNPConfig(reportedTCB: 0)) }
+            try await table.change(device) { () async throws(SEVFirmwareError) in try await device.snpSetConfig(SNPConfig(reportedTCB: 0)) }
         }
     }
 }
@@ -95,8 +98,8 @@ struct SNPCertsCommand: AsyncParsableCommand {
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "import",
-            abstract: "Build the certificate table from DIR (ark, ask, vcek, vlek as .der or .pem) and install it.",
-            discussion: "With --table FILE the table is written to FILE (for the VMM) instead of to the firmware.")
+            abstract: "Build the certificate table from DIR (ark, ask or asvk, vcek, vlek as .der or .pem, as snphost names them) and install it.",
+            discussion: "With --table FILE the table replaces FILE (for the VMM) under the kernel's locking rule (an exclusive OFD lock, waiting for VMMs that hold a shared one) instead of going to the firmware.")
 
         @OptionGroup var firmware: FirmwareOption
         @Option(help: ArgumentHelp("Write the GHCB-format table to FILE instead.", valueName: "FILE")) var table: String?
@@ -104,12 +107,18 @@ struct SNPCertsCommand: AsyncParsableCommand {
 
         func run() async throws {
             var entries: [SNPCertificateTable.Entry] = []
-            for (guid, name) in SNPCertificateTable.names {
+            var sources: [UUID: String] = [:]
+            // snphost's names: the ASVK goes in the ASK's entry (one intermediate per table).
+            let names = SNPCertificateTable.names + [(SNPCertificateTable.ask, "asvk")]
+            for (guid, name) in names {
                 for ext in ["der", "pem", "crt", "cer"] {
                     let path = (directory as NSString).appendingPathComponent("\(name).\(ext)")
                     guard FileManager.default.fileExists(atPath: path) else { continue }
+                    if let other = sources[guid] {
+                        throw CommandFailure("\(path): \(other) already fills its entry (one file each for ark, ask or asvk, vcek, vlek)")
+                    }
+                    sources[guid] = path
                     entries.append(.init(guid: guid, certificate: try CertificateFile.der(path)))
-                    break
                 }
             }
             guard !entries.isEmpty else {
@@ -117,9 +126,11 @@ struct SNPCertsCommand: AsyncParsableCommand {
             }
             let certificates = SNPCertificateTable(entries: entries)
             if let table {
-                var output = AtomicFileSet()
-                output.add(table, certificates.encoded)
-                try output.commit()
+                do {
+                    try await CertificateTableFile(path: table).update { _ in ((), certificates) }
+                } catch let error as CertificateTableFileError {
+                    throw CommandFailure(error.description)
+                }
                 return
             }
             let device = try firmware.open()
@@ -154,8 +165,11 @@ struct SNPCertsCommand: AsyncParsableCommand {
                 throw CommandFailure("the certificate table is empty: nothing to export")
             }
             var output = AtomicFileSet()
+            let hasVLEK = certificates.entries.contains { $0.guid == SNPCertificateTable.vlek }
             for entry in certificates.entries {
-                let name = SNPCertificateTable.name(for: entry.guid) ?? entry.guid.uuidString.lowercased()
+                var name = SNPCertificateTable.name(for: entry.guid) ?? entry.guid.uuidString.lowercased()
+                // snphost's name for the intermediate of a VLEK table.
+                if name == "ask", hasVLEK { name = "asvk" }
                 let path = (directory as NSString).appendingPathComponent("\(name).\(pem ? "pem" : "der")")
                 output.add(path, pem ? CertificateFile.pem(entry.certificate) : entry.certificate)
             }

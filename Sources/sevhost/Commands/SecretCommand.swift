@@ -1,6 +1,8 @@
 import ArgumentParser
 import AtomicFiles
+import BoundedFiles
 import Foundation
+import Orchestration
 import SEVKit
 
 /// `sevhost secret build`: a LAUNCH_SECRET packet for QMP `sev-inject-launch-secret` or
@@ -30,7 +32,7 @@ struct SecretBuildCommand: AsyncParsableCommand {
     @Option(help: "TIK: 16-byte file or base64.")
     var tik: String
 
-    @Option(name: [.customLong("measurement"), .customLong("launch-measure-blob")], help: "LAUNCH_MEASURE blob (48 bytes) or measurement (32 bytes), file or base64.")
+    @Option(name: [.customLong("measurement"), .customLong("launch-measure-blob")], help: "LAUNCH_MEASURE blob (48 bytes) or measurement (32 bytes), file or base64, or an attestation bundle (`attest export`, `vm measurement`).")
     var measurement: String
 
     @Option(help: "GUID:FILE (repeatable).")
@@ -59,11 +61,13 @@ struct SecretBuildCommand: AsyncParsableCommand {
         let entries = try SecretArguments.entries(secret)
         let tekBytes = try GuestOwnerInput.fixed(tek, option: "--tek", count: 16)
         let tikBytes = try GuestOwnerInput.fixed(tik, option: "--tik", count: 16)
-        // The whole LAUNCH_MEASURE blob (48 bytes) or just its measurement (32 bytes).
+        // The whole LAUNCH_MEASURE blob (48 bytes), just its measurement (32 bytes), or the
+        // blob an attestation bundle carries.
         guard let measureBytes = (try? GuestOwnerInput.fixed(measurement, option: "--measurement", count: 48))
             ?? (try? GuestOwnerInput.fixed(measurement, option: "--measurement", count: 32))
+            ?? Self.bundleMeasurement(measurement)
         else {
-            throw CommandFailure("--measurement: expected the 48-byte LAUNCH_MEASURE blob or its 32-byte measurement, as a file or base64")
+            throw CommandFailure("--measurement: expected the 48-byte LAUNCH_MEASURE blob or its 32-byte measurement, as a file or base64, or an attestation bundle")
         }
         let ivBytes = try iv.map { try GuestOwnerInput.fixed($0, option: "--iv", count: 16) } ?? LaunchSecretPacket.randomIV()
         let packet: LaunchSecretPacket
@@ -86,5 +90,14 @@ struct SecretBuildCommand: AsyncParsableCommand {
             print("header: \(header64)")
             print("payload: \(payload64)")
         }
+    }
+
+    /// The 48-byte blob of an attestation bundle file, nil when `path` is not one.
+    private static func bundleMeasurement(_ path: String) -> [UInt8]? {
+        guard FileManager.default.fileExists(atPath: path), let bytes = try? GuestOwnerInput.read(path, option: "--measurement", .bundle),
+              let bundle = try? AttestationBundle(json: bytes, name: path), let blob = bundle.measurementBytes,
+              blob.count == LaunchMeasurement.size
+        else { return nil }
+        return blob
     }
 }

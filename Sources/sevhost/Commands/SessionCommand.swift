@@ -60,9 +60,19 @@ struct SessionCommand: AsyncParsableCommand {
             throw CommandFailure(error.description)
         }
 
+        // A missing --out directory is made, 0700 (it receives the TEK and TIK), and removed
+        // again when the files cannot all be written.
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CommandFailure("--out \(out): not an existing directory")
+        var made = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw CommandFailure("--out \(out): not a directory") }
+        } else {
+            do {
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw CommandFailure("--out \(out): cannot create the directory: \(Self.reason(error))")
+            }
+            made = true
         }
         let prefix = (out as NSString).appendingPathComponent(name)
         var files = AtomicFileSet()
@@ -70,7 +80,20 @@ struct SessionCommand: AsyncParsableCommand {
         files.add(prefix + "_session.b64", Array(Data(session.blob.encoded).base64EncodedString().utf8))
         files.add(prefix + "_tek.bin", session.tek, mode: AtomicFile.secretMode)
         files.add(prefix + "_tik.bin", session.tik, mode: AtomicFile.secretMode)
-        try files.commit()
+        do {
+            try files.commit()
+        } catch {
+            if made { rmdir(out) }
+            throw error
+        }
         for file in files.files { print("wrote \(file.path)") }
+    }
+
+    /// The POSIX reason of a file error, without Foundation's sentence around it.
+    private static func reason(_ error: Error) -> String {
+        if let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        return (error as NSError).localizedDescription
     }
 }

@@ -10,6 +10,7 @@ struct ShowCommand: ParsableCommand {
         subcommands: [
             CBitPosition.self, ReducedPhysBits.self, Generation.self,
             Identifier.self, Version.self, Flags.self, Guests.self, TCB.self, SNPStatus.self, VCEKURLCommand.self,
+            VLEKURLCommand.self, HashsticksURLCommand.self,
         ])
 
     /// The C-bit position, QEMU's `cbitpos`.

@@ -8,8 +8,11 @@ struct VCEKSource: ParsableArguments {
     @Option(help: ArgumentHelp("Attestation report to take the chip id and REPORTED_TCB from.", valueName: "FILE"))
     var report: String?
 
-    @Option(help: "Product (Milan, Genoa, Bergamo, Siena, Turin); required unless the report (version 3+) names it.")
+    @Option(help: "Product (Milan, Genoa, Bergamo, Siena, Turin); with --report, needed only when neither the report (version 3+) nor --certs names it.")
     var product: AMDProduct?
+
+    @Option(help: ArgumentHelp("With --report: a certificate directory (ARK, ASK or VCEK) whose product is the report's.", valueName: "DIR"))
+    var certs: String?
 
     @Option(name: .customLong("chip-id"), help: ArgumentHelp("Chip id, hex (64 bytes; 8 suffice for Turin).", valueName: "HEX"))
     var chipID: String?
@@ -25,6 +28,7 @@ struct VCEKSource: ParsableArguments {
         } else if chipID != nil || tcb != nil {
             throw ValidationError("--chip-id/--tcb cannot be combined with --report")
         }
+        if certs != nil, report == nil { throw ValidationError("--certs goes with --report") }
     }
 
     func resolve() throws -> (AMDProduct, [UInt8], TCBVersion) {
@@ -32,8 +36,16 @@ struct VCEKSource: ParsableArguments {
             let bytes = try ReportVerification.readReport(URL(fileURLWithPath: report))
             let parsed: AttestationReport
             do { parsed = try AttestationReport(bytes: bytes, product: product) } catch { throw CommandFailure("\(report): \(error)") }
-            guard let p = product ?? parsed.inferredProduct else {
-                throw ValidationError("\(report): a version-\(parsed.version) report does not name its CPU; give --product")
+            var fromCerts: AMDProduct?
+            if let certs {
+                do { fromCerts = try CertificateDirectory(directory: URL(fileURLWithPath: certs)).product } catch {
+                    throw CommandFailure(error.message)
+                }
+            }
+            guard let p = product ?? parsed.inferredProduct ?? fromCerts else {
+                let hint = certs.map { " (nor do the certificates in \($0))" } ?? ""
+                throw CommandFailure(
+                    "\(report): a version-\(parsed.version) report does not name its CPU\(hint): give --product (Milan or Genoa: Turin reports are version 3 or later), or --certs DIR with its ARK, ASK or VCEK")
             }
             return (p, parsed.chipID, TCBVersion(raw: parsed.reportedTCB.raw, layout: TCBVersion.Layout(product: p)))
         }

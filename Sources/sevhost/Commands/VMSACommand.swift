@@ -16,9 +16,11 @@ struct VMSACommand: AsyncParsableCommand {
             commandName: "build",
             abstract: "Write the 4096-byte VMSA page vCPU N starts with.",
             discussion: """
-                Same arguments as `sevctl vmsa build`. With --fpu zero the page is byte-identical to \
-                sevctl's; the default (--fpu reset) adds the x87/SSE reset control words current \
-                KVM loads, which is what `sevhost digest` and sev-snp-measure measure.
+                Same arguments as `sevctl vmsa build`. For sev-es, --vm-type says how KVM created \
+                the VM: legacy (the default, what QEMU does unless told otherwise) leaves the x87/SSE \
+                control words zero and is byte-identical to sevctl's page; init2 (KVM_SEV_INIT2) \
+                carries their reset values (FCW 0x37F, MXCSR 0x1F80), as sev-snp-measure's seves \
+                and every snp page do.
                 """)
 
         @Argument(help: "Output file.")
@@ -57,8 +59,10 @@ struct VMSACommand: AsyncParsableCommand {
         @Option(name: .customLong("guest-features"), help: "SNP guest features, decimal or 0x hex (snp mode).")
         var guestFeatures: String = "0x1"
 
-        @Option(help: "x87/SSE control words: reset (current KVM) or zero (sevctl, older KVM).")
-        var fpu: String = "reset"
+        @Option(name: .customLong("vm-type"), help: ArgumentHelp(
+            "sev-es: how KVM created the VM, legacy (KVM_SEV_ES_INIT) or init2 (KVM_SEV_INIT2). Default legacy.",
+            valueName: "legacy|init2"))
+        var vmType: SEVVMType?
 
         func validate() throws {
             guard userspace.lowercased() == "qemu" else {
@@ -70,8 +74,8 @@ struct VMSACommand: AsyncParsableCommand {
             guard ["sev-es", "seves", "snp"].contains(mode) else {
                 throw ValidationError("--mode must be sev-es or snp, got '\(mode)'")
             }
-            guard InitialVMSA.FPUState(rawValue: fpu) != nil else {
-                throw ValidationError("--fpu must be reset or zero, got '\(fpu)'")
+            if vmType != nil, mode == "snp" {
+                throw ValidationError("--vm-type only applies to sev-es: KVM creates every SNP guest with KVM_SEV_INIT2")
             }
             guard cpu >= 0 else { throw ValidationError("--cpu must not be negative") }
             if cpu > 0, firmware == nil { throw ValidationError("--cpu \(cpu) needs --firmware for the AP reset address") }
@@ -118,9 +122,11 @@ struct VMSACommand: AsyncParsableCommand {
                 }
                 resetAddress = address
             }
+            // SNP VMs are always created with KVM_SEV_INIT2.
+            let type = mode == "snp" ? SEVVMType.init2 : vmType ?? SEVVMType.qemuDefault
             let page = InitialVMSA.page(
-                resetAddress: resetAddress, sevFeatures: features, vcpuSignature: signature,
-                vmm: vmm, fpu: InitialVMSA.FPUState(rawValue: fpu) ?? .reset)
+                resetAddress: resetAddress, sevFeatures: mode == "snp" ? features : type.sevESFeatures,
+                vcpuSignature: signature, vmm: vmm, fpu: type.vmsaFPU)
             do {
                 try AtomicFile.write(page.bytes, to: file)
             } catch {

@@ -15,6 +15,7 @@ struct VerifyCommand: AsyncParsableCommand {
         subcommands: [
             VerifySEVChainCommand.self,
             VerifyCertsCommand.self,
+            VerifyVLEKHashstickCommand.self,
         ],
         defaultSubcommand: VerifySEVChainCommand.self
     )

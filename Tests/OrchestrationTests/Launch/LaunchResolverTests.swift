@@ -56,7 +56,7 @@ final class LaunchResolverTests: XCTestCase {
         XCTAssertEqual(launch.policyHex, "0x1")
         XCTAssertTrue(launch.waitsForSecret)
         XCTAssertTrue(try launch.qemuArguments().contains(
-            "sev-guest,id=sev0,cbitpos=47,reduced-phys-bits=5,policy=0x1,dh-cert-file=\(directory)/godh.b64,session-file=\(directory)/session.b64"))
+            "sev-guest,id=sev0,cbitpos=47,reduced-phys-bits=5,policy=0x1,legacy-vm-type=on,dh-cert-file=\(directory)/godh.b64,session-file=\(directory)/session.b64"))
     }
 
     /// A guest owner predicting the measurement need not hold the platform's session files:
@@ -70,6 +70,15 @@ final class LaunchResolverTests: XCTestCase {
         XCTAssertThrowsError(try LaunchResolver(host: .unknown).resolve(document)) { error in
             XCTAssertEqual("\(error)", "\(directory)/guest.yaml:11: confidential.dh-cert-file: cannot read \(directory)/godh.b64: No such file or directory")
         }
+        // Printing (perhaps for another host) holds the session files to the firmware's rule:
+        // missing here, they are warned about and their checks skipped.
+        let warnings = WarningLog()
+        let printed = try LaunchResolver(host: .unknown).resolve(document, firmware: .whenReadable { warnings.add($0) })
+        XCTAssertNil(printed.dhCert)
+        XCTAssertEqual(warnings.lines, [
+            "checks skipped: confidential.dh-cert-file: cannot read \(directory)/godh.b64: No such file or directory",
+            "checks skipped: confidential.session-file: cannot read \(directory)/session.b64: No such file or directory",
+        ])
     }
 
     /// The prediction refuses what a launch refuses, located in the owner's file.
@@ -98,4 +107,12 @@ final class LaunchResolverTests: XCTestCase {
             XCTAssertEqual("\(error)", "sent.yaml: confidential.policy: policy 0x4 sets the ES bit (0x4); use type sev-es")
         }
     }
+}
+
+/// Collects the resolver's warnings.
+final class WarningLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var collected: [String] = []
+    func add(_ line: String) { lock.withLock { collected.append(line) } }
+    var lines: [String] { lock.withLock { collected } }
 }

@@ -24,7 +24,7 @@ final class LaunchDigestErrorTests: XCTestCase {
             XCTAssertThrowsError(try LaunchDigest.sev(firmware: image, hashTable: nil)) {
                 XCTAssertEqual($0 as? LaunchDigestError, .noSEVMetadata)
             }
-            XCTAssertThrowsError(try LaunchDigest.sevES(firmware: image, hashTable: nil, vcpus: 1, vcpuSignature: 0x800f12)) {
+            XCTAssertThrowsError(try LaunchDigest.sevES(firmware: image, hashTable: nil, vcpus: 1, vcpuSignature: 0x800f12, vmType: .legacy)) {
                 XCTAssertEqual($0 as? LaunchDigestError, .noSEVMetadata)
             }
             XCTAssertThrowsError(try LaunchDigest.snp(firmware: image, hashTable: nil, vcpus: 1, vcpuSignature: 0x800f12, guestFeatures: 1)) {
@@ -43,7 +43,7 @@ final class LaunchDigestErrorTests: XCTestCase {
         XCTAssertThrowsError(try LaunchDigest.sev(firmware: image, hashTable: emptyKernelTable)) {
             XCTAssertEqual($0 as? LaunchDigestError, .noHashTable)
         }
-        XCTAssertThrowsError(try LaunchDigest.sevES(firmware: image, hashTable: emptyKernelTable, vcpus: 2, vcpuSignature: 1)) {
+        XCTAssertThrowsError(try LaunchDigest.sevES(firmware: image, hashTable: emptyKernelTable, vcpus: 2, vcpuSignature: 1, vmType: .legacy)) {
             XCTAssertEqual($0 as? LaunchDigestError, .noHashTable)
         }
         XCTAssertThrowsError(try LaunchDigest.snp(firmware: image, hashTable: emptyKernelTable, vcpus: 1, vcpuSignature: 1, guestFeatures: 1)) {

@@ -56,8 +56,9 @@ final class LaunchDigestVectorTests: XCTestCase {
             try compare(computed, expected, id)
         case "SEV_ES":
             let computed = try run(id, vector) { () throws(LaunchDigestError) in
+                // sev-snp-measure's SEV-ES VMSAs are those of a KVM_SEV_INIT2 VM.
                 try LaunchDigest.sevES(firmware: firmware, hashTable: table, vcpus: vcpus,
-                                       vcpuSignature: signature, vmm: vmm).digest
+                                       vcpuSignature: signature, vmm: vmm, vmType: .init2).digest
             }
             try compare(computed, expected, id)
         case "SEV_SNP":

@@ -25,9 +25,9 @@ final class SevctlLaunchDigestTests: XCTestCase {
             }
             let digest: [UInt8]
             if let cpus = vector["num_cpus"] as? Int {
-                // sevctl's VMSAs leave the x87/SSE control words zero.
+                // sevctl's VMSAs leave the x87/SSE control words zero, as KVM_SEV_ES_INIT does.
                 let result = try LaunchDigest.sevES(firmware: firmware, hashTable: table, vcpus: cpus,
-                                                    vcpuSignature: VCPUType.signature(family: 25, model: 1, stepping: 1), fpu: .zero)
+                                                    vcpuSignature: VCPUType.signature(family: 25, model: 1, stepping: 1), vmType: .legacy)
                 XCTAssertEqual(result.vmsaPages[0], try TestData.bytes(try XCTUnwrap(vector["vmsa_cpu0"] as? String)), id)
                 XCTAssertEqual(result.vmsaPages[1], try TestData.bytes(try XCTUnwrap(vector["vmsa_cpu1"] as? String)), id)
                 digest = result.digest

@@ -71,7 +71,7 @@ final class FetchCommandTests: XCTestCase {
         XCTAssertEqual(missing.stderr, "sevhost: KDS has nothing at \(server.baseURL)/vcek/v1/Turin/cert_chain (HTTP 404): check the product, chip id and TCB\n")
         let forged = try Subprocess.sevhost(["fetch", "ca", "genoa", "--kds-url", server.baseURL, "--out", out.path, "--quiet"] + cacheArgs)
         XCTAssertEqual(forged.status, 1)
-        XCTAssertEqual(forged.stderr, "sevhost: the ARK served for Genoa is not AMD's pinned Genoa root; refusing to save it\n")
+        XCTAssertEqual(forged.stderr, "sevhost: KDS answer refused: holds AMD's Milan ARK, not the Genoa one\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("ark.pem").path))
     }
 
@@ -93,6 +93,6 @@ final class FetchCommandTests: XCTestCase {
         let with = try Subprocess.sevhost(["report", "verify", report, "--certs", empty.path, "--fetch", "--product", "milan",
                                            "--kds-url", server.baseURL] + cacheArgs)
         XCTAssertEqual(with.status, 0, with.stdout + with.stderr)
-        XCTAssertTrue(with.stdout.hasSuffix("VALID (15 checks passed)\n"), with.stdout)
+        XCTAssertTrue(with.stdout.hasSuffix("VALID (16 checks passed)\n"), with.stdout)  // with expected-product
     }
 }

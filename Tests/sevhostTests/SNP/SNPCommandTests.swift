@@ -52,7 +52,47 @@ final class SNPCommandTests: XCTestCase {
             XCTAssertTrue(lines.contains(expected), "missing line: \(expected)")
         }
         // 28 fields; the policy, platform info, key info and TCBs are shown bit by bit.
-        XCTAssertEqual(lines.count, 60)
+        XCTAssertEqual(lines.count, 68)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("policy.") }, [
+            "policy.raw: 0x3001f", "policy.abi_minor: 31", "policy.abi_major: 0", "policy.smt: true",
+            "policy.reserved_17_must_be_one: true", "policy.migrate_ma: false", "policy.debug: false",
+            "policy.single_socket: false", "policy.cxl_allow: false", "policy.mem_aes_256_xts: false",
+            "policy.rapl_dis: false", "policy.ciphertext_hiding: false", "policy.page_swap_disable: false",
+            "policy.reserved_63_26: 0x0",
+        ])
+    }
+
+    /// Policy bits 17 and 21-25, PLATFORM_INFO bit 7 and a NONE signing key are named like the
+    /// rest (a report edited at those offsets: `show` does not check the signature).
+    func testReportShowDecodesEveryPolicyAndPlatformBit() throws {
+        var bytes = try TestData.bytes(Self.trusteeReport)
+        bytes[0x08 + 2] = 0b0000_0010         // policy bits 16-23: only 17 (SMT off)
+        bytes[0x08 + 2] |= 0b1110_0000       // 21, 22, 23
+        bytes[0x08 + 3] = 0b0000_0011         // 24, 25
+        bytes[0x08 + 4] = 0b0000_0100         // 34: reserved, must be zero
+        bytes[0x40] = 0x80                    // PLATFORM_INFO: only TIO_EN
+        bytes[0x48] = (bytes[0x48] & ~0x1c) | (7 << 2)   // signing key selector 7: NONE
+        let file = temp.appendingPathComponent("edited.bin")
+        try Data(bytes).write(to: file)
+        let r = try Subprocess.sevhost(["report", "show", file.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("policy.") }, [
+            "policy.raw: 0x403e2001f", "policy.abi_minor: 31", "policy.abi_major: 0", "policy.smt: false",
+            "policy.reserved_17_must_be_one: true", "policy.migrate_ma: false", "policy.debug: false",
+            "policy.single_socket: false", "policy.cxl_allow: true", "policy.mem_aes_256_xts: true",
+            "policy.rapl_dis: true", "policy.ciphertext_hiding: true", "policy.page_swap_disable: true",
+            "policy.reserved_63_26: 0x400000000",
+        ])
+        XCTAssertEqual(lines.filter { $0.hasPrefix("platform_info.") }, [
+            "platform_info.raw: 0x80", "platform_info.smt_en: false", "platform_info.tsme_en: false",
+            "platform_info.ecc_en: false", "platform_info.rapl_dis: false", "platform_info.ciphertext_hiding_en: false",
+            "platform_info.alias_check_complete: false", "platform_info.tio_en: true",
+        ])
+        XCTAssertTrue(lines.contains("key_info.signing_key: NONE"), r.stdout)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try Subprocess.sevhost(["report", "show", "--json", file.path]).stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((json["key_info"] as? [String: Any])?["signing_key"] as? String, "NONE")
+        XCTAssertEqual((json["policy"] as? [String: Any])?["page_swap_disable"] as? Bool, true)
     }
 
     func testReportShowJSON() throws {
@@ -92,6 +132,20 @@ final class SNPCommandTests: XCTestCase {
         let lines = r.stdout.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.last, "report \(report): INVALID: measurement, report-data, host-data, min-tcb, vmpl, chip-id")
         XCTAssertTrue(lines.contains("FAIL vmpl: expected VMPL 1, report has 0"))
+    }
+
+    /// --product is checked, not only used to read the report: a Milan report with its Milan
+    /// chain is refused as a Genoa one, and passes as a Milan one.
+    func testProductGivenIsCheckedAgainstTheChain() throws {
+        let report = try TestData.url(Self.milanReport).path
+        let genoa = try Subprocess.sevhost(["report", "verify", report, "--certs", try milanCerts(), "--product", "genoa"])
+        XCTAssertEqual(genoa.status, 1, genoa.stdout)
+        let lines = genoa.stdout.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains("FAIL expected-product: --product Genoa: VCEK productName Milan, root Milan"), genoa.stdout)
+        XCTAssertEqual(lines.last, "report \(report): INVALID: expected-product")
+        let milan = try Subprocess.sevhost(["report", "verify", report, "--certs", try milanCerts(name: "again"), "--product", "milan"])
+        XCTAssertEqual(milan.status, 0, milan.stdout)
+        XCTAssertTrue(milan.stdout.contains("PASS expected-product: --product Milan: VCEK productName Milan, root Milan\n"), milan.stdout)
     }
 
     func testDebugGuestIsRefusedUnlessAllowed() throws {
