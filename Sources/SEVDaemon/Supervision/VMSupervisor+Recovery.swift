@@ -99,6 +99,9 @@ extension VMSupervisor {
             case .continuingAfterInjection:
                 // QEMU took the secret before the daemon died; finish what it was doing.
                 try? store.append(vm: name, kind: "action", message: "the secret was injected before a restart; continuing the guest")
+                // Busy, as an injection is: QEMU's RESUME is this continuation, not someone else's.
+                busy.insert(name)
+                defer { busy.remove(name) }
                 do {
                     try await channel.resume()
                 } catch {
