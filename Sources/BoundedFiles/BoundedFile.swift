@@ -31,11 +31,10 @@ public enum BoundedFile {
         String(decoding: try read(path, limit: limit, what: what), as: UTF8.self)
     }
 
-    /// Standard input to its end, at most `limit` bytes; `name` stands for the path in errors.
-    /// A terminal is refused (nobody is typing a report), a pipe or a file is read.
+    /// Standard input to its end (a pipe, a file, an answer pasted on a terminal), at most
+    /// `limit` bytes; `name` stands for the path in errors.
     public static func readStandardInput(limit: Int, what: String, name: String = "standard input") throws(FileReadError) -> [UInt8] {
-        if isatty(STDIN_FILENO) != 0 { throw FileReadError(path: name, reason: .notRegular(kind: "a terminal")) }
-        return try readAll(STDIN_FILENO, path: name, limit: limit, what: what, sizeHint: 0)
+        try readAll(STDIN_FILENO, path: name, limit: limit, what: what, sizeHint: 0)
     }
 
     /// The size of the regular file at `path` (for inputs measured by their size alone, such as
