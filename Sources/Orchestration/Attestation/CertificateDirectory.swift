@@ -19,6 +19,11 @@ public struct CertificateDirectory: Sendable {
     /// left alone (a README, a report).
     static let certificateExtensions: Set<String> = ["pem", "der", "cer", "crt", "crl", "testcer", ""]
 
+    /// The most files read from one directory: a chain, a VLEK's, a CRL and a KDS `cert_chain`
+    /// are a handful. With `SNPCertificate.maximumPerFile` and the 1 MiB a certificate file
+    /// may hold, this bounds what a directory costs (16 MiB, 256 certificates).
+    public static let maximumFiles = 16
+
     public init(directory: URL) throws(ReportInputError) {
         let names: [String]
         do {
@@ -27,12 +32,17 @@ public struct CertificateDirectory: Sendable {
             throw ReportInputError("\(directory.path): cannot list the certificate directory: \(BoundedFile.isRegularFile(directory.path) ? "a file, expected a directory" : SystemErrorText.reason(error))")
         }
         path = directory.path
+        var filesRead = 0
         for name in names where !name.hasPrefix(".") {
             let url = directory.appendingPathComponent(name)
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), !isDir.boolValue else { continue }
             let ext = url.pathExtension.lowercased()
             guard Self.certificateExtensions.contains(ext) else { continue }
+            filesRead += 1
+            guard filesRead <= Self.maximumFiles else {
+                throw ReportInputError("\(directory.path): more than \(Self.maximumFiles) files that may hold certificates or a CRL; a certificate directory holds a handful")
+            }
             let data: [UInt8]
             do {
                 data = try BoundedFile.read(url.path, .certificate)
