@@ -7,17 +7,7 @@ import XCTest
 /// refused instead of silently changing or dropping a value; no value holds a control
 /// character; sizes are bounded.
 final class SpecHostileInputTests: XCTestCase {
-    let minimal = """
-        name: g
-        vcpus: 2
-        memory: 4G
-        firmware:
-          path: /fw/OVMF.fd
-        confidential:
-          type: sev-snp
-          policy: 0x30000
-
-        """
+    let minimal = Samples.minimalSpec
 
     private func refusal(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> String {
         do {

@@ -3,17 +3,7 @@ import Launch
 import XCTest
 
 final class SpecLoaderTests: XCTestCase {
-    let minimal = """
-        name: g
-        vcpus: 2
-        memory: 4G
-        firmware:
-          path: /fw/OVMF.fd
-        confidential:
-          type: sev-snp
-          policy: 0x30000
-
-        """
+    let minimal = Samples.minimalSpec
 
     func load(_ text: String) throws -> VMSpec { try SpecLoader.load(text: text, file: "g.yaml") }
 
