@@ -7,6 +7,7 @@
 //   5 programs       sevhost (CLI) · sevhostd (daemon) · sevhost-sim (QEMU, simulated AMD-SP) · sevhost-bench
 //   4 daemon         SEVDaemon (VM store, QEMU supervision, HTTP API)
 //   3 orchestration  Orchestration (launch resolution, pre-attestation, KDS, the daemon's API client)
+//                    · QEMUFront (sevhost-sim: the real QEMU, a QMP proxy, the simulated AMD-SP)
 //   2 peers and host Launch (spec → QEMU argv / libvirt XML) · QMP · SEVPlatform (host I/O)
 //                    · SEVPlatformSimulator · SEVLaunchSimulator (software AMD-SP firmware)
 //   1 formats        SEVKit (pure formats and cryptography)
@@ -49,7 +50,8 @@ let package = Package(
         .target(name: "CSEVFirmware"),
         // HTTP GET through libcurl loaded at run time (KDS fetches), so executables start without it.
         .target(name: "CHTTPGet"),
-        // posix_spawn into a new session, SO_PEERCRED and a process's groups, for the daemon.
+        // posix_spawn into a new session, SO_PEERCRED and a process's groups, for the daemon;
+        // a child that dies with its parent (PR_SET_PDEATHSIG), for sevhost-sim's QEMU.
         .target(name: "CProcess"),
         // Open-file-description locks (F_OFD_SETLKW), for the SNP certificate table's protocol.
         .target(name: "CFileLock"),
@@ -101,6 +103,18 @@ let package = Package(
             ]
         ),
 
+        // sevhost-sim's machinery: the real QEMU started from the client's argv with the SEV
+        // parts taken out, a QMP proxy in front of it, and the simulated AMD-SP
+        // (SEVLaunchSimulator) answering the commands only SEV hardware can answer.
+        .target(
+            name: "QEMUFront",
+            dependencies: [
+                "SEVKit", "SEVLaunchSimulator", "QMP", "CProcess", "AtomicFiles", "BoundedFiles",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+
         // MARK: 4 daemon
         .target(
             name: "SEVDaemon",
@@ -135,14 +149,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Plays QEMU (argv + QMP) in front of SEVLaunchSimulator.
+        // The front's command line: QEMU's argv, or the platform export modes.
         .executableTarget(
             name: "sevhost-sim",
-            dependencies: [
-                "SEVKit", "SEVLaunchSimulator", "QMP", "AtomicFiles", "BoundedFiles",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            dependencies: ["SEVKit", "SEVLaunchSimulator", "QEMUFront", "QMP", "AtomicFiles", "BoundedFiles"]
         ),
         // The fuzz targets of every parser of outside bytes (ROBUSTNESS.md): a replayer normally,
         // libFuzzer's targets when scripts/fuzz builds it with -sanitize=fuzzer.
@@ -163,7 +173,7 @@ let package = Package(
         .executableTarget(
             name: "sevhost-bench",
             dependencies: [
-                "SEVKit", "QMP", "Orchestration",
+                "SEVKit", "QMP", "Orchestration", "SEVLaunchSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -201,7 +211,7 @@ let package = Package(
         .testTarget(
             name: "SEVDaemonTests",
             dependencies: [
-                "SEVDaemon", "Orchestration", "SEVTestSupport",
+                "SEVDaemon", "Orchestration", "SEVKit", "SEVTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -213,8 +223,16 @@ let package = Package(
         ),
         .testTarget(
             name: "sevhostTests",
-            dependencies: ["SEVTestSupport", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SEVKit", "SEVLaunchSimulator", "SEVTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "SimulatorTests", dependencies: ["SEVKit", "SEVLaunchSimulator", "Orchestration", "QMP", "SEVTestSupport"]),
+        .testTarget(
+            name: "SimulatorTests",
+            dependencies: [
+                "SEVKit", "SEVLaunchSimulator", "Orchestration", "QMP", "SEVTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(name: "QEMUFrontTests", dependencies: ["QEMUFront", "QMP"]),
     ]
 )

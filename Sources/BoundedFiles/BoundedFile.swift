@@ -76,7 +76,20 @@ public enum BoundedFile {
         defer { close(fd) }
         let size = regularSize(fd)
         let start = max(0, size - count)
-        var out = [UInt8](repeating: 0, count: size - start)
+        return try readRange(fd, path: path, from: start, count: size - start)
+    }
+
+    /// The first `count` bytes of the file (all of it when shorter): a firmware image's header,
+    /// the start of a kernel log.
+    public static func readHead(_ path: String, count: Int) throws(FileReadError) -> [UInt8] {
+        let fd = try openRegular(path)
+        defer { close(fd) }
+        return try readRange(fd, path: path, from: 0, count: count)
+    }
+
+    /// Up to `count` bytes of `fd` from `start`, fewer at the end of the file.
+    private static func readRange(_ fd: Int32, path: String, from start: Int, count: Int) throws(FileReadError) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < out.count {
             let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(start + done)) }

@@ -73,6 +73,15 @@ public struct HostRoot: Sendable, Equatable {
         }
     }
 
+    /// The first `count` bytes of a file (all of it when shorter): a firmware image's header.
+    public func readHead(_ relative: String, count: Int) -> Result<[UInt8], HostReadFailure> {
+        do {
+            return .success(try BoundedFile.readHead(path(relative), count: count))
+        } catch {
+            return .failure(HostReadFailure(error))
+        }
+    }
+
     /// Names in a directory, sorted; nil when it does not exist or cannot be read.
     public func list(_ relative: String) -> [String]? {
         (try? FileManager.default.contentsOfDirectory(atPath: path(relative)))?.sorted()

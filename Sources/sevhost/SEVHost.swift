@@ -11,6 +11,7 @@ struct SEVHost: AsyncParsableCommand {
             ShowCommand.self,
             CaptureCommand.self,
             LaunchCommand.self,
+            CheckCommand.self,
             PolicyCommand.self,
             DigestCommand.self,
             VMSACommand.self,

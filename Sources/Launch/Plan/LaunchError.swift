@@ -15,12 +15,18 @@ public enum LaunchError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidBase64(field: String)
     case wrongLength(field: String, actual: Int, expected: Int)
     case idBlockPolicyMismatch(idBlock: String, launch: String)
+    /// An inline ID block signed for another launch digest than the spec's inputs give.
+    case idBlockDigestMismatch(idBlock: String, spec: String)
+    /// The spec's pinned `launch-digest` is not the digest of its inputs.
+    case launchDigestMismatch(pinned: String, computed: String)
     case debugOnProduction(policy: String, reason: String)
     case preAttestationWithoutQMP
     case unreadableFile(field: String, path: String, reason: String)
     case hostParametersUnknown
     /// The VM type cannot be had from this QEMU, or not through libvirt.
     case vmTypeUnavailable(String)
+    /// The SNP policy sets bits the host's KVM refuses at SNP_LAUNCH_START (`KVMSNPPolicyBits`).
+    case kvmRefusesPolicyBits(policy: String, bits: String, accepted: String)
 
     public var description: String {
         switch self {
@@ -56,6 +62,10 @@ public enum LaunchError: Error, Equatable, Sendable, CustomStringConvertible {
             "confidential.\(field): is \(actual) bytes after base64 decoding; expected \(expected)"
         case .idBlockPolicyMismatch(let idBlock, let launch):
             "confidential.id-block: its policy \(idBlock) differs from the launch policy \(launch); the firmware rejects the launch"
+        case .idBlockDigestMismatch(let idBlock, let spec):
+            "confidential.id-block: its launch digest \(idBlock) differs from \(spec), the digest of this spec's firmware, kernel hashes and vCPUs; the firmware rejects the launch (BAD_MEASUREMENT)"
+        case .launchDigestMismatch(let pinned, let computed):
+            "confidential.launch-digest: \(pinned) is not the digest of this spec's firmware, kernel hashes and vCPUs, which is \(computed)"
         case .debugOnProduction(let policy, let reason):
             "confidential.policy: \(policy) \(reason) on a production spec; set allow-debug: true (or production: false) to allow it"
         case .preAttestationWithoutQMP:
@@ -66,6 +76,8 @@ public enum LaunchError: Error, Equatable, Sendable, CustomStringConvertible {
             "the host's C-bit position and reduced-phys-bits are unknown: pass --cbitpos and --reduced-phys-bits"
         case .vmTypeUnavailable(let reason):
             "confidential.vm-type: \(reason)"
+        case .kvmRefusesPolicyBits(let policy, let bits, let accepted):
+            "confidential.policy: SNP policy \(policy) sets \(bits), which the host's KVM does not accept (\(accepted)): SNP_LAUNCH_START would fail with ret=-22 fw_error=0"
         }
     }
 }
@@ -76,14 +88,16 @@ extension LaunchError {
     public var field: String? {
         switch self {
         case .invalidField(let field, _): field
-        case .invalidPolicy, .snpPolicyWithoutReservedBit, .policyReservedBits, .typePolicyMismatch, .debugOnProduction:
+        case .invalidPolicy, .snpPolicyWithoutReservedBit, .policyReservedBits, .typePolicyMismatch, .debugOnProduction,
+             .kvmRefusesPolicyBits:
             "confidential.policy"
         case .snpWithPflash(let reason): reason.hasPrefix("firmware.vars") ? "firmware.vars" : "firmware.mode"
         case .firmwareNotESCapable, .firmwareWithoutSEVMetadata: "firmware.path"
         case .firmwareWithoutHashTable, .kernelHashesWithoutKernel: "confidential.kernel-hashes"
         case .fieldNotForType(let field, _), .invalidBase64(let field), .wrongLength(let field, _, _):
             "confidential.\(field)"
-        case .idBlockPolicyMismatch: "confidential.id-block"
+        case .idBlockPolicyMismatch, .idBlockDigestMismatch: "confidential.id-block"
+        case .launchDigestMismatch: "confidential.launch-digest"
         case .preAttestationWithoutQMP: "confidential.pre-attestation"
         case .unreadableFile(let field, _, _): field
         case .vmTypeUnavailable: "confidential.vm-type"

@@ -59,7 +59,11 @@ final class VMStore: Sendable {
                 table.column("message", .text).notNull()
             }
         }
-        migrator.registerMigration("v2: intent") { db in
+        // SEV-SNP expectations, recorded at define and at each signed start.
+        migrator.registerMigration("v2") { db in
+            try db.alter(table: "vm") { table in table.add(column: "expected", .text) }
+        }
+        migrator.registerMigration("v3: intent") { db in
             try db.alter(table: "vm") { table in table.add(column: "intent", .text) }
         }
         return migrator

@@ -23,6 +23,26 @@ public enum TerminalText {
         escape(text, keepingNewlines: true)
     }
 
+    /// A guest's console or a program's output, shown as it scrolled: tab and newline kept,
+    /// a carriage return just before a newline (a serial console ends lines with CR LF)
+    /// dropped, every other control character a visible `\xHH`. Scalar by scalar, not by
+    /// `Character`: Swift reads CR LF as one character.
+    public static func printable(_ text: String) -> String {
+        var output = String.UnicodeScalarView()
+        let scalars = Array(text.unicodeScalars)
+        for (index, scalar) in scalars.enumerated() {
+            switch scalar.value {
+            case 0x0d where index + 1 < scalars.count && scalars[index + 1] == "\n":
+                continue
+            case 0x09, 0x0a, 0x20..<0x7f, 0xa0...:
+                output.append(scalar)
+            default:
+                output.append(contentsOf: ("\\x" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)).unicodeScalars)
+            }
+        }
+        return String(output)
+    }
+
     /// Whether `text` would print unchanged as one line.
     public static func isClean(_ text: some StringProtocol) -> Bool {
         !text.unicodeScalars.contains(where: needsEscape)
