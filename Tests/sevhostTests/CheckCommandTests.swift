@@ -623,6 +623,8 @@ final class CheckCommandTests: XCTestCase {
         "snp.yaml qemu": [], "snp.yaml libvirt": [],
         "snp-idblock.yaml qemu": [Finding(rule: "id-block", severity: "warning", location: "-object sev-snp-guest,id-block=")],
         "snp-idblock.yaml libvirt": [Finding(rule: "id-block", severity: "warning", location: "<launchSecurity type='sev-snp'> <idBlock>")],
+        "snp-signed.yaml qemu": [Finding(rule: "id-block", severity: "warning", location: "-object sev-snp-guest,id-block=")],
+        "snp-signed.yaml libvirt": [Finding(rule: "id-block", severity: "warning", location: "<launchSecurity type='sev-snp'> <idBlock>")],
     ]
 
     func testEveryTemplatesLaunchOutputPasses() throws {
@@ -633,10 +635,11 @@ final class CheckCommandTests: XCTestCase {
         // Every spec in templates/, so a template added later is checked too.
         let specs = try FileManager.default.contentsOfDirectory(atPath: templates.path)
             .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".json") }.sorted()
-        XCTAssertTrue(Set(["sev-es.yaml", "sev.json", "sev.yaml", "snp-idblock.yaml", "snp.yaml"]).isSubset(of: specs), "\(specs)")
+        XCTAssertTrue(Set(["sev-es.yaml", "sev.json", "sev.yaml", "snp-idblock.yaml", "snp-signed.yaml", "snp.yaml"]).isSubset(of: specs), "\(specs)")
         for template in specs {
+            let spec = try Self.runnableTemplate(template, from: templates, in: directory)
             for output in ["qemu", "libvirt"] {
-                let printed = try Subprocess.sevhost(["launch", templates.appendingPathComponent(template).path, "--print", output,
+                let printed = try Subprocess.sevhost(["launch", spec, "--print", output,
                                                       "--host-root", Self.milan, "--templates", templates.path])
                 XCTAssertEqual(printed.status, 0, "\(template) \(output): \(printed.stderr)")
                 let file = directory.appendingPathComponent("\(template).\(output)")
@@ -649,6 +652,23 @@ final class CheckCommandTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// The template's path, or for a template that names signing keys relative to where sevhost
+    /// runs (`id.pem`, `author.pem`), a copy in `directory` whose keys are fresh P-384 keys there.
+    private static func runnableTemplate(_ template: String, from templates: URL, in directory: URL) throws -> String {
+        let path = templates.appendingPathComponent(template).path
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        guard text.contains("id-key: id.pem") else { return path }
+        for (field, file) in [("id-key", "id.pem"), ("author-key", "author.pem")] {
+            let key = directory.appendingPathComponent("\(template)-\(file)").path
+            let made = try Subprocess.run(try Peers.executable("/usr/bin/openssl"), ["ecparam", "-name", "secp384r1", "-genkey", "-noout", "-out", key])
+            XCTAssertEqual(made.status, 0, made.stderr)
+            text = text.replacingOccurrences(of: "\(field): \(file)", with: "\(field): \(key)")
+        }
+        let copy = directory.appendingPathComponent(template)
+        try text.write(to: copy, atomically: true, encoding: .utf8)
+        return copy.path
     }
 
     func testUsageAndBadInput() throws {
