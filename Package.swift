@@ -11,7 +11,7 @@
 //   2 peers and host Launch (spec → QEMU argv / libvirt XML) · QMP · Libvirt · SEVPlatform (host I/O)
 //                    · SEVPlatformSimulator · SEVLaunchSimulator (software AMD-SP firmware)
 //   1 formats        SEVKit (pure formats and cryptography)
-//   0 system         AtomicFiles · CHostProbe (CPUID, KVM) · CSEVFirmware (<linux/psp-sev.h>)
+//   0 system         AtomicFiles · BoundedFiles · CHostProbe (CPUID, KVM) · CSEVFirmware (<linux/psp-sev.h>)
 //                    · CHTTPGet (libcurl) · CProcess (spawn, SO_PEERCRED) · CFileLock (OFD locks)
 //                    · CLibvirt (libvirt's C API)
 import PackageDescription
@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.70.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.20.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.20.0"),
@@ -41,6 +43,8 @@ let package = Package(
         // MARK: 0 system
         // All-or-nothing file writes with the final mode from creation (POSIX only).
         .target(name: "AtomicFiles"),
+        // Bounded reads of regular files only: the one reader of every input file.
+        .target(name: "BoundedFiles"),
         // CPUID and KVM_GET_API_VERSION: the two host reads Swift cannot make itself.
         .target(name: "CHostProbe"),
         // The /dev/sev ioctls through the kernel's <linux/psp-sev.h> (linux-libc-dev 6.12).
@@ -67,8 +71,8 @@ let package = Package(
         ),
 
         // MARK: 2 peers and host
-        .target(name: "SEVPlatform", dependencies: ["SEVKit", "CHostProbe", "CSEVFirmware", "CFileLock", "AtomicFiles"]),
-        .target(name: "Launch", dependencies: ["SEVKit", .product(name: "Yams", package: "Yams")]),
+        .target(name: "SEVPlatform", dependencies: ["SEVKit", "BoundedFiles", "CHostProbe", "CSEVFirmware", "CFileLock", "AtomicFiles"]),
+        .target(name: "Launch", dependencies: ["SEVKit", "BoundedFiles", .product(name: "Yams", package: "Yams")]),
         .target(
             name: "QMP",
             dependencies: [
@@ -82,13 +86,13 @@ let package = Package(
         // A software SEV firmware's platform-owner commands, state in a directory (--firmware sim:DIR).
         .target(
             name: "SEVPlatformSimulator",
-            dependencies: ["SEVKit", "AtomicFiles", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SEVKit", "AtomicFiles", "BoundedFiles", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // A software SEV firmware's guest launch commands (LAUNCH_START … LAUNCH_SECRET), for sevhost-sim.
         .target(
             name: "SEVLaunchSimulator",
             dependencies: [
-                "SEVKit", "AtomicFiles",
+                "SEVKit", "AtomicFiles", "BoundedFiles",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
@@ -98,7 +102,7 @@ let package = Package(
         .target(
             name: "Orchestration",
             dependencies: [
-                "SEVKit", "SEVPlatform", "Launch", "QMP", "Libvirt", "AtomicFiles", "CHTTPGet",
+                "SEVKit", "SEVPlatform", "Launch", "QMP", "Libvirt", "AtomicFiles", "BoundedFiles", "CHTTPGet",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -111,7 +115,7 @@ let package = Package(
         .target(
             name: "QEMUFront",
             dependencies: [
-                "SEVKit", "SEVLaunchSimulator", "QMP", "CProcess", "AtomicFiles",
+                "SEVKit", "SEVLaunchSimulator", "QMP", "CProcess", "AtomicFiles", "BoundedFiles",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -121,14 +125,17 @@ let package = Package(
         .target(
             name: "SEVDaemon",
             dependencies: [
-                "SEVKit", "Orchestration", "AtomicFiles", "CProcess",
+                "SEVKit", "Orchestration", "AtomicFiles", "BoundedFiles", "CProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
 
@@ -136,14 +143,14 @@ let package = Package(
         .executableTarget(
             name: "sevhost",
             dependencies: [
-                "SEVKit", "SEVPlatform", "QMP", "Orchestration", "SEVPlatformSimulator", "AtomicFiles",
+                "SEVKit", "SEVPlatform", "QMP", "Orchestration", "SEVPlatformSimulator", "AtomicFiles", "BoundedFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "sevhostd",
             dependencies: [
-                "SEVDaemon", "SEVKit", "Orchestration", "SEVPlatform", "SEVPlatformSimulator",
+                "SEVDaemon", "SEVKit", "Orchestration", "BoundedFiles", "SEVPlatform", "SEVPlatformSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -151,7 +158,22 @@ let package = Package(
         // The front's command line: QEMU's argv, or the platform export modes.
         .executableTarget(
             name: "sevhost-sim",
-            dependencies: ["SEVKit", "SEVLaunchSimulator", "QEMUFront", "QMP", "AtomicFiles"]
+            dependencies: ["SEVKit", "SEVLaunchSimulator", "QEMUFront", "QMP", "AtomicFiles", "BoundedFiles"]
+        ),
+        // The fuzz targets of every parser of outside bytes (ROBUSTNESS.md): a replayer normally,
+        // libFuzzer's targets when scripts/fuzz builds it with -sanitize=fuzzer.
+        .executableTarget(
+            name: "sevhost-fuzz",
+            dependencies: [
+                "SEVKit", "SEVPlatform", "QMP", "Orchestration", "SEVDaemon", "BoundedFiles",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
         ),
         // The measurements behind BENCHMARKS.md, kept out of the sevhost a user installs.
         .executableTarget(
@@ -194,7 +216,16 @@ let package = Package(
         ),
         .testTarget(
             name: "SEVDaemonTests",
-            dependencies: ["SEVDaemon", "Orchestration", "SEVKit", "SEVTestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "SEVDaemon", "Orchestration", "SEVKit", "SEVTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
         ),
         .testTarget(
             name: "sevhostTests",

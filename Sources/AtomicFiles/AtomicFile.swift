@@ -24,6 +24,10 @@ public enum AtomicFile {
     public static let secretMode: mode_t = 0o600
     /// World-readable: certificates, digests, public state.
     public static let publicMode: mode_t = 0o644
+    /// A directory for state, keys or secrets: the owner's alone.
+    public static let privateDirectoryMode: mode_t = 0o700
+    /// A directory for public outputs (certificates, ID blocks).
+    public static let publicDirectoryMode: mode_t = 0o755
 
     /// Called with each temporary file's path and its permission bits as `fstat` reports them
     /// right after it was created, before its mode is set again or a byte is written: the seam
@@ -88,6 +92,44 @@ public enum AtomicFile {
         guard let slash = path.lastIndex(of: "/") else { return (".", path) }
         let directory = String(path[..<slash])
         return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
+    }
+
+    /// Creates `path` and any missing parent with exactly `mode` (0700 by default: a directory
+    /// sevhost makes holds its state, keys or outputs, whatever the umask); returns the
+    /// directories it created, outermost first. An existing directory is left as it is; an
+    /// existing non-directory is an error.
+    @discardableResult
+    public static func createDirectories(_ path: String, mode: mode_t = privateDirectoryMode) throws(AtomicFileError) -> [String] {
+        var missing: [String] = []
+        var current = path
+        while !current.isEmpty, current != "/", current != "." {
+            var info = stat()
+            if stat(current, &info) == 0 {
+                guard info.st_mode & S_IFMT == S_IFDIR else {
+                    errno = ENOTDIR
+                    throw .current(current, .createDirectory)
+                }
+                break
+            }
+            guard errno == ENOENT else { throw .current(current, .createDirectory) }
+            missing.append(current)
+            let parent = split(current).directory
+            if parent == current { break }
+            current = parent
+        }
+        var created: [String] = []
+        for directory in missing.reversed() {
+            guard mkdir(directory, mode) == 0 else {
+                if errno == EEXIST { continue }
+                let error = AtomicFileError.current(directory, .createDirectory)
+                for made in created.reversed() { rmdir(made) }
+                throw error
+            }
+            // mkdir's mode passes through the umask; set it exactly.
+            chmod(directory, mode)
+            created.append(directory)
+        }
+        return created
     }
 
     /// Flushes `directory` itself, so renames into it are on the disk.

@@ -9,6 +9,8 @@ import Darwin
 public struct AtomicFileError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The steps of a write, in the order they happen.
     public enum Step: String, Sendable, Hashable {
+        /// Creating a missing directory the file goes in.
+        case createDirectory
         /// Creating the temporary file next to the destination, with its final mode.
         case create
         /// Writing the bytes, or flushing them to the disk (fsync).
@@ -28,12 +30,13 @@ public struct AtomicFileError: Error, Sendable, Hashable, CustomStringConvertibl
     public var reason: String
 
     /// The failure of `step` for `path`, with the reason `errno` holds now.
-    static func current(_ path: String, _ step: Step) -> AtomicFileError {
+    public static func current(_ path: String, _ step: Step) -> AtomicFileError {
         AtomicFileError(path: path, step: step, reason: String(cString: strerror(errno)))
     }
 
     public var description: String {
         switch step {
+        case .createDirectory: "\(path): cannot create the directory: \(reason)"
         case .create: "\(path): cannot create: \(reason)"
         case .write: "\(path): cannot write: \(reason)"
         case .keepPrevious: "\(path): cannot keep the previous file while replacing it: \(reason)"

@@ -30,7 +30,25 @@ public struct AtomicFileSet: Sendable {
         files.append(File(path: path, bytes: bytes, mode: mode))
     }
 
-    public func commit() throws(AtomicFileError) {
+    /// Writes the set. With `directoryMode`, directories the files go in that do not exist yet
+    /// are created first with that mode, and removed again if the set fails, so a failed set
+    /// leaves no empty directory behind either.
+    public func commit(creatingDirectoriesWithMode directoryMode: mode_t? = nil) throws(AtomicFileError) {
+        var created: [String] = []
+        do {
+            try write(creating: directoryMode, &created)
+        } catch {
+            for directory in created.reversed() { rmdir(directory) }
+            throw error
+        }
+    }
+
+    private func write(creating directoryMode: mode_t?, _ created: inout [String]) throws(AtomicFileError) {
+        if let directoryMode {
+            for file in files {
+                created += try AtomicFile.createDirectories(AtomicFile.split(file.path).directory, mode: directoryMode)
+            }
+        }
         var temporaries: [String] = []
         do {
             for file in files {

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NIOCore
 import NIOPosix
 
@@ -154,7 +159,12 @@ public actor QMPClient {
             return "no answer within \(timeout / .seconds(1))s"
         }
         if let error = error as? IOError {
-            return error.description
+            // The system's words (`No such file or directory`), not NIO's description, which
+            // names its own function and closes a parenthesis it never opened.
+            return String(cString: strerror(error.errnoCode))
+        }
+        if let error = error as? SocketAddressError, case .unixDomainSocketPathTooLong = error {
+            return "the path is too long for a Unix socket address"
         }
         return String(describing: error)
     }

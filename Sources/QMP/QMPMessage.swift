@@ -1,18 +1,19 @@
-/// One server-to-client message, classified by its top-level key.
-enum QMPMessage: Sendable {
+/// One server-to-client message, classified by its top-level key: what the client makes of
+/// each line a QEMU sends (public so the fuzz target can feed it what a hostile QEMU might).
+public enum QMPMessage: Sendable {
     case greeting(QMPGreeting)
     /// `{"return": ...}` or `{"error": ...}`, with the request's `id` when it had one.
     case reply(id: QMPValue?, outcome: Outcome)
     case event(QMPEvent)
 
-    enum Outcome: Sendable {
+    public enum Outcome: Sendable {
         case success(QMPValue)
         case failure(errorClass: String, message: String)
     }
 
     /// Classifies one line. The greeting is recognised by its `QMP` key so a server that
     /// sends something else first is caught as a malformed greeting rather than a stray reply.
-    init(line: some Collection<UInt8>) throws(QMPError) {
+    public init(line: some Collection<UInt8>) throws(QMPError) {
         let value = try QMPValue(json: line)
         guard let members = value.objectValue else {
             throw QMPError.malformedMessage(QMPValue.excerpt(line))

@@ -31,6 +31,20 @@ public struct DaemonConfiguration: Sendable {
     /// The default of `eventHistory`: months of an ordinary guest's life, a few hundred KiB.
     public static let defaultEventHistory = 1000
     public var version: String
+    /// Seconds a client has to send a request's head (and an idle connection may stay open),
+    /// and then its body.
+    public var headerTimeout: Double
+    public var bodyTimeout: Double
+    /// The most API connections open at once; further clients wait until one closes.
+    public var maximumConnections: Int
+    public static let defaultHeaderTimeout: Double = 10
+    public static let defaultBodyTimeout: Double = 30
+    public static let defaultMaximumConnections = 64
+    /// For crash-consistency tests: the step boundary at which the daemon kills itself
+    /// (`SEVHOSTD_CRASH_AT`); nil in normal use.
+    public var crashPoint: String?
+    /// The environment variable sevhostd reads `crashPoint` from.
+    public static let crashPointVariable = "SEVHOSTD_CRASH_AT"
     /// The KDS cache endpoint, when the operator asked for one (`--kds-listen`).
     public var kds: KDSService?
 
@@ -82,7 +96,9 @@ public struct DaemonConfiguration: Sendable {
     public init(
         socketPath: String, socketMode: UInt32 = 0o660, socketOwner: UInt32? = nil, socketGroup: UInt32? = nil,
         stateDirectory: String, runDirectory: String, qemu: String, qemuVersion: QEMUVersion? = nil,
-        host: HostSEVParameters?, stopTimeout: Double = DaemonConfiguration.defaultStopTimeout, startTimeout: Double = DaemonConfiguration.defaultStartTimeout, eventHistory: Int = DaemonConfiguration.defaultEventHistory, version: String
+        host: HostSEVParameters?, stopTimeout: Double = DaemonConfiguration.defaultStopTimeout, startTimeout: Double = DaemonConfiguration.defaultStartTimeout, eventHistory: Int = DaemonConfiguration.defaultEventHistory, version: String,
+        headerTimeout: Double = DaemonConfiguration.defaultHeaderTimeout, bodyTimeout: Double = DaemonConfiguration.defaultBodyTimeout,
+        maximumConnections: Int = DaemonConfiguration.defaultMaximumConnections, crashPoint: String? = nil
     ) {
         self.socketPath = socketPath
         self.socketMode = socketMode
@@ -97,6 +113,10 @@ public struct DaemonConfiguration: Sendable {
         self.startTimeout = startTimeout
         self.eventHistory = eventHistory
         self.version = version
+        self.headerTimeout = headerTimeout
+        self.bodyTimeout = bodyTimeout
+        self.maximumConnections = maximumConnections
+        self.crashPoint = crashPoint
     }
 
     public var databasePath: String { stateDirectory + "/sevhostd.sqlite" }

@@ -1,5 +1,7 @@
+import AtomicFiles
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import NIOPosix
@@ -20,9 +22,9 @@ public enum DaemonServer {
         umask(0o077)
         for directory in [configuration.stateDirectory, configuration.stateDirectory + "/vms", configuration.runDirectory] {
             do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                try AtomicFile.createDirectories(directory, mode: AtomicFile.privateDirectoryMode)
             } catch {
-                throw StartupError(description: "\(directory): cannot create: \(error.localizedDescription)")
+                throw StartupError(description: error.description)
             }
         }
         let store: VMStore
@@ -47,9 +49,17 @@ public enum DaemonServer {
             group: configuration.socketGroup ?? getgid())
         let router = APIRouter(supervisor: supervisor, metrics: metrics).router(access: access, logger: logger)
         let socket = configuration.socketPath
+        let limits = (
+            header: TimeAmount.nanoseconds(Int64(configuration.headerTimeout * 1e9)),
+            body: TimeAmount.nanoseconds(Int64(configuration.bodyTimeout * 1e9)))
         let app = Application(
             router: router,
-            configuration: .init(address: .unixDomainSocket(path: socket), serverName: "sevhostd"),
+            server: .http1(configuration: HTTP1Channel.Configuration(additionalChannelHandlers: [
+                RequestLimits(headerTimeout: limits.header, bodyTimeout: limits.body, maximumBody: APIRouter.maximumBody, logger: logger),
+            ])),
+            configuration: .init(
+                address: .unixDomainSocket(path: socket), serverName: "sevhostd",
+                availableConnectionsDelegate: MaximumAvailableConnections(configuration.maximumConnections, logger: logger)),
             onServerRunning: { _ in
                 if configuration.socketOwner != nil || configuration.socketGroup != nil {
                     // -1 leaves that one unchanged.

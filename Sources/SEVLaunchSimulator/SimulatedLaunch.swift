@@ -1,3 +1,4 @@
+import BoundedFiles
 import Crypto
 import Foundation
 import SEVKit
@@ -85,15 +86,18 @@ extension SEVHashTable {
     /// The table QEMU builds for `-kernel/-initrd/-append` with `kernel-hashes=on`, from the
     /// files themselves (QEMU hashes what it loads).
     public static func hashing(kernel: String, initrd: String?, append: String?) throws(SimulatorError) -> SEVHashTable {
-        func digest(_ path: String, option: String) throws(SimulatorError) -> [UInt8] {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw .file("\(option) \(path): cannot be read")
+        func digest(_ path: String, option: String, limit: InputLimit) throws(SimulatorError) -> [UInt8] {
+            var hasher = SHA256()
+            do {
+                try BoundedFile.forEachBlock(path, limit: Int64(limit.bytes), what: limit.what) { block, _, _ in hasher.update(bufferPointer: block) }
+            } catch {
+                throw .file("\(option) \(error)")
             }
-            return Array(SHA256.hash(data: data))
+            return Array(hasher.finalize())
         }
         return SEVHashTable(
-            kernelHash: try digest(kernel, option: "-kernel"),
-            initrdHash: try initrd.map { path throws(SimulatorError) in try digest(path, option: "-initrd") },
+            kernelHash: try digest(kernel, option: "-kernel", limit: .kernel),
+            initrdHash: try initrd.map { path throws(SimulatorError) in try digest(path, option: "-initrd", limit: .initrd) },
             commandLine: append)
     }
 }

@@ -72,10 +72,10 @@ public struct SimulatedPlatform: Sendable {
     public init(stateDirectory: String) throws(SimulatorError) {
         let keys = try SimulatedPlatformKeys.loadOrCreate(directory: stateDirectory)
         let path = (stateDirectory as NSString).appendingPathComponent(Self.chainFileName)
-        if let data = FileManager.default.contents(atPath: path) {
+        if let data = try SimulatorError.reading(path, .sevCertificates) {
             let certificates: SEVChainFile
             do {
-                certificates = try SEVChainFile(bytes: [UInt8](data), name: path)
+                certificates = try SEVChainFile(bytes: data, name: path)
             } catch {
                 throw .state(error.description)
             }

@@ -55,8 +55,8 @@ public struct SimulatedPlatformKeys: Sendable {
     /// Loads the keys of `directory`, generating and saving them (0600) the first time.
     public static func loadOrCreate(directory: String) throws(SimulatorError) -> SimulatedPlatformKeys {
         let path = (directory as NSString).appendingPathComponent(fileName)
-        if let data = FileManager.default.contents(atPath: path) {
-            guard let stored = try? JSONDecoder().decode(Stored.self, from: data), stored.version == 1,
+        if let data = try SimulatorError.reading(path, .simulatorState) {
+            guard let stored = try? JSONDecoder().decode(Stored.self, from: Data(data)), stored.version == 1,
                   let arkID = Hex.decode(stored.arkID), let askID = Hex.decode(stored.askID),
                   let cek = Hex.decode(stored.cek), let oca = Hex.decode(stored.oca),
                   let pek = Hex.decode(stored.pek), let pdh = Hex.decode(stored.pdh)
@@ -67,9 +67,9 @@ public struct SimulatedPlatformKeys: Sendable {
                 arkPEM: stored.ark, askPEM: stored.ask, arkID: arkID, askID: askID, cek: cek, oca: oca, pek: pek, pdh: pdh)
         }
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try AtomicFile.createDirectories(directory)
         } catch {
-            throw .state("\(directory): cannot create the state directory")
+            throw .state(error.description)
         }
         let keys: SimulatedPlatformKeys
         do {

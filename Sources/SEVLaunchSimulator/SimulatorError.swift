@@ -1,4 +1,5 @@
 import AtomicFiles
+import BoundedFiles
 
 /// Why the simulator could not start or serve: one line naming the file or argument.
 public enum SimulatorError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -26,6 +27,20 @@ extension SimulatorError {
             try body()
         } catch {
             throw .file(error.description)
+        }
+    }
+}
+
+extension SimulatorError {
+    /// A state file's bytes, nil when there is none yet (a fresh state directory); any other
+    /// failure to read it is a `.state` error naming the file.
+    static func reading(_ path: String, _ limit: InputLimit) throws(SimulatorError) -> [UInt8]? {
+        do {
+            return try BoundedFile.read(path, limit)
+        } catch where error.reason == .missing {
+            return nil
+        } catch {
+            throw .state(error.description)
         }
     }
 }

@@ -90,7 +90,7 @@ extension HostRoot {
     func decodeCaptured<T: Decodable>(_ type: T.Type, _ file: String) throws(HostProbeError) -> T? {
         guard exists(file) else { return nil }
         let bytes: [UInt8]
-        switch readBytes(file) {
+        switch readBytes(file, limit: .capturedJSON) {
         case .success(let b): bytes = b
         case .failure(let failure): throw HostProbeError(file: path(file), reason: failure.description)
         }

@@ -1,3 +1,4 @@
+import BoundedFiles
 import Foundation
 import SEVKit
 
@@ -21,9 +22,13 @@ public enum HostCapture {
         }
         let staging = target.deletingLastPathComponent()
             .appendingPathComponent(".\(target.lastPathComponent).capture-\(getpid())")
+        try? fm.removeItem(at: staging)
+        // mkdir itself, for the system's reason when it fails (Foundation's names the staging
+        // directory, which means nothing to the user, or gives only an error number).
+        guard mkdir(staging.path, 0o755) == 0 else {
+            throw HostProbeError(file: directory, reason: "cannot write the capture: \(String(cString: strerror(errno)))")
+        }
         do {
-            try? fm.removeItem(at: staging)
-            try fm.createDirectory(at: staging, withIntermediateDirectories: true)
             try write(source: source, probe: probe, into: staging)
             try? fm.removeItem(at: target)
             try fm.moveItem(at: staging, to: target)
@@ -32,7 +37,7 @@ public enum HostCapture {
             throw error
         } catch {
             try? fm.removeItem(at: staging)
-            throw HostProbeError(file: directory, reason: error.localizedDescription)
+            throw HostProbeError(file: directory, reason: "cannot write the capture: \(SystemErrorText.reason(error))")
         }
     }
 

@@ -1,3 +1,4 @@
+import BoundedFiles
 import CHostProbe
 import Foundation
 import SEVKit
@@ -12,6 +13,8 @@ public struct HostProbe: Sendable {
     public let root: HostRoot
     private let cpuidTable: [CPUIDKey: CPUIDRegisters]?
     private let msrs: CapturedMSRs?
+    /// A capture's `msr.json` registers, by number.
+    private let msrTable: [UInt32: UInt64]
     private let devices: CapturedDevices?
     private let firmware: CapturedFirmware?
     private let tools: CapturedTools?
@@ -34,13 +37,20 @@ public struct HostProbe: Sendable {
         guard root.isCaptured else {
             cpuidTable = nil
             msrs = nil
+            msrTable = [:]
             devices = nil
             firmware = override
             tools = nil
             return
         }
-        for file in Self.requiredCapturedFiles where !root.exists(file) {
-            throw HostProbeError(file: root.path(file), reason: "missing: a captured host must hold it (see `sevhost capture`)")
+        for file in Self.requiredCapturedFiles {
+            do {
+                _ = try BoundedFile.size(root.path(file))
+            } catch where error.reason == .missing {
+                throw HostProbeError(file: root.path(file), reason: "missing: a captured host must hold it (see `sevhost capture`)")
+            } catch {
+                throw HostProbeError(file: root.path(file), reason: "\(error.problem) (see `sevhost capture`)")
+            }
         }
         let cpuid = try root.decodeCaptured(CapturedCPUID.self, CapturedFile.cpuid)
         var table = [CPUIDKey: CPUIDRegisters]()
@@ -55,6 +65,7 @@ public struct HostProbe: Sendable {
         }
         cpuidTable = table
         msrs = try root.decodeCaptured(CapturedMSRs.self, CapturedFile.msr)
+        msrTable = try msrs.map { msrs throws(HostProbeError) in try Self.registers(msrs, file: root.path(CapturedFile.msr)) } ?? [:]
         devices = try root.decodeCaptured(CapturedDevices.self, CapturedFile.devices)
         if let override {
             firmware = override
@@ -117,11 +128,10 @@ public struct HostProbe: Sendable {
         if root.isCaptured {
             guard let msrs else { return .failure(FirmwareQueryFailure("\(CapturedFile.msr) was not captured")) }
             if let unavailable = msrs.unavailable { return .failure(FirmwareQueryFailure(unavailable)) }
-            let key = "0x" + String(register, radix: 16)
-            guard let value = msrs.registers?[key] else {
-                return .failure(FirmwareQueryFailure("MSR \(key) was not captured"))
+            guard let value = msrTable[register] else {
+                return .failure(FirmwareQueryFailure("MSR 0x\(String(register, radix: 16)) is not in the capture's \(CapturedFile.msr)"))
             }
-            return .success(value.value)
+            return .success(value)
         }
         let path = "/dev/cpu/0/msr"
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -131,6 +141,29 @@ public struct HostProbe: Sendable {
         let n = pread(fd, &value, 8, off_t(register))
         guard n == 8 else { return .failure(FirmwareQueryFailure("\(path): \(HostReadFailure(errno: errno))")) }
         return .success(UInt64(littleEndian: value))
+    }
+
+    /// A capture's registers, checked: either the registers or why they could not be read,
+    /// and every register named by a hex number (`"0xc0010010"`), so a malformed file is
+    /// reported as such rather than read as "not captured".
+    public static func registers(_ msrs: CapturedMSRs, file: String) throws(HostProbeError) -> [UInt32: UInt64] {
+        switch (msrs.registers, msrs.unavailable) {
+        case (nil, nil):
+            throw HostProbeError(file: file, reason: "holds neither \"registers\" nor \"unavailable\"")
+        case (.some, .some):
+            throw HostProbeError(file: file, reason: "holds both \"registers\" and \"unavailable\"; a capture records one")
+        case (nil, .some):
+            return [:]
+        case (.some(let registers), nil):
+            var table: [UInt32: UInt64] = [:]
+            for (key, value) in registers {
+                guard IntegerText.hasHexPrefix(key), let number = try? IntegerText.parse(key, as: UInt32.self) else {
+                    throw HostProbeError(file: file, reason: "registers: key \"\(key.prefix(40))\" is not a register number like \"0xc0010010\"")
+                }
+                table[number] = value.value
+            }
+            return table
+        }
     }
 
     // MARK: Device nodes

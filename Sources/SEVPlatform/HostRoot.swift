@@ -1,3 +1,4 @@
+import BoundedFiles
 import Foundation
 
 /// The root of the host the probe reads: `/` for the live machine, or a captured host.
@@ -52,59 +53,33 @@ public struct HostRoot: Sendable, Equatable {
         readBytes(relative).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    public func readBytes(_ relative: String) -> Result<[UInt8], HostReadFailure> {
-        let fd = open(path(relative), O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(HostReadFailure(errno: errno)) }
-        defer { close(fd) }
-        var out = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return .failure(HostReadFailure(errno: errno))
-            }
-            if n == 0 { break }
-            out.append(contentsOf: buffer[0..<n])
+    /// A file of the host, within `InputLimit.hostFile` (or the limit given); only a regular
+    /// file is read (`/proc` and `/sys` files are, a directory standing in for one is not).
+    public func readBytes(_ relative: String, limit: InputLimit = .hostFile) -> Result<[UInt8], HostReadFailure> {
+        do {
+            return .success(try BoundedFile.read(path(relative), limit))
+        } catch {
+            return .failure(HostReadFailure(error))
         }
-        return .success(out)
     }
 
     /// The last `count` bytes of a file (all of it when shorter), read without the rest: OVMF
     /// images are megabytes and only their end says what they support.
     public func readTail(_ relative: String, count: Int) -> Result<[UInt8], HostReadFailure> {
-        let fd = open(path(relative), O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(HostReadFailure(errno: errno)) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { return .failure(HostReadFailure(errno: errno)) }
-        let size = Int(info.st_size)
-        let start = max(0, size - count)
-        return Self.readFully(fd, count: size - start, at: start)
+        do {
+            return .success(try BoundedFile.readTail(path(relative), count: count))
+        } catch {
+            return .failure(HostReadFailure(error))
+        }
     }
 
     /// The first `count` bytes of a file (all of it when shorter): a firmware image's header.
     public func readHead(_ relative: String, count: Int) -> Result<[UInt8], HostReadFailure> {
-        let fd = open(path(relative), O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(HostReadFailure(errno: errno)) }
-        defer { close(fd) }
-        return Self.readFully(fd, count: count, at: 0)
-    }
-
-    /// Up to `count` bytes of `fd` from `offset`, fewer at the end of the file.
-    private static func readFully(_ fd: Int32, count: Int, at offset: Int) -> Result<[UInt8], HostReadFailure> {
-        var out = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < out.count {
-            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(offset + done)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return .failure(HostReadFailure(errno: errno))
-            }
-            if n == 0 { break }
-            done += n
+        do {
+            return .success(try BoundedFile.readHead(path(relative), count: count))
+        } catch {
+            return .failure(HostReadFailure(error))
         }
-        return .success(Array(out.prefix(done)))
     }
 
     /// Names in a directory, sorted; nil when it does not exist or cannot be read.
@@ -113,12 +88,31 @@ public struct HostRoot: Sendable, Equatable {
     }
 }
 
-/// A file of the host could not be read; `description` is the OS's own sentence.
+/// A file of the host could not be read; `description` is the OS's own sentence (as sevctl
+/// words it), or why the file is not one sevhost reads.
 public struct HostReadFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The OS's error number; 0 when the refusal is sevhost's (not a regular file, too large).
     public var errno: Int32
-    public init(errno: Int32) { self.errno = errno }
+    /// sevhost's own reason, when `errno` is 0.
+    public var reason: String?
+
+    public init(errno: Int32) {
+        self.errno = errno
+        self.reason = nil
+    }
+
+    init(_ error: FileReadError) {
+        switch error.reason {
+        case .missing: self.init(errno: ENOENT)
+        case .system(let code, _): self.init(errno: code)
+        case .notRegular, .tooLarge:
+            self.init(errno: 0)
+            reason = error.problem
+        }
+    }
+
     public var isMissing: Bool { errno == ENOENT }
-    public var description: String { "\(String(cString: strerror(errno))) (os error \(errno))" }
+    public var description: String { reason ?? "\(String(cString: strerror(errno))) (os error \(errno))" }
 }
 
 /// A captured host, or a value in it, is malformed. Names the file (and field) at fault.

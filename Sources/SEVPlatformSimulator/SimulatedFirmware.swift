@@ -1,4 +1,5 @@
 import AtomicFiles
+import BoundedFiles
 import Crypto
 import Foundation
 import SEVKit
@@ -206,18 +207,22 @@ public struct SimulatedFirmware: SEVFirmware {
     var statePath: String { (directory as NSString).appendingPathComponent(Self.stateFile) }
 
     func load() throws(SEVFirmwareError) -> SimulatedFirmwareState {
-        guard let data = FileManager.default.contents(atPath: statePath) else {
+        let data: [UInt8]
+        do {
+            data = try BoundedFile.read(statePath, .simulatorState)
+        } catch {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
                 throw SEVFirmwareError(command: nil, .state(reason: "\(directory): not a directory (--firmware sim:DIR holds the simulated firmware's state)"))
             }
+            guard error.reason == .missing else { throw SEVFirmwareError(command: nil, .state(reason: error.description)) }
             let fresh = try Self.freshState()
             try save(fresh)
             try writeCAChain(fresh)
             return fresh
         }
         do {
-            return try JSONDecoder().decode(SimulatedFirmwareState.self, from: data)
+            return try JSONDecoder().decode(SimulatedFirmwareState.self, from: Data(data))
         } catch {
             throw SEVFirmwareError(command: nil, .state(reason: "\(statePath): not a simulated firmware state: \(Self.describe(error))"))
         }
@@ -226,7 +231,7 @@ public struct SimulatedFirmware: SEVFirmware {
     func save(_ state: SimulatedFirmwareState) throws(SEVFirmwareError) {
         let data: Data
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try AtomicFile.createDirectories(directory)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             data = try encoder.encode(state)

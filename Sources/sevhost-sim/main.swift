@@ -1,4 +1,5 @@
 import AtomicFiles
+import BoundedFiles
 import Foundation
 import QEMUFront
 import SEVKit
@@ -15,8 +16,16 @@ import SEVLaunchSimulator
 FrontSignals.blockInEveryThread()
 
 func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("sevhost-sim: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("sevhost-sim: \(TerminalText.line(message))\n".utf8))
     exit(1)
+}
+
+func readFile(_ path: String, option: String, _ limit: InputLimit) -> [UInt8] {
+    do {
+        return try BoundedFile.read(path, limit)
+    } catch {
+        fail("\(option) \(error)")
+    }
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -33,11 +42,12 @@ if arguments.first == "--guest-report" {
 
 // What the guest would find in its secret area (its efi_secret entries), for the demo.
 if arguments.first == "--show-secrets" {
-    guard arguments.count == 2, let data = FileManager.default.contents(atPath: arguments[1]) else {
+    guard arguments.count == 2 else {
         fail("--show-secrets FILE: expected a readable secret area file written by --secret-out")
     }
+    let data = readFile(arguments[1], option: "--show-secrets", .secret)
     do {
-        let table = try GuestSecretTable(bytes: [UInt8](data))
+        let table = try GuestSecretTable(bytes: data)
         for entry in table.entries {
             let text = String(bytes: entry.data, encoding: .utf8).map { $0.trimmingCharacters(in: .newlines) }
             let shown = text.map { "\"\($0)\"" } ?? Hex.encode(entry.data)

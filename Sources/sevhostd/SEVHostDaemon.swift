@@ -1,4 +1,5 @@
 import ArgumentParser
+import BoundedFiles
 import Foundation
 import Logging
 import Orchestration
@@ -53,6 +54,15 @@ struct SEVHostDaemon: AsyncParsableCommand {
 
     @Option(help: "The most events kept per VM; older ones are dropped as new ones arrive.")
     var eventHistory = DaemonConfiguration.defaultEventHistory
+
+    @Option(help: "Seconds a client has to send a request's head (an idle connection is closed after as long).")
+    var headerTimeout: Double = DaemonConfiguration.defaultHeaderTimeout
+
+    @Option(help: "Seconds a client has to send a request's body once its head arrived.")
+    var bodyTimeout: Double = DaemonConfiguration.defaultBodyTimeout
+
+    @Option(help: "The most API connections open at once; further clients wait until one closes.")
+    var maxConnections = DaemonConfiguration.defaultMaximumConnections
 
     @Option(help: ArgumentHelp(
         "Serve AMD KDS's URL paths (a verifying, persistent cache) over HTTP on [HOST:]PORT (HOST default 127.0.0.1).",
@@ -111,6 +121,10 @@ struct SEVHostDaemon: AsyncParsableCommand {
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format \(logFormat): expected text or json") }
         guard stopTimeout > 0, startTimeout > 0 else { throw ValidationError("--stop-timeout and --start-timeout must be positive") }
         guard eventHistory >= 1 else { throw ValidationError("--event-history \(eventHistory): expected at least 1") }
+        guard headerTimeout > 0, bodyTimeout > 0, headerTimeout.isFinite, bodyTimeout.isFinite else {
+            throw ValidationError("--header-timeout and --body-timeout must be positive")
+        }
+        guard (1...65536).contains(maxConnections) else { throw ValidationError("--max-connections \(maxConnections): expected 1 to 65536") }
         if let kdsListen { _ = try Self.listenAddress(kdsListen) }
         if snpCertsTable != nil, kdsListen == nil { throw ValidationError("--snp-certs-table takes its certificates from the KDS cache: give --kds-listen too") }
         guard snpCertsInterval > 0 else { throw ValidationError("--snp-certs-interval must be positive") }
@@ -139,10 +153,13 @@ struct SEVHostDaemon: AsyncParsableCommand {
         guard let kdsListen else { return nil }
         let (host, port) = try Self.listenAddress(kdsListen)
         let roots = try testRoots.flatMap { path -> [SNPCertificate] in
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw ValidationError("--test-root \(path): cannot read")
+            let data: [UInt8]
+            do {
+                data = try BoundedFile.read(path, .certificate)
+            } catch {
+                throw ValidationError("--test-root \(error)")
             }
-            do { return try SNPCertificate.decodeAll([UInt8](data)) } catch {
+            do { return try SNPCertificate.decodeAll(data) } catch {
                 throw ValidationError("--test-root \(path): not a certificate: \(error)")
             }
         }
@@ -172,7 +189,7 @@ struct SEVHostDaemon: AsyncParsableCommand {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         let json = logFormat == "json"
         LoggingSystem.bootstrap { label in
-            var handler: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            var handler = SafeLogHandler(json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label))
             handler.logLevel = level
             return handler
         }
@@ -183,7 +200,9 @@ struct SEVHostDaemon: AsyncParsableCommand {
             stateDirectory: Self.absolute(stateDir), runDirectory: Self.absolute(runDir), qemu: qemu,
             qemuVersion: qemuVersion(logger: logger),
             host: hostParameters(logger: logger),
-            stopTimeout: stopTimeout, startTimeout: startTimeout, eventHistory: eventHistory, version: Self.configuration.version)
+            stopTimeout: stopTimeout, startTimeout: startTimeout, eventHistory: eventHistory, version: Self.configuration.version,
+            headerTimeout: headerTimeout, bodyTimeout: bodyTimeout, maximumConnections: maxConnections,
+            crashPoint: ProcessInfo.processInfo.environment[DaemonConfiguration.crashPointVariable].flatMap { $0.isEmpty ? nil : $0 })
         configuration.kds = try kdsService()
         do {
             try await DaemonServer.run(configuration, logger: logger)

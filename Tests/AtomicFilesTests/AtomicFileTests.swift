@@ -116,6 +116,27 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory).sorted(), ["a", "b"])
     }
 
+    /// A set that creates the directories its files go in removes them again when it fails: no
+    /// empty output directory is left behind (finding 11 of issue 17). Made under umask 000,
+    /// they have exactly the mode asked for.
+    func testAFailedSetRemovesTheDirectoriesItMade() throws {
+        let previous = umask(0)
+        defer { umask(previous) }
+        var set = AtomicFileSet()
+        set.add(directory + "/new/deeper/a", Array("a".utf8))
+        set.add(directory + "/new/deeper/b", Array("b".utf8))
+        XCTAssertThrowsError(try AtomicFile.$creationObserver.withValue({ temporary, _ in
+            if temporary.contains("/.b.") { unlink(temporary) }
+        }) {
+            try set.commit(creatingDirectoriesWithMode: 0o700)
+        })
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), [])
+        try set.commit(creatingDirectoriesWithMode: 0o750)
+        XCTAssertEqual(mode(directory + "/new"), 0o750)
+        XCTAssertEqual(mode(directory + "/new/deeper"), 0o750)
+        XCTAssertEqual(contents(directory + "/new/deeper/b"), "b")
+    }
+
     /// A set that succeeds replaces every file and leaves no link to the previous ones.
     func testASetReplacesEveryFile() throws {
         let a = directory + "/a", b = directory + "/b"

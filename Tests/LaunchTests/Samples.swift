@@ -10,6 +10,19 @@ enum Samples {
 
     static var templates: URL { PackageRoot.url.appendingPathComponent("templates") }
 
+    /// The smallest spec the loader accepts (an SNP guest), which tests change one line of.
+    static let minimalSpec = """
+        name: g
+        vcpus: 2
+        memory: 4G
+        firmware:
+          path: /fw/OVMF.fd
+        confidential:
+          type: sev-snp
+          policy: 0x30000
+
+        """
+
     static func spec(_ name: String) throws -> VMSpec {
         try SpecLoader.load(path: templates.appendingPathComponent(name).path)
     }

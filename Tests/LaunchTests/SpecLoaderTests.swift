@@ -3,17 +3,7 @@ import Launch
 import XCTest
 
 final class SpecLoaderTests: XCTestCase {
-    let minimal = """
-        name: g
-        vcpus: 2
-        memory: 4G
-        firmware:
-          path: /fw/OVMF.fd
-        confidential:
-          type: sev-snp
-          policy: 0x30000
-
-        """
+    let minimal = Samples.minimalSpec
 
     func load(_ text: String) throws -> VMSpec { try SpecLoader.load(text: text, file: "g.yaml") }
 
@@ -81,7 +71,7 @@ final class SpecLoaderTests: XCTestCase {
     func testBadMemory() {
         assertSpecError(
             minimal.replacingOccurrences(of: "memory: 4G", with: "memory: 4T"),
-            "g.yaml:3: memory: '4T' is not a memory size (expected MiB or a size such as 4096M or 4G)")
+            "g.yaml:3: memory: '4T' is not a memory size (expected MiB or a size such as 4096M or 4G, at most 16 TiB)")
     }
 
     func testMissingField() {

@@ -72,9 +72,10 @@ final class DaemonEndToEndTests: XCTestCase {
         XCTAssertEqual(harness.guestPids("web"), [])
 
         let history = try await events("web")
+        // The injection is journaled: one action before the secret is sent, one once QEMU took it.
         XCTAssertEqual(history, [
             "state defined", "state starting", "action -", "state awaiting-secret",
-            "qmp -", "state running", "action -", "qmp -", "state stopped",
+            "action -", "action -", "qmp -", "state running", "action -", "qmp -", "state stopped",
         ])
         // The secret went to QEMU and was forgotten: not in the database, not in the daemon's log.
         let database = try Data(contentsOf: URL(fileURLWithPath: harness.stateDirectory + "/sevhostd.sqlite"))

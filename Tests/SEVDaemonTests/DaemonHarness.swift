@@ -65,7 +65,7 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     /// Starts sevhostd and waits for its socket. `qemu` defaults to sevhost-sim.
-    func startDaemon(qemu: String? = nil, extra: [String] = []) throws {
+    func startDaemon(qemu: String? = nil, extra: [String] = [], environment extraEnvironment: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = Self.sevhostd
         process.arguments = [
@@ -82,6 +82,7 @@ final class DaemonHarness: @unchecked Sendable {
         // A simulated guest killed by a signal should die at once, as QEMU does, not linger
         // in Swift's crash backtracer.
         environment["SWIFT_BACKTRACE"] = "enable=no"
+        environment.merge(extraEnvironment) { $1 }
         process.environment = environment
         _ = FileManager.default.createFile(atPath: path("daemon.log"), contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: path("daemon.log")))
@@ -100,6 +101,17 @@ final class DaemonHarness: @unchecked Sendable {
             }
             usleep(20_000)
         }
+    }
+
+    /// Waits (at most `seconds`) for the daemon to end by itself, as it does at a crash point;
+    /// true when it did.
+    func waitForDaemonExit(_ seconds: Double = 30) -> Bool {
+        guard let daemon else { return true }
+        let deadline = Date().addingTimeInterval(seconds)
+        while daemon.isRunning, Date() < deadline { usleep(10_000) }
+        guard !daemon.isRunning else { return false }
+        self.daemon = nil
+        return true
     }
 
     /// SIGKILL, as a crash or `kill -9` would: no clean-up runs.

@@ -85,9 +85,11 @@ final class SupervisionPartsTests: XCTestCase {
         defer { unlink(path) }
         let text = (1...5000).map { "line \($0)" }.joined(separator: "\n") + "\n"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
-        XCTAssertEqual(LogTail.lines(of: path, count: 3, chunk: 100), ["line 4998", "line 4999", "line 5000"])
+        XCTAssertEqual(LogTail.lines(of: path, count: 3, maximumBytes: 100), ["line 4998", "line 4999", "line 5000"])
+        // Never more than the bound is read: 1000 bytes hold the last 100 lines ("line 4901\n"…), the first cut one dropped.
+        XCTAssertEqual(LogTail.lines(of: path, count: 6000, maximumBytes: 1000).first, "line 4902")
         XCTAssertEqual(LogTail.lines(of: path, count: 1), ["line 5000"])
-        XCTAssertEqual(LogTail.lines(of: path, count: 6000, chunk: 1000).count, 5000)
+        XCTAssertEqual(LogTail.lines(of: path, count: 6000).count, 5000)
         XCTAssertEqual(LogTail.lines(of: path + ".missing", count: 3), [])
     }
 

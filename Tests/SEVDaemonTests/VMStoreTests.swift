@@ -30,6 +30,22 @@ final class VMStoreTests: XCTestCase {
         XCTAssertEqual(mode & 0o777, 0o600)
     }
 
+    /// What QEMU says reaches the events and the failure reason as one escaped line (finding 7
+    /// of issue 17): `vm events`, a log shipper or a terminal never see a raw control character.
+    func testEventsAndReasonsQuotingQEMUAreMadeSafe() throws {
+        let store = try VMStore(path: directory + "/db.sqlite")
+        XCTAssertTrue(try store.insert(record("a")))
+        try store.append(vm: "a", kind: "qmp", message: "SHUTDOWN {\"reason\":\"\u{1b}[2J\nstate running\"}")
+        try store.update("a", event: ("state", "failed: QEMU said \u{1b}]0;owned\u{7}")) {
+            $0.state = .failed
+            $0.reason = "last output: \u{9b}31m\nforged"
+        }
+        XCTAssertEqual(try store.events(vm: "a", after: 1).events.map(\.message), [
+            "SHUTDOWN {\"reason\":\"\\x1b[2J\\nstate running\"}", "failed: QEMU said \\x1b]0;owned\\x07",
+        ])
+        XCTAssertEqual(try store.record("a")?.reason, "last output: \\u{9b}31m\\nforged")
+    }
+
     func testInsertRefusesATakenNameAndRecordsTheDefinition() throws {
         let store = try VMStore(path: directory + "/db.sqlite")
         XCTAssertTrue(try store.insert(record("a")))

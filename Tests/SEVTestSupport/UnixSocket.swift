@@ -23,13 +23,24 @@ public enum UnixSocket {
 
     /// Whether something accepts connections at `path` right now.
     public static func canConnect(_ path: String) -> Bool {
+        guard let fd = connected(path) else { return false }
+        close(fd)
+        return true
+    }
+
+    /// A socket connected to `path`, nil when nothing listens there; the caller closes it.
+    public static func connected(_ path: String) -> Int32? {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
+        guard fd >= 0 else { return nil }
         var address = Self.address(path)
-        return withUnsafePointer(to: &address) {
+        let status = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        } == 0
+        }
+        guard status == 0 else {
+            close(fd)
+            return nil
+        }
+        return fd
     }
 
     private static func address(_ path: String) -> sockaddr_un {

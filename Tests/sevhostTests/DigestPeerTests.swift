@@ -124,18 +124,22 @@ final class DigestPeerTests: XCTestCase {
 
     func testOvmfX64WithKernelFails() throws {
         let ovmf = try TestData.url(Self.ovmfX64).path
+        // An empty kernel file: what matters is that the firmware has nowhere to measure it.
+        let kernel = FileManager.default.temporaryDirectory.appendingPathComponent("empty-kernel-\(getpid())").path
+        FileManager.default.createFile(atPath: kernel, contents: Data())
+        defer { try? FileManager.default.removeItem(atPath: kernel) }
         for (args, message) in [
             (["--mode", "sev"], "has no SEV hashes table"),
             (["--mode", "seves", "--vcpus", "1", "--vcpu-type", "EPYC-v4"], "has no SEV hashes table"),
             (["--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4"], "has no SNP_KERNEL_HASHES section"),
         ] {
-            let result = try Subprocess.sevhost(["digest"] + args + ["--ovmf", ovmf, "--kernel", "/dev/null"])
+            let result = try Subprocess.sevhost(["digest"] + args + ["--ovmf", ovmf, "--kernel", kernel])
             XCTAssertNotEqual(result.status, 0)
             XCTAssertEqual(result.stdout, "")
             XCTAssertTrue(result.stderr.contains(ovmf + ": a kernel was given but the firmware"), result.stderr)
             XCTAssertTrue(result.stderr.contains(message), result.stderr)
             // The peer refuses too.
-            let peer = try Subprocess.run(Peers.venvTool("sev-snp-measure"), args + ["--ovmf", ovmf, "--kernel", "/dev/null"])
+            let peer = try Subprocess.run(Peers.venvTool("sev-snp-measure"), args + ["--ovmf", ovmf, "--kernel", kernel])
             XCTAssertNotEqual(peer.status, 0)
         }
     }

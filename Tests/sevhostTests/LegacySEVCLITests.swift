@@ -348,7 +348,7 @@ final class LegacySEVCLITests: XCTestCase {
 
         let noFile = try Subprocess.sevhost(try secretArguments() + ["--secret", "luks-key:/nonexistent/secret"] + outputs)
         XCTAssertEqual(noFile.status, 1)
-        XCTAssertEqual(noFile.stderr, "sevhost: --secret luks-key /nonexistent/secret: file does not exist\n")
+        XCTAssertEqual(noFile.stderr, "sevhost: --secret luks-key /nonexistent/secret: No such file or directory\n")
 
         let shortTEK = try Subprocess.sevhost(["secret", "build", "--tek", "AAAA", "--tik", "AAAA", "--measurement", "AAAA", "--secret", "luks-key:\(secret1)"] + outputs)
         XCTAssertEqual(shortTEK.status, 1)

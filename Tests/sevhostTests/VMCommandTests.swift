@@ -190,11 +190,7 @@ final class VMCommandTests: XCTestCase {
         let (result, _) = try vm(["start", "web"]) { _ in .json(200, "OK", failed) }
         XCTAssertEqual(result.status, 1)
         XCTAssertEqual(result.stdout, "")
-        XCTAssertEqual(result.stderr, """
-            sevhost: vm start: web: failed: QEMU exited with status 1
-              qemu-system-x86_64: -object sev-guest: no SEV
-
-            """)
+        XCTAssertEqual(result.stderr, "sevhost: vm start: web: failed: QEMU exited with status 1\\nqemu-system-x86_64: -object sev-guest: no SEV\n")
     }
 
     func testARefusedStartNamesTheVM() throws {

@@ -1,3 +1,4 @@
+import BoundedFiles
 import Foundation
 import SEVKit
 
@@ -24,9 +25,9 @@ public struct LibvirtDomainRenderer: Sendable {
         let url = templatesDirectory.appendingPathComponent(Self.templateFileName)
         let text: String
         do {
-            text = try String(contentsOf: url, encoding: .utf8)
+            text = try BoundedFile.readText(url.path, .template)
         } catch {
-            throw Template.Error(name: url.path, problem: "cannot read the template")
+            throw Template.Error(name: url.path, problem: "cannot read the template: \(error.problem)")
         }
         self.init(template: try Template(text, name: url.path))
     }

@@ -1,4 +1,4 @@
-import Foundation
+import BoundedFiles
 import SEVKit
 
 /// What the launch checks need to know about the OVMF image, and nothing else.
@@ -36,14 +36,14 @@ extension FirmwareFacts {
 
     /// Reads and parses the image at `path` (the spec's `firmware.path`).
     public init(firmwareAt path: String) throws(LaunchError) {
-        let data: Data
+        let data: [UInt8]
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            data = try BoundedFile.read(path, .firmwareImage)
         } catch {
-            throw .unreadableFile(field: "firmware.path", path: path, reason: FileErrorText.reason(error))
+            throw .unreadableFile(field: "firmware.path", path: path, reason: error.problem)
         }
         do {
-            self.init(ovmf: try OVMFImage(bytes: [UInt8](data)))
+            self.init(ovmf: try OVMFImage(bytes: data))
         } catch {
             throw .invalidField(field: "firmware.path", problem: "\(path): \(error.description)")
         }

@@ -1,3 +1,4 @@
+import BoundedFiles
 import Foundation
 import SEVKit
 
@@ -38,7 +39,7 @@ public struct LaunchPlan: Equatable, Sendable {
     /// Reads a file named by the spec; injected so tests and callers decide where files live.
     public typealias FileReader = @Sendable (String) throws -> Data
 
-    public static let readFromDisk: FileReader = { path in try Data(contentsOf: URL(fileURLWithPath: path)) }
+    public static let readFromDisk: FileReader = { path in Data(try BoundedFile.read(path, .sessionFile)) }
 
     /// Checks `spec` and resolves it: `check`, then the session files are read.
     ///
@@ -261,7 +262,7 @@ public struct LaunchPlan: Equatable, Sendable {
         do {
             data = try readFile(path)
         } catch {
-            throw .unreadableFile(field: field, path: path, reason: FileErrorText.reason(error))
+            throw .unreadableFile(field: field, path: path, reason: SystemErrorText.reason(error))
         }
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty, Data(base64Encoded: text, options: .ignoreUnknownCharacters) != nil,

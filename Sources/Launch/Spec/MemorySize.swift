@@ -7,6 +7,10 @@ public struct MemorySize: Codable, Equatable, Hashable, Sendable, CustomStringCo
 
     public init(mebibytes: UInt64) { self.mebibytes = mebibytes }
 
+    /// The largest guest memory a spec may ask for: 16 TiB, above the largest AMD host (two
+    /// sockets of 6 TiB) and far below where byte counts overflow.
+    public static let maximumMebibytes: UInt64 = 16 << 20
+
     /// nil when `text` is not a positive size in whole MiB.
     public init?(parsing text: String) {
         var digits = Substring(text)
@@ -21,20 +25,25 @@ public struct MemorySize: Codable, Equatable, Hashable, Sendable, CustomStringCo
               let value = UInt64(digits), value > 0
         else { return nil }
         let (product, overflow) = value.multipliedReportingOverflow(by: scale)
-        guard !overflow else { return nil }
+        guard !overflow, product <= Self.maximumMebibytes else { return nil }
         self.init(mebibytes: product)
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let number = try? container.decode(UInt64.self), number > 0 {
+            guard number <= Self.maximumMebibytes else {
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "\(number) MiB is more than the \(Self.maximumMebibytes >> 20) TiB a guest may have")
+            }
             self.init(mebibytes: number)
             return
         }
         let text = try container.decode(String.self)
         guard let size = MemorySize(parsing: text) else {
             throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "'\(text)' is not a memory size (expected MiB or a size such as 4096M or 4G)")
+                in: container,
+                debugDescription: "'\(text.prefix(40))' is not a memory size (expected MiB or a size such as 4096M or 4G, at most \(Self.maximumMebibytes >> 20) TiB)")
         }
         self = size
     }

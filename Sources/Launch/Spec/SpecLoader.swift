@@ -1,4 +1,6 @@
+import BoundedFiles
 import Foundation
+import SEVKit
 import Yams
 
 /// Reads VM specs from YAML or JSON text.
@@ -15,6 +17,11 @@ public enum SpecLoader {
 
     /// Decodes a spec and also returns where each of its fields is in the text.
     public static func loadWithLines(text: String, file: String = "<spec>") throws(SpecError) -> (spec: VMSpec, lines: SpecLines) {
+        do {
+            try SpecSyntax.check(text)
+        } catch {
+            throw SpecError(file: file, field: "", line: error.line, problem: error.problem)
+        }
         let node: Node
         do {
             guard let composed = try Yams.compose(yaml: text) else {
@@ -24,11 +31,12 @@ public enum SpecLoader {
         } catch let error as SpecError {
             throw error
         } catch let error as YamlError {
-            throw syntaxError(error, file: file)
+            throw syntaxError(error, text: text, file: file)
         } catch {
-            throw SpecError(file: file, field: "", problem: "cannot parse: \(error)")
+            throw SpecError(file: file, field: "", problem: "cannot parse as YAML or JSON")
         }
         try SpecSchema.checkKeys(node, file: file)
+        try SpecSchema.checkText(node, file: file)
         do {
             return (try YAMLDecoder().decode(VMSpec.self, from: node), SpecLines(root: node))
         } catch let error as DecodingError {
@@ -45,25 +53,36 @@ public enum SpecLoader {
 
     /// Reads and decodes the spec at `path`, with the line of each field.
     public static func loadWithLines(path: String) throws(SpecError) -> (spec: VMSpec, lines: SpecLines) {
-        let data: Data
+        let data: [UInt8]
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            data = try BoundedFile.read(path, .spec)
         } catch {
-            throw SpecError(file: path, field: "", problem: "cannot read the spec file: \(FileErrorText.reason(error))")
+            throw SpecError(file: path, field: "", problem: "cannot read the spec file: \(error.problem)")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(bytes: data, encoding: .utf8) else {
             throw SpecError(file: path, field: "", problem: "the spec file is not UTF-8 text")
         }
         return try loadWithLines(text: text, file: path)
     }
 
-    private static func syntaxError(_ error: YamlError, file: String) -> SpecError {
+    /// The parser's refusal as one line with the line number: libyaml's own problem text (a
+    /// fixed phrase), never the excerpt of the file Yams would quote with it.
+    private static func syntaxError(_ error: YamlError, text: String, file: String) -> SpecError {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
              .composer(_, let problem, let mark, _):
-            SpecError(file: file, field: "", line: mark.line, problem: "invalid YAML/JSON: \(problem)")
+            return SpecError(file: file, field: "", line: mark.line, problem: "invalid YAML/JSON: \(problem)")
+        case .reader(let problem, let offset, let value, _):
+            let line = offset.map { offset in text.utf8.prefix(offset).reduce(1) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) } }
+            let character = value >= 0 ? " (U+\(String(value, radix: 16, uppercase: true)))" : ""
+            return SpecError(file: file, field: "", line: line, problem: "invalid YAML/JSON: \(problem)\(character)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let names = duplicates.map { "'\(TerminalText.line($0.prefix(64)))'" }.joined(separator: ", ")
+            return SpecError(file: file, field: "", line: context.mark.line, problem: "duplicate key \(names): each key may appear once")
+        case .dataCouldNotBeDecoded:
+            return SpecError(file: file, field: "", problem: "the spec is not UTF-8 text")
         default:
-            SpecError(file: file, field: "", problem: "invalid YAML/JSON: \(error)")
+            return SpecError(file: file, field: "", problem: "invalid YAML/JSON")
         }
     }
 

@@ -132,8 +132,12 @@ public struct AttestationAnswer: Sendable, Equatable {
     }
 
     /// Injects into a guest still in `launch-secret` and, when given, still showing the
-    /// measurement of the bundle the answer was made for; then lets it run.
-    public func inject(into channel: some GuestChannel, bundle: AttestationBundle?, guestPhysicalAddress: UInt64? = nil) async throws(AttestationError) {
+    /// measurement of the bundle the answer was made for; then lets it run. `journal` hears
+    /// each step of the injection as it is reached.
+    public func inject(
+        into channel: some GuestChannel, bundle: AttestationBundle?, guestPhysicalAddress: UInt64? = nil,
+        journal: @Sendable (InjectionStep) async -> Void = { _ in }
+    ) async throws(AttestationError) {
         _ = try await PreAttestation.sevInfo(channel)
         if let bundle {
             let current: [UInt8]
@@ -142,10 +146,8 @@ public struct AttestationAnswer: Sendable, Equatable {
             } catch {
                 throw .channel(error)
             }
-            guard current == bundle.measurementBytes else {
-                throw .bundle("refused: the guest's measurement is not the one in the bundle: the answer is for another launch")
-            }
+            guard current == bundle.measurementBytes else { throw .bundleMismatch }
         }
-        try await channel.injectAndResume(header: header, payload: payload, guestPhysicalAddress: guestPhysicalAddress)
+        try await channel.injectAndResume(header: header, payload: payload, guestPhysicalAddress: guestPhysicalAddress, journal: journal)
     }
 }

@@ -23,6 +23,8 @@ public enum AttestationError: Error, Sendable, Equatable, CustomStringConvertibl
     case nonceLog(String)
     /// The bundle or answer file is unusable.
     case bundle(String)
+    /// The guest's current measurement is not the bundle's: the answer is for another launch.
+    case bundleMismatch
     /// The guest's channel failed (connection, timeout, or an error reply other than the injection's).
     case channel(GuestChannelError)
     /// The firmware (through QEMU) refused the secret.
@@ -32,7 +34,8 @@ public enum AttestationError: Error, Sendable, Equatable, CustomStringConvertibl
     /// transport failure, after which the guest's state is unknown).
     public var isRefusal: Bool {
         switch self {
-        case .wrongState, .policyMismatch, .replayedMeasurement, .measurementMismatch, .notSEV, .malformedMeasurement: true
+        case .wrongState, .policyMismatch, .replayedMeasurement, .measurementMismatch, .notSEV, .malformedMeasurement,
+             .bundleMismatch: true
         default: false
         }
     }
@@ -52,6 +55,7 @@ public enum AttestationError: Error, Sendable, Equatable, CustomStringConvertibl
         case .secret(let text): "secret: \(text)"
         case .nonceLog(let text): "MNONCE log: \(text)"
         case .bundle(let text): text
+        case .bundleMismatch: "refused: the guest's measurement is not the one in the bundle: the answer is for another launch"
         case .channel(let error): "\(error.transport): \(error)"
         case .injectionRefused(let error): "the secret was refused: \(error)"
         }

@@ -1,3 +1,4 @@
+import BoundedFiles
 import Foundation
 import SEVKit
 
@@ -18,24 +19,37 @@ public struct CertificateDirectory: Sendable {
     /// left alone (a README, a report).
     static let certificateExtensions: Set<String> = ["pem", "der", "cer", "crt", "crl", "testcer", ""]
 
+    /// The most files read from one directory: a chain, a VLEK's, a CRL and a KDS `cert_chain`
+    /// are a handful. With `SNPCertificate.maximumPerFile` and the 1 MiB a certificate file
+    /// may hold, this bounds what a directory costs (16 MiB, 256 certificates).
+    public static let maximumFiles = 16
+
     public init(directory: URL) throws(ReportInputError) {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
         } catch {
-            throw ReportInputError("\(directory.path): cannot list certificate directory (\(error.localizedDescription))")
+            throw ReportInputError("\(directory.path): cannot list the certificate directory: \(BoundedFile.isRegularFile(directory.path) ? "a file, expected a directory" : SystemErrorText.reason(error))")
         }
         path = directory.path
+        var filesRead = 0
         for name in names where !name.hasPrefix(".") {
             let url = directory.appendingPathComponent(name)
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), !isDir.boolValue else { continue }
             let ext = url.pathExtension.lowercased()
             guard Self.certificateExtensions.contains(ext) else { continue }
-            guard let data = FileManager.default.contents(atPath: url.path) else {
-                throw ReportInputError("\(url.path): cannot read")
+            filesRead += 1
+            guard filesRead <= Self.maximumFiles else {
+                throw ReportInputError("\(directory.path): more than \(Self.maximumFiles) files that may hold certificates or a CRL; a certificate directory holds a handful")
             }
-            do { try add([UInt8](data), name: url.path) } catch {
+            let data: [UInt8]
+            do {
+                data = try BoundedFile.read(url.path, .certificate)
+            } catch {
+                throw ReportInputError(error.description)
+            }
+            do { try add(data, name: url.path) } catch {
                 // A file named like a certificate must be one; an extensionless file (KDS's
                 // `cert_chain`, `crl`) is taken when it parses and otherwise left alone.
                 if !ext.isEmpty { throw error }

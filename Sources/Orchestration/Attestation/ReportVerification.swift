@@ -1,3 +1,4 @@
+import BoundedFiles
 import Foundation
 import SEVKit
 
@@ -79,10 +80,12 @@ public struct ReportVerification: Sendable {
 
     /// Reads a report file: raw 1184 bytes, or the same as hex text (as virtee's test data is).
     public static func readReport(_ url: URL) throws(ReportInputError) -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw ReportInputError("\(url.path): cannot read report")
+        let bytes: [UInt8]
+        do {
+            bytes = try BoundedFile.read(url.path, .attestationReport)
+        } catch {
+            throw ReportInputError(error.description)
         }
-        let bytes = [UInt8](data)
         if bytes.count != AttestationReport.size {
             let text = String(decoding: bytes, as: UTF8.self).filter { !$0.isWhitespace }
             if let decoded = Hex.decode(text), decoded.count == AttestationReport.size { return decoded }

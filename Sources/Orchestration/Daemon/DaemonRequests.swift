@@ -1,3 +1,6 @@
+import Foundation
+import SEVKit
+
 /// `POST /v1/vms`: the VM spec as text (YAML or JSON, the schema of sevhost-spec(5)).
 /// File paths in it are used by the daemon as they are, so the CLI makes them absolute.
 public struct CreateVMRequest: Codable, Sendable, Equatable {
@@ -30,6 +33,36 @@ public struct InjectRequest: Codable, Sendable, Equatable {
         self.payload = payload
         self.measurement = measurement
         self.gpa = gpa
+    }
+
+    /// The packet as bytes, checked: a 52-byte header, a payload no larger than the largest
+    /// secret table (16 KiB), a 48-byte measurement ‖ MNONCE when one is given. The problem
+    /// names the field, never its bytes.
+    public func packet() throws(InvalidField) -> (header: [UInt8], payload: [UInt8], measurement: [UInt8]?) {
+        guard let header = Data(base64Encoded: header).map(Array.init) else { throw InvalidField("header: not base64") }
+        guard header.count == LaunchSecretPacket.headerSize else {
+            throw InvalidField("header: expected \(LaunchSecretPacket.headerSize) bytes, found \(header.count)")
+        }
+        guard let payload = Data(base64Encoded: payload).map(Array.init), !payload.isEmpty else {
+            throw InvalidField("payload: not base64, or empty")
+        }
+        guard payload.count <= SecretTable.maximumSize else {
+            throw InvalidField("payload: \(payload.count) bytes, more than the \(SecretTable.maximumSize) of the largest secret table")
+        }
+        var measured: [UInt8]?
+        if let measurement {
+            guard let bytes = Data(base64Encoded: measurement).map(Array.init), bytes.count == LaunchMeasurement.size else {
+                throw InvalidField("measurement: expected \(LaunchMeasurement.size) bytes of base64 (measurement ‖ MNONCE)")
+            }
+            measured = bytes
+        }
+        return (header, payload, measured)
+    }
+
+    /// A field of the request that is not what the API documents.
+    public struct InvalidField: Error, Sendable, Equatable, CustomStringConvertible {
+        public var description: String
+        init(_ description: String) { self.description = description }
     }
 }
 

@@ -54,19 +54,67 @@ public struct GuestEvent: Sendable, Hashable {
     public var strings: [String: String]
 }
 
+/// Where an injection has got to, told to a caller that keeps a journal of it (sevhostd writes
+/// each step down before it goes on, so a restart knows what may have happened).
+public enum InjectionStep: Sendable, Equatable {
+    /// About to send the secret.
+    case injecting
+    /// The VMM accepted it; about to continue the guest.
+    case injected
+    /// The guest was continued.
+    case continued
+}
+
 extension GuestChannel {
     /// Injects the secret and lets the guest run: the end of every pre-attestation, one way.
-    /// A firmware refusal leaves the guest paused; only then is `cont` sent.
-    func injectAndResume(header: [UInt8], payload: [UInt8], guestPhysicalAddress: UInt64?) async throws(AttestationError) {
+    /// A firmware refusal leaves the guest paused; only then is `cont` sent. `journal` hears
+    /// each step as it is reached.
+    func injectAndResume(
+        header: [UInt8], payload: [UInt8], guestPhysicalAddress: UInt64?,
+        journal: @Sendable (InjectionStep) async -> Void = { _ in }
+    ) async throws(AttestationError) {
+        await journal(.injecting)
         do {
             try await injectLaunchSecret(header: header, payload: payload, guestPhysicalAddress: guestPhysicalAddress)
         } catch {
             throw .injectionRefused(error)
         }
+        await journal(.injected)
         do {
             try await resume()
         } catch {
             throw .channel(error)
         }
+        await journal(.continued)
+    }
+}
+
+/// A guest's launch as its VMM reports it right now (`query-status` and `query-sev`): what a
+/// restarted sevhostd reconciles its records with.
+public struct GuestLaunchState: Sendable, Equatable {
+    /// The vCPUs run.
+    public var running: Bool
+    /// The firmware's launch state of an SEV or SEV-ES guest (`launch-secret`, `running`…);
+    /// nil for a guest without SEV, or an SEV-SNP one (whose launch has no secret gate).
+    public var sevState: String?
+
+    public init(running: Bool, sevState: String?) {
+        self.running = running
+        self.sevState = sevState
+    }
+
+    /// Measured and paused at the pre-attestation gate: an SEV/SEV-ES guest in `launch-secret`
+    /// whose vCPUs have not run.
+    public var awaitsSecret: Bool { !running && sevState == SEVGuestState.launchSecret.rawValue }
+}
+
+extension GuestChannel {
+    /// Reads `GuestLaunchState`. `query-sev` failing (no SEV in this guest) is not an error:
+    /// the state just has no SEV part.
+    public func launchState() async throws(GuestChannelError) -> GuestLaunchState {
+        let running = try await isRunning()
+        var sevState: String?
+        if let info = try? await launchInfo(), info.enabled, case .sev = info.guest { sevState = info.state.rawValue }
+        return GuestLaunchState(running: running, sevState: sevState)
     }
 }

@@ -1,4 +1,5 @@
 import AtomicFiles
+import BoundedFiles
 import Foundation
 import SEVKit
 
@@ -187,11 +188,6 @@ public actor KDSCache {
 
     /// A cache file's bytes, or nil when it is absent, unreadable or larger than any KDS answer.
     private static func read(_ file: URL) -> [UInt8]? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: file.path),
-              (attributes[.type] as? FileAttributeType) == .typeRegular,
-              let size = attributes[.size] as? Int, size <= fileLimit,
-              let data = FileManager.default.contents(atPath: file.path)
-        else { return nil }
-        return [UInt8](data.prefix(fileLimit))
+        try? BoundedFile.read(file.path, limit: fileLimit, what: "a KDS answer")
     }
 }

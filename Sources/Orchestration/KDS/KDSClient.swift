@@ -1,4 +1,5 @@
 import AtomicFiles
+import BoundedFiles
 import CHTTPGet
 import Foundation
 import SEVKit
@@ -105,8 +106,7 @@ public struct KDSClient: Sendable {
         _ url: String, cacheName: String, validate: ([UInt8]) throws(KDSError) -> Void
     ) async throws(KDSError) -> [UInt8] {
         let cacheFile = configuration.cacheDirectory?.appendingPathComponent(cacheName)
-        if let cacheFile, let cached = try? Data(contentsOf: cacheFile) {
-            let bytes = [UInt8](cached)
+        if let cacheFile, let bytes = try? BoundedFile.read(cacheFile.path, .certificate) {
             do throws(KDSError) {
                 try validate(bytes)
                 progress("\(label): cache hit \(cacheFile.path)")
@@ -279,13 +279,8 @@ public struct KDSClient: Sendable {
     /// Writes all or nothing (`AtomicFile`), so a crash or a full disk never leaves half a
     /// certificate in the cache.
     private func store(_ body: [UInt8], at file: URL) throws(KDSError) {
-        let dir = file.deletingLastPathComponent()
         do {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        } catch {
-            throw KDSError(.cache, "cannot write cache file \(file.path): \(error.localizedDescription)")
-        }
-        do {
+            try AtomicFile.createDirectories(file.deletingLastPathComponent().path)
             try AtomicFile.write(body, to: file.path)
         } catch {
             throw KDSError(.cache, "cannot write cache file \(file.path): \(error.reason)")

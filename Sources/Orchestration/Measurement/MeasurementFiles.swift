@@ -1,11 +1,7 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import BoundedFiles
 import SEVKit
 
-/// A file a measurement needs could not be read; names the path and the OS reason.
+/// A file a measurement needs could not be read: one line naming the path and the reason.
 public struct MeasurementFileError: Error, Sendable, Equatable, CustomStringConvertible {
     public let path: String
     public let reason: String
@@ -15,114 +11,77 @@ public struct MeasurementFileError: Error, Sendable, Equatable, CustomStringConv
         self.reason = reason
     }
 
+    init(_ error: FileReadError) {
+        self.init(path: error.path, reason: error.problem)
+    }
+
     public var description: String { "\(path): \(reason)" }
 }
 
-/// File access for launch-digest computations: whole small files (firmware) and streamed
-/// hashes of large ones (kernel, initrd). Outputs are written by `AtomicFile`.
-///
-/// Kernel and initrd hashing is the only real cost of a digest, so it reads in large blocks
-/// straight into one reused buffer and hands that buffer to SHA-256 without copying.
+/// File access for launch-digest computations: whole small files (firmware, VMSA pages) read
+/// within their format's bound, and streamed hashes of large ones (kernel, initrd), which are
+/// never held whole. Outputs are written by `AtomicFile`.
 public enum MeasurementFiles {
     /// Read size for streamed hashing: large enough that syscalls do not matter.
     static let blockSize = 1 << 20
 
-    /// The whole file.
-    ///
-    /// Reads straight into the array's own storage, sized from `fstat`: one allocation, no
-    /// zero-filled 1 MiB staging block and no second copy of every byte (a firmware image is
-    /// read on every `sevhost digest`, where each millisecond shows). A file longer than `fstat`
-    /// said (one still growing, a pseudo-file) is read to its end all the same.
+    /// A firmware image (OVMF, SVSM), at most `InputLimit.firmwareImage`.
     public static func contents(_ path: String) throws(MeasurementFileError) -> [UInt8] {
-        let fd = try openForReading(path)
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw failure(path) }
-        let expected = max(Int(info.st_size), 0)
-        var failed = false
-        var result = [UInt8](unsafeUninitializedCapacity: expected) { buffer, initialized in
-            guard let base = buffer.baseAddress else { return }
-            while initialized < expected {
-                let count = read(fd, base + initialized, expected - initialized)
-                if count > 0 {
-                    initialized += count
-                } else if count == 0 {
-                    return
-                } else if errno != EINTR {
-                    failed = true
-                    return
-                }
-            }
-        }
-        if failed { throw failure(path) }
-        if result.count < expected { return result }
-        // Whatever lies past the size fstat reported: usually nothing, one read returning 0.
-        var probe: UInt8 = 0
-        while true {
-            let count = read(fd, &probe, 1)
-            if count == 0 { return result }
-            if count == 1 { result.append(probe); break }
-            if errno != EINTR { throw failure(path) }
-        }
-        var block = [UInt8](repeating: 0, count: 64 << 10)
-        while true {
-            let count = try readBlock(fd, into: &block, path: path)
-            if count == 0 { return result }
-            result.append(contentsOf: block[0..<count])
+        try contents(path, .firmwareImage)
+    }
+
+    /// The whole file, at most `limit`.
+    public static func contents(_ path: String, _ limit: InputLimit) throws(MeasurementFileError) -> [UInt8] {
+        do {
+            return try BoundedFile.read(path, limit)
+        } catch {
+            throw MeasurementFileError(error)
         }
     }
 
-    /// The file's size in bytes.
+    /// The size of a regular file in bytes.
     public static func size(_ path: String) throws(MeasurementFileError) -> UInt64 {
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw failure(path) }
-        return UInt64(info.st_size)
+        do {
+            return try BoundedFile.size(path)
+        } catch {
+            throw MeasurementFileError(error)
+        }
     }
 
-    /// SHA-256 of the file's contents, streamed.
-    public static func sha256(_ path: String) throws(MeasurementFileError) -> [UInt8] {
-        let fd = try openForReading(path)
-        defer { close(fd) }
-        #if os(Linux)
-        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
-        #endif
+    /// SHA-256 of the file's contents, streamed; `progress` hears how far it got (bytes done,
+    /// bytes in all) after each block.
+    public static func sha256(
+        _ path: String, limit: InputLimit, progress: (@Sendable (Int64, Int64) -> Void)? = nil
+    ) throws(MeasurementFileError) -> [UInt8] {
         var hasher = StreamingSHA256()
-        var block = [UInt8](repeating: 0, count: blockSize)
-        while true {
-            let count = try readBlock(fd, into: &block, path: path)
-            if count == 0 { break }
-            block.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        do {
+            try BoundedFile.forEachBlock(path, limit: Int64(limit.bytes), what: limit.what, blockSize: blockSize) { block, done, size in
+                hasher.update(block)
+                progress?(done, size)
+            }
+        } catch {
+            throw MeasurementFileError(error)
         }
         return hasher.finalize()
     }
 
     /// Hashes the kernel and initrd concurrently (they are independent and the initrd can be
-    /// hundreds of MiB) and builds the SEV hashes table.
-    public static func hashTable(kernel: String, initrd: String?, commandLine: String?) async throws(MeasurementFileError) -> SEVHashTable {
-        async let kernelHash = Result { () throws(MeasurementFileError) in try sha256(kernel) }
+    /// hundreds of MiB) and builds the SEV hashes table. `progress` hears each file's advance
+    /// (which file: `kernel` or `initrd`).
+    public static func hashTable(
+        kernel: String, initrd: String?, commandLine: String?,
+        progress: (@Sendable (_ file: String, _ done: Int64, _ size: Int64) -> Void)? = nil
+    ) async throws(MeasurementFileError) -> SEVHashTable {
+        let kernelProgress = progress.map { report -> @Sendable (Int64, Int64) -> Void in { report("kernel", $0, $1) } }
+        let initrdProgress = progress.map { report -> @Sendable (Int64, Int64) -> Void in { report("initrd", $0, $1) } }
+        async let kernelHash = Result { () throws(MeasurementFileError) -> [UInt8] in
+            try sha256(kernel, limit: .kernel, progress: kernelProgress)
+        }
         async let initrdHash = Result { () throws(MeasurementFileError) -> [UInt8]? in
             guard let initrd else { return nil }
-            return try sha256(initrd)
+            return try sha256(initrd, limit: .initrd, progress: initrdProgress)
         }
         let (k, i) = await (kernelHash, initrdHash)
         return SEVHashTable(kernelHash: try k.get(), initrdHash: try i.get(), commandLine: commandLine)
-    }
-
-    private static func openForReading(_ path: String) throws(MeasurementFileError) -> Int32 {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw failure(path) }
-        return fd
-    }
-
-    private static func readBlock(_ fd: Int32, into block: inout [UInt8], path: String) throws(MeasurementFileError) -> Int {
-        while true {
-            let count = block.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count >= 0 { return count }
-            if errno != EINTR { throw failure(path) }
-        }
-    }
-
-    private static func failure(_ path: String) -> MeasurementFileError {
-        MeasurementFileError(path: path, reason: String(cString: strerror(errno)))
     }
 }

@@ -39,8 +39,8 @@ enum SNPLaunchPreparation {
             // before its digest is known, and the two files are read once each.
             do {
                 table = SEVHashTable(
-                    kernelHash: try MeasurementFiles.sha256(kernel.path),
-                    initrdHash: try kernel.initrd.map { path throws(MeasurementFileError) in try MeasurementFiles.sha256(path) },
+                    kernelHash: try MeasurementFiles.sha256(kernel.path, limit: .kernel),
+                    initrdHash: try kernel.initrd.map { path throws(MeasurementFileError) in try MeasurementFiles.sha256(path, limit: .initrd) },
                     commandLine: kernel.append)
             } catch {
                 let field = error.path == kernel.initrd ? "kernel.initrd" : "kernel.path"

@@ -1,3 +1,4 @@
+import BoundedFiles
 import AtomicFiles
 import CProcess
 import Foundation
@@ -86,7 +87,7 @@ public final class FrontRuntime: @unchecked Sendable {
         }
         var replayed: [UInt8]?
         if let path = plan.simulator.replayMeasurement {
-            guard let data = FileManager.default.contents(atPath: path),
+            guard let data = try? BoundedFile.read(path, .sessionFile),
                   let blob = Data(base64Encoded: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
             else {
                 failEarly("--replay-measurement \(path): expected a readable file of base64 text")

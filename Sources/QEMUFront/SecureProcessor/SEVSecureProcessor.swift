@@ -1,3 +1,4 @@
+import BoundedFiles
 import AtomicFiles
 import Foundation
 import QMP
@@ -127,7 +128,7 @@ public final class SEVSecureProcessor: SimulatedSecureProcessor, @unchecked Send
         }
 
         // Machine init: the flash (pflash unit 0, or the -bios image) and the kernel hashes.
-        guard let path = facts.firmwarePath, let data = FileManager.default.contents(atPath: path) else {
+        guard let path = facts.firmwarePath, let data = try? BoundedFile.read(path, .firmwareImage) else {
             throw QEMUFailure(["SEV: cannot read the firmware \(facts.firmwarePath ?? "(none)") that QEMU maps"])
         }
         let bytes = [UInt8](data)

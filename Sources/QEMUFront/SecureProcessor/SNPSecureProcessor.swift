@@ -1,3 +1,4 @@
+import BoundedFiles
 import Foundation
 import QMP
 import SEVKit
@@ -64,7 +65,7 @@ public final class SNPSecureProcessor: SimulatedSecureProcessor, @unchecked Send
                 "sev_common_kvm_init: failed to create encryption context",
             ], acceleratorLocation: acceleratorLocation)
         }
-        guard let path = facts.firmwarePath, let data = FileManager.default.contents(atPath: path) else {
+        guard let path = facts.firmwarePath, let data = try? BoundedFile.read(path, .firmwareImage) else {
             throw QEMUFailure(["SEV: cannot read the firmware \(facts.firmwarePath ?? "(none)") that QEMU maps"])
         }
         let firmware: OVMFImage

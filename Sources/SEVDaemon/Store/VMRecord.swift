@@ -34,9 +34,13 @@ struct VMRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     var expected: String?
     var created: String
     var updated: String
+    /// What the daemon was doing to the VM's QEMU when it last wrote: set before it acts
+    /// (spawning QEMU, continuing it, injecting a secret) and cleared with the outcome, so a
+    /// daemon killed half way knows, when it starts again, what may have happened (`recover`).
+    var intent: Intent? = nil
 
     enum CodingKeys: String, CodingKey, ColumnExpression {
-        case name, spec, file, type, policy, state, reason, pid, qmp, binary, bundle, created, updated
+        case name, spec, file, type, policy, state, reason, pid, qmp, binary, bundle, created, updated, intent
         case preAttestation = "pre_attestation", stopRequested = "stop_requested"
         case dhCert = "dh_cert", session, expected
     }
@@ -49,3 +53,18 @@ struct VMRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
 }
 
 extension VMState: DatabaseValueConvertible {}
+
+/// A change to a VM's QEMU the daemon has begun and not yet seen the outcome of: the journal
+/// entry written before the change is made. Each names what a restarted daemon must find out
+/// from QEMU, since the change may or may not have happened.
+enum Intent: String, Codable, Sendable, DatabaseValueConvertible {
+    /// QEMU is being spawned: a process may exist that no pid was recorded for.
+    case spawning
+    /// `cont` is being sent to a launch without pre-attestation.
+    case continuing
+    /// The guest owner's secret is being handed to QEMU: it may or may not have reached the
+    /// firmware, and QEMU cannot say which.
+    case injecting
+    /// The secret was injected (QEMU acknowledged it) and `cont` is being sent.
+    case continuingAfterInjection = "continuing-after-injection"
+}

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Orchestration
+import SEVKit
 
 /// The daemon's state in one SQLite file: the VMs and their event history. Every state change
 /// and the event that tells of it are written in one transaction, so after a crash the history
@@ -62,6 +63,9 @@ final class VMStore: Sendable {
         migrator.registerMigration("v2") { db in
             try db.alter(table: "vm") { table in table.add(column: "expected", .text) }
         }
+        migrator.registerMigration("v3: intent") { db in
+            try db.alter(table: "vm") { table in table.add(column: "intent", .text) }
+        }
         return migrator
     }
 
@@ -92,6 +96,8 @@ final class VMStore: Sendable {
             guard var record = try VMRecord.fetchOne(db, key: name) else { return nil }
             let before = record.state
             change(&record)
+            // A failure's reason quotes QEMU's last output.
+            record.reason = record.reason.map(TerminalText.line)
             record.updated = Timestamp.now()
             try record.update(db)
             if let event {
@@ -112,8 +118,11 @@ final class VMStore: Sendable {
         }
     }
 
-    /// Adds one event and drops that VM's events older than its newest `eventHistory`.
+    /// Adds one event and drops that VM's events older than its newest `eventHistory`. Events
+    /// quote QEMU (its events' data, its errors, its output), so each is made one safe line
+    /// here, whoever reads it later (`vm events`, a log shipper, a terminal).
     private func insert(_ event: inout EventRecord, _ db: Database) throws {
+        event.message = TerminalText.line(event.message)
         try event.insert(db)
         try db.execute(
             sql: """

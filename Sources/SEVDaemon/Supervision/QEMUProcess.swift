@@ -1,3 +1,4 @@
+import BoundedFiles
 import CProcess
 import Foundation
 
@@ -39,11 +40,10 @@ enum QEMUProcess {
         return commandLine.split(separator: 0).contains { String(decoding: $0, as: UTF8.self).contains(qmpSocket) }
     }
 
-    /// A /proc file read to its end: they report a size of 0, so a read sized by stat gets nothing.
+    /// A /proc file read to its end (they report a size of 0, so a read sized by stat gets
+    /// nothing), within the bound of a command line.
     private static func readProcFile(_ pid: Int32, _ name: String) -> [UInt8]? {
-        guard let handle = FileHandle(forReadingAtPath: "/proc/\(pid)/\(name)") else { return nil }
-        defer { try? handle.close() }
-        return (try? handle.readToEnd()).map { Array($0 ?? Data()) }
+        try? BoundedFile.read("/proc/\(pid)/\(name)", .processFile)
     }
 
     /// The live process with `-qmp unix:QMPSOCKET,...` on its command line, found by looking
@@ -61,7 +61,7 @@ enum QEMUProcess {
 
     /// The pid QEMU wrote with `-pidfile`.
     static func readPidFile(_ path: String) -> Int32? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return Int32(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        guard let text = try? BoundedFile.readText(path, .pidFile) else { return nil }
+        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0 > 0 ? $0 : nil }
     }
 }

@@ -132,6 +132,7 @@ extension VMSupervisor {
                 $0.state = .stopped
                 $0.reason = nil
                 $0.pid = nil
+                $0.intent = nil
             }
         } else {
             var reason = status.description
@@ -143,6 +144,7 @@ extension VMSupervisor {
                 $0.state = .failed
                 $0.reason = reason
                 $0.pid = nil
+                $0.intent = nil
             }
         }
     }

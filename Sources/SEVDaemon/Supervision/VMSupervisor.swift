@@ -121,6 +121,8 @@ actor VMSupervisor {
         unlink(record.qmp)
         unlink(directory + "/qemu.pid")
         appendLogBanner(name)
+        // Journaled: `starting` with the intent `spawning` is on disk before the process
+        // exists, so a daemon killed before it records the pid looks for one (`recover`).
         record = try update(name, event: ("state", "starting \(configuration.qemu)")) {
             $0.state = .starting
             $0.reason = nil
@@ -128,8 +130,10 @@ actor VMSupervisor {
             $0.pid = nil
             $0.stopRequested = false
             $0.binary = configuration.qemu
+            $0.intent = .spawning
             $0.expected = expected
         }
+        checkpoint(.startRecorded)
         let pid: Int32
         do {
             pid = try QEMUProcess.spawn(program: configuration.qemu, arguments: arguments, directory: directory, log: logPath(name))
@@ -137,7 +141,12 @@ actor VMSupervisor {
             metrics.launchFailures.increment()
             return try markFailed(name, reason: error.description).info
         }
-        record = try update(name, event: ("action", "QEMU started, pid \(pid)")) { $0.pid = pid }
+        checkpoint(.qemuSpawned)
+        record = try update(name, event: ("action", "QEMU started, pid \(pid)")) {
+            $0.pid = pid
+            $0.intent = nil
+        }
+        checkpoint(.pidRecorded)
         live[name] = LiveVM(pid: pid, isChild: true, startedAt: .now)
         shutdowns[name] = nil
         metrics.launches.increment()
@@ -158,7 +167,7 @@ actor VMSupervisor {
             throw .invalidSpec(error.description)
         }
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try AtomicFile.createDirectories(directory, mode: AtomicFile.privateDirectoryMode)
             if let dhCert = record.dhCert, let session = record.session {
                 try AtomicFile.write(Array(dhCert.utf8), to: directory + "/godh.b64", mode: AtomicFile.secretMode)
                 try AtomicFile.write(Array(session.utf8), to: directory + "/session.b64", mode: AtomicFile.secretMode)
@@ -243,6 +252,7 @@ actor VMSupervisor {
                     for await event in channel.events { await self?.qmpEvent(name, event) }
                 }
                 logger.info("QMP connected", metadata: ["vm": "\(name)", "pid": "\(pid)"])
+                checkpoint(.qmpConnected)
                 return channel
             } catch {
                 lastError = error.description
@@ -270,13 +280,17 @@ actor VMSupervisor {
                 return
             }
             guard live[name]?.pid == pid else { return }
+            checkpoint(.measured)
             let json = String(decoding: bundle.json, as: UTF8.self)
             let prefix = bundle.measurementBytes.map { Hex.encode(Array($0.prefix(8))) } ?? ""
             _ = try? update(name, event: ("state", "paused and measured (measurement \(prefix)…); waiting for the guest owner's secret")) {
                 $0.bundle = json
                 $0.state = .awaitingSecret
+                $0.intent = nil
             }
         } else {
+            _ = try? update(name) { $0.intent = .continuing }
+            checkpoint(.continueRecorded)
             do {
                 if try await !channel.isRunning() { try await channel.resume() }
             } catch {
@@ -285,8 +299,13 @@ actor VMSupervisor {
                 return
             }
             guard live[name]?.pid == pid else { return }
-            _ = try? update(name, event: ("state", "running")) { $0.state = .running }
+            checkpoint(.guestContinued)
+            _ = try? update(name, event: ("state", "running")) {
+                $0.state = .running
+                $0.intent = nil
+            }
         }
+        checkpoint(.startSettled)
         if let startedAt = live[name]?.startedAt {
             metrics.launchSeconds.record(ContinuousClock.now - startedAt)
         }
@@ -330,6 +349,7 @@ actor VMSupervisor {
         try update(name, event: ("state", "failed: \(reason)")) {
             $0.state = .failed
             $0.reason = reason
+            $0.intent = nil
         }
     }
 

@@ -22,6 +22,16 @@ public enum LaunchDigest {
     /// OVMF is mapped so that it ends at 4 GiB.
     public static let firmwareEnd: UInt64 = 0x1_0000_0000
 
+    /// The most vCPUs a guest can have: QEMU's and KVM's x86 maximum (KVM_MAX_VCPUS with
+    /// CONFIG_MAXSMP). Every vCPU count from a flag or a spec is checked against it before a
+    /// VMSA is built, so a count can cost at most 4096 pages.
+    public static let maximumVCPUs = 4096
+
+    /// `vcpus` checked against 1...`maximumVCPUs`.
+    public static func checkVCPUCount(_ vcpus: Int) throws(LaunchDigestError) {
+        guard (1...maximumVCPUs).contains(vcpus) else { throw .invalidVCPUCount(vcpus) }
+    }
+
     /// SEV: SHA-256 over the firmware and, with a kernel, the padded hashes table.
     public static func sev(firmware: OVMFImage, hashTable: SEVHashTable?) throws(LaunchDigestError) -> [UInt8] {
         guard isSEVFirmware(firmware) else { throw .noSEVMetadata }
@@ -93,7 +103,7 @@ public enum LaunchDigest {
         firmware: OVMFImage, svsm: OVMFImage, varsSize: UInt64, vcpus: Int, vcpuSignature: UInt32
     ) throws(LaunchDigestError) -> LaunchDigestResult {
         guard firmware.hasSEVMetadata, svsm.hasSEVMetadata else { throw .noSEVMetadata }
-        guard vcpus >= 1 else { throw .invalidVCPUCount(vcpus) }
+        try checkVCPUCount(vcpus)
         guard varsSize % UInt64(SNPLaunchDigest.pageSize) == 0 else {
             throw .notPageAligned(what: "OVMF variable store size", value: varsSize)
         }
@@ -141,7 +151,7 @@ public enum LaunchDigest {
         firmware: OVMFImage, vcpus: Int, sevFeatures: UInt64, vcpuSignature: UInt32,
         vmm: VMMType, fpu: InitialVMSA.FPUState
     ) throws(LaunchDigestError) -> [[UInt8]] {
-        guard vcpus >= 1 else { throw .invalidVCPUCount(vcpus) }
+        try checkVCPUCount(vcpus)
         guard let apReset = firmware.sevESResetAddress else { throw .noSEVESResetBlock }
         let bsp = InitialVMSA.page(resetAddress: InitialVMSA.bspResetAddress, sevFeatures: sevFeatures,
                                    vcpuSignature: vcpuSignature, vmm: vmm, fpu: fpu).bytes

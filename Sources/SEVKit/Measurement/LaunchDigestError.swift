@@ -18,7 +18,7 @@ public enum LaunchDigestError: Error, Sendable, Equatable, CustomStringConvertib
     case badKernelHashesSection(gpa: UInt32, size: UInt32, tableGPA: UInt32)
     /// A size or address that SNP measures page by page is not page-aligned.
     case notPageAligned(what: String, value: UInt64)
-    /// vCPU count outside 1...
+    /// vCPU count outside 1...`LaunchDigest.maximumVCPUs`.
     case invalidVCPUCount(Int)
     /// `--snp-ovmf-hash` must be 48 bytes.
     case invalidOVMFHashLength(Int)
@@ -44,7 +44,7 @@ public enum LaunchDigestError: Error, Sendable, Equatable, CustomStringConvertib
         case .notPageAligned(let what, let value):
             return "\(what) 0x\(String(value, radix: 16)) is not a multiple of 4096"
         case .invalidVCPUCount(let count):
-            return "vCPU count must be at least 1, got \(count)"
+            return "vCPU count must be from 1 to \(LaunchDigest.maximumVCPUs), got \(count)"
         case .invalidOVMFHashLength(let count):
             return "SNP OVMF hash must be 48 bytes (96 hex digits), got \(count) bytes"
         case .noSVSMInfo:

@@ -28,6 +28,23 @@ public struct VCPUType: Sendable, Hashable {
         return UInt32(value)
     }
 
+    /// What CPUID Fn0000_0001_EAX can encode: family 0x0-0xF, or 0xF plus an 8-bit extended
+    /// family; an 8-bit model (4 bits base, 4 extended); a 4-bit stepping. A value outside
+    /// would not be refused by the encoding but wrap into another one.
+    public static let families = 0...(0xf + 0xff)
+    public static let models = 0...0xff
+    public static let steppings = 0...0xf
+
+    /// Why family/model/stepping cannot be a signature, naming the first field out of range
+    /// with the option spelling `names` gives; nil when all three fit.
+    public static func outOfRange(family: Int, model: Int, stepping: Int, names: (String, String, String)) -> String? {
+        for (value, range, name) in [(family, families, names.0), (model, models, names.1), (stepping, steppings, names.2)]
+        where !range.contains(value) {
+            return "\(name) \(value): expected \(range.lowerBound) to \(range.upperBound) (what CPUID's signature can encode)"
+        }
+        return nil
+    }
+
     /// QEMU's AMD EPYC models. The family/model/stepping of each was read from QEMU
     /// (`query-cpu-model-expansion`) and agrees with sev-snp-measure's table.
     public static let known: [VCPUType] = {

@@ -49,22 +49,59 @@ public struct SNPCertificateTable: Sendable, Equatable {
         return writer.bytes
     }
 
-    /// Decodes a table; an entry pointing outside the bytes is an error naming its offset.
+    /// The most entries a table may have: the GHCB defines four certificates (ARK, ASK, VCEK,
+    /// VLEK); a host may add its own, but not without end.
+    public static let maximumEntries = 32
+
+    /// Decodes a table. Refused, naming the entry and its offset: an entry pointing outside
+    /// the bytes or into the entry list itself, two entries sharing bytes (a table of a
+    /// thousand entries all pointing at one megabyte would otherwise export a gigabyte), an
+    /// empty certificate, a GUID given twice, more than `maximumEntries` entries. So what an
+    /// export writes is never more than the table it read.
     public init(bytes: [UInt8], name: String) throws(ByteDecodingError) {
         var reader = ByteReader(bytes, context: name)
         var entries = [Entry]()
+        var spans: [(start: Int, end: Int, index: Int, at: Int)] = []
         while true {
             let start = reader.offset
             let guidBytes = try reader.readBytes(16, field: "entry \(entries.count) GUID")
             let offset = Int(try reader.readInteger(UInt32.self, field: "entry \(entries.count) offset"))
             let length = Int(try reader.readInteger(UInt32.self, field: "entry \(entries.count) length"))
             if guidBytes.allSatisfy({ $0 == 0 }) && offset == 0 && length == 0 { break }
+            let index = entries.count
+            guard index < Self.maximumEntries else {
+                throw ByteDecodingError(context: name, offset: start, reason: "more than \(Self.maximumEntries) entries before the all-zero one that ends the list")
+            }
+            guard length > 0 else {
+                throw ByteDecodingError(context: name, offset: start + 20, reason: "entry \(index) has length 0: an entry holds one certificate")
+            }
             guard offset + length <= bytes.count else {
                 throw ByteDecodingError(
                     context: name, offset: start + 16,
-                    reason: "entry \(entries.count) points at bytes \(offset)..<\(offset + length), outside the \(bytes.count)-byte table")
+                    reason: "entry \(index) points at bytes \(offset)..<\(offset + length), outside the \(bytes.count)-byte table")
             }
-            entries.append(Entry(guid: Self.uuid(guidBytes), certificate: Array(bytes[offset..<offset + length])))
+            let guid = Self.uuid(guidBytes)
+            if let earlier = entries.firstIndex(where: { $0.guid == guid }) {
+                throw ByteDecodingError(context: name, offset: start, reason: "entry \(index) repeats the GUID of entry \(earlier)")
+            }
+            spans.append((offset, offset + length, index, start + 16))
+            entries.append(Entry(guid: guid, certificate: Array(bytes[offset..<offset + length])))
+        }
+        // The certificates follow the list and its terminator, each in bytes of its own.
+        let listEnd = reader.offset
+        var previous: (end: Int, index: Int)?
+        for span in spans.sorted(by: { ($0.start, $0.index) < ($1.start, $1.index) }) {
+            guard span.start >= listEnd else {
+                throw ByteDecodingError(
+                    context: name, offset: span.at,
+                    reason: "entry \(span.index) points at byte \(span.start), inside the entry list (which ends at \(listEnd))")
+            }
+            if let previous, span.start < previous.end {
+                throw ByteDecodingError(
+                    context: name, offset: span.at,
+                    reason: "entry \(span.index) overlaps entry \(previous.index): each certificate has bytes of its own")
+            }
+            previous = (span.end, span.index)
         }
         self.entries = entries
     }

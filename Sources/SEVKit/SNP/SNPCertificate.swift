@@ -9,7 +9,8 @@ import X509
 /// swift-certificates refuses these certificates (RSASSA-PSS signatures, and VCEKs carry serial
 /// number 0), so the outer structure is split here with SwiftASN1: the exact `tbsCertificate`
 /// bytes the signature covers, the PSS parameters and the signature. The pieces swift-certificates
-/// does handle (names, the public key, extensions) are decoded with its types.
+/// does handle (names, EC public keys, extensions) are decoded with its types; RSA keys are built
+/// from their numbers (`SubjectPublicKey`).
 public struct SNPCertificate: Hashable, Sendable {
     /// The whole certificate, DER.
     public let der: [UInt8]
@@ -84,7 +85,7 @@ public struct SNPCertificate: Hashable, Sendable {
                 }
                 let subject = try Self.name(&nodes)
                 guard let spkiNode = nodes.next() else { throw SNPCertificateError("subjectPublicKeyInfo missing") }
-                let key = try Certificate.PublicKey(derEncoded: spkiNode)
+                let key = try SubjectPublicKey.decode(spkiNode)
                 // issuerUniqueID [1] / subjectUniqueID [2] are not used by AMD; skip if present.
                 _ = DER.optionalImplicitlyTagged(&nodes, tagNumber: 1, tagClass: .contextSpecific) { (_: ASN1Node) in () }
                 _ = DER.optionalImplicitlyTagged(&nodes, tagNumber: 2, tagClass: .contextSpecific) { (_: ASN1Node) in () }
@@ -109,8 +110,15 @@ public struct SNPCertificate: Hashable, Sendable {
         }
     }
 
+    /// The most certificates one file may hold. A chain is at most four (ARK, ASK or ASVK,
+    /// VCEK or VLEK); a bundle of every product's roots and intermediates stays well inside.
+    /// Without a bound, a 1 MiB file of some 700 certificates costs seconds of decoding and
+    /// every check after it is quadratic in their number.
+    public static let maximumPerFile = 16
+
     /// Decodes every `CERTIFICATE` block of a PEM file (KDS `cert_chain` holds ASK then ARK),
-    /// or a single DER certificate when the bytes are not PEM.
+    /// or a single DER certificate when the bytes are not PEM; more than `maximumPerFile`
+    /// blocks are refused before the first past the bound is decoded.
     public static func decodeAll(_ bytes: [UInt8]) throws(SNPCertificateError) -> [SNPCertificate] {
         let text = String(decoding: bytes, as: UTF8.self)
         guard text.contains("-----BEGIN CERTIFICATE-----") else {
@@ -119,6 +127,9 @@ public struct SNPCertificate: Hashable, Sendable {
         var result: [SNPCertificate] = []
         var rest = Substring(text)
         while let begin = rest.range(of: "-----BEGIN CERTIFICATE-----") {
+            guard result.count < maximumPerFile else {
+                throw SNPCertificateError("more than \(maximumPerFile) certificates in one file; a chain holds at most 4")
+            }
             guard let end = rest.range(of: "-----END CERTIFICATE-----", range: begin.upperBound..<rest.endIndex) else {
                 throw SNPCertificateError("PEM block \(result.count + 1) has no END line")
             }

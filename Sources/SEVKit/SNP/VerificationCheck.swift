@@ -9,10 +9,12 @@ public struct VerificationCheck: Hashable, Sendable, Codable {
     /// One line: what was compared, or why it failed.
     public var detail: String
 
+    /// `detail` quotes certificates and reports (names, product strings from extensions), so
+    /// it is made one safe line here, for every printer of checks.
     public init(_ name: String, _ passed: Bool, _ detail: String) {
         self.name = name
         self.passed = passed
-        self.detail = detail
+        self.detail = TerminalText.line(detail)
     }
 }
 

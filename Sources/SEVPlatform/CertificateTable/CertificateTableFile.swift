@@ -1,4 +1,5 @@
 import AtomicFiles
+import BoundedFiles
 import CFileLock
 import Foundation
 import SEVKit
@@ -34,8 +35,9 @@ import SEVKit
 public struct CertificateTableFile: Sendable {
     public let path: String
 
-    /// The largest table read: four certificates of a few KiB each fit many times over.
-    public static let sizeLimit = 1 << 20
+    /// The largest table read (`InputLimit.certificateTable`): four certificates of a few KiB
+    /// each fit many times over.
+    public static let sizeLimit = InputLimit.certificateTable.bytes
 
     public init(path: String) {
         self.path = path
@@ -43,10 +45,13 @@ public struct CertificateTableFile: Sendable {
 
     /// The table now, read under a shared lock as a VMM reads it; nil when there is no file.
     public func read() throws(CertificateTableFileError) -> SNPCertificateTable? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            if errno == ENOENT { return nil }
-            throw CertificateTableFileError(path: path, "cannot open: \(HostReadFailure(errno: errno))")
+        let fd: Int32
+        do {
+            fd = try BoundedFile.openRegular(path, flags: O_RDONLY)
+        } catch where error.reason == .missing {
+            return nil
+        } catch {
+            throw CertificateTableFileError(path: path, "cannot open: \(HostReadFailure(error))")
         }
         defer { close(fd) }
         guard cfilelock_lock(fd, 0, 1) == 0 else {
@@ -61,12 +66,15 @@ public struct CertificateTableFile: Sendable {
     public func update<T: Sendable>(
         _ change: @Sendable (SNPCertificateTable?) async throws -> (result: T, table: SNPCertificateTable?)
     ) async throws -> T {
-        let fd = open(path, O_RDWR | O_CLOEXEC)
-        if fd < 0 {
-            guard errno == ENOENT else { throw CertificateTableFileError(path: path, "cannot open: \(HostReadFailure(errno: errno))") }
+        let fd: Int32
+        do {
+            fd = try BoundedFile.openRegular(path, flags: O_RDWR)
+        } catch where error.reason == .missing {
             let (result, table) = try await change(nil)
             if let table { try install(table.encoded, lockedDescriptor: nil) }
             return result
+        } catch {
+            throw CertificateTableFileError(path: path, "cannot open: \(HostReadFailure(error))")
         }
         defer { close(fd) }
         try await Self.lockExclusive(fd, path: path)
@@ -111,21 +119,10 @@ public struct CertificateTableFile: Sendable {
     }
 
     private static func readAll(_ fd: Int32, path: String) throws(CertificateTableFileError) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        var offset: off_t = 0
-        while true {
-            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw CertificateTableFileError(path: path, "cannot read: \(HostReadFailure(errno: errno))")
-            }
-            if n == 0 { return bytes }
-            bytes += buffer[0..<n]
-            offset += off_t(n)
-            guard bytes.count <= sizeLimit else {
-                throw CertificateTableFileError(path: path, "larger than \(sizeLimit) bytes: not a certificate table")
-            }
+        do {
+            return try BoundedFile.read(descriptor: fd, path: path, .certificateTable)
+        } catch {
+            throw CertificateTableFileError(path: path, error.problem)
         }
     }
 }

@@ -19,8 +19,8 @@ public enum CheckRunner {
             generationSource: requested == nil ? "cpu" : "argument",
             product: probe.product,
             signature: probe.signature,
-            vendor: probe.vendor,
-            brand: probe.brand,
+            vendor: TerminalText.line(probe.vendor),
+            brand: TerminalText.line(probe.brand),
             hostRoot: probe.root.directory,
             captured: probe.root.isCaptured,
             results: checks.map { run($0, context) })
@@ -33,7 +33,9 @@ public enum CheckRunner {
             id: check.id,
             name: outcome.name ?? check.name,
             status: outcome.passed ? .pass : .fail,
-            message: outcome.message,
+            // Messages quote the host (its files, QEMU's version, the firmware's errors), and
+            // every renderer prints them: made safe once, here.
+            message: outcome.message.map(TerminalText.line),
             category: check.category,
             description: check.description,
             hint: outcome.passed ? nil : (outcome.hint ?? check.hint),

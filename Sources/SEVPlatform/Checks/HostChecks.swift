@@ -45,14 +45,22 @@ extension CheckContext {
         probe.runsUnderHypervisor ? HostChecks.bareMetal.hint : nil
     }
 
-    /// The kernel command line's parameters (up to `--`, after which they belong to init).
-    var kernelParameters: [String] {
-        guard case .success(let line) = probe.text("proc/cmdline") else { return [] }
-        var parameters = [String]()
-        for word in line.split(whereSeparator: \.isWhitespace) {
-            if word == "--" { break }
-            parameters.append(String(word))
+    /// The kernel command line's parameters (up to `--`, after which they belong to init), or
+    /// why /proc/cmdline could not be read.
+    var kernelCommandLine: Result<[String], HostReadFailure> {
+        probe.text("proc/cmdline").map { line in
+            var parameters = [String]()
+            for word in line.split(whereSeparator: \.isWhitespace) {
+                if word == "--" { break }
+                parameters.append(String(word))
+            }
+            return parameters
         }
-        return parameters
+    }
+
+    /// The kernel command line's parameters; none when it cannot be read (the
+    /// kernel-command-line check says so).
+    var kernelParameters: [String] {
+        (try? kernelCommandLine.get()) ?? []
     }
 }

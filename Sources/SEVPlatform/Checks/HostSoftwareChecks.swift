@@ -56,7 +56,12 @@ extension HostChecks {
             description: "No mem_encrypt= or kvm_amd.* parameter on /proc/cmdline disables what is checked",
             hint: "Remove the parameter from the boot loader's kernel command line (e.g. GRUB_CMDLINE_LINUX) and reboot"
         ) { context in
-            let relevant = context.kernelParameters.filter { $0.hasPrefix("mem_encrypt=") || $0.hasPrefix("kvm_amd.") }
+            let parameters: [String]
+            switch context.kernelCommandLine {
+            case .success(let words): parameters = words
+            case .failure(let failure): return .fail("unable to read /proc/cmdline: \(failure)")
+            }
+            let relevant = parameters.filter { $0.hasPrefix("mem_encrypt=") || $0.hasPrefix("kvm_amd.") }
             var disabled = [String]()
             for parameter in relevant {
                 let parts = parameter.split(separator: "=", maxSplits: 1).map(String.init)

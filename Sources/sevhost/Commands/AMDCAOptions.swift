@@ -1,4 +1,5 @@
 import ArgumentParser
+import BoundedFiles
 import Foundation
 import Orchestration
 import SEVKit
@@ -47,7 +48,7 @@ struct AMDCAOptions: ParsableArguments {
                 throw CommandFailure("--product and --ca-url are only used when the CA chain is downloaded, not with --ca")
             }
             do {
-                return try AMDCAChain(bytes: try GuestOwnerInput.read(ca, option: "--ca"), name: ca)
+                return try AMDCAChain(bytes: try GuestOwnerInput.read(ca, option: "--ca", .sevCertificates), name: ca)
             } catch let error as SEVCertificateError {
                 throw CommandFailure(error.description)
             }

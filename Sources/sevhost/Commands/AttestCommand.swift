@@ -1,5 +1,6 @@
 import ArgumentParser
 import AtomicFiles
+import BoundedFiles
 import Foundation
 import Orchestration
 import SEVKit
@@ -206,9 +207,9 @@ struct AttestInjectCommand: AsyncParsableCommand {
     var bundle: String?
 
     func run() async throws {
-        let answerBytes = try GuestOwnerInput.readOrStandardInput(answer, option: "ANSWER")
+        let answerBytes = try GuestOwnerInput.readOrStandardInput(answer, option: "ANSWER", .bundle)
         let bundleValue = try bundle.map { path in
-            try AttestationBundle(json: try GuestOwnerInput.read(path, option: "--bundle"), name: path)
+            try AttestationBundle(json: try GuestOwnerInput.read(path, option: "--bundle", .bundle), name: path)
         }
         let address = try connection.address()
         do {
@@ -244,7 +245,7 @@ enum SecretArguments {
                 throw CommandFailure(
                     "--secret \(guidText): not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx) nor a known alias (\(WellKnownSecretGUID.aliases.map(\.name).joined(separator: ", ")))")
             }
-            entries.append(SecretTable.Entry(guid: guid, data: try GuestOwnerInput.read(path, option: "--secret \(guidText)")))
+            entries.append(SecretTable.Entry(guid: guid, data: try GuestOwnerInput.read(path, option: "--secret \(guidText)", .secret)))
         }
         return entries
     }

@@ -112,7 +112,12 @@ struct DigestCommand: AsyncParsableCommand {
         if mode != .sev, mode != .snpOVMFHash, vcpus == nil {
             throw ValidationError("missing --vcpus N in guest mode '\(mode.rawValue)'")
         }
-        if let vcpus, vcpus < 1 { throw ValidationError("--vcpus must be at least 1, got \(vcpus)") }
+        if let vcpus, !(1...LaunchDigest.maximumVCPUs).contains(vcpus) {
+            throw ValidationError("--vcpus must be from 1 to \(LaunchDigest.maximumVCPUs), got \(vcpus)")
+        }
+        if let varsSize, varsSize == 0 || varsSize % 4096 != 0 {
+            throw ValidationError("--vars-size must be a positive multiple of 4096 bytes, got \(varsSize)")
+        }
         if snpOVMFHash != nil, mode != .snp { throw ValidationError("--snp-ovmf-hash only works with --mode snp") }
         if dumpVMSA, [.sev, .snpOVMFHash].contains(mode) {
             throw ValidationError("--dump-vmsa is only available in modes seves, snp and snp:svsm")
@@ -129,6 +134,12 @@ struct DigestCommand: AsyncParsableCommand {
         let fms = [vcpuFamily, vcpuModel, vcpuStepping].compactMap { $0 }.count
         if fms != 0, fms != 3 {
             throw ValidationError("--vcpu-family, --vcpu-model and --vcpu-stepping go together")
+        }
+        if let vcpuFamily, let vcpuModel, let vcpuStepping,
+           let problem = VCPUType.outOfRange(
+               family: vcpuFamily, model: vcpuModel, stepping: vcpuStepping,
+               names: ("--vcpu-family", "--vcpu-model", "--vcpu-stepping")) {
+            throw ValidationError(problem)
         }
         if mode == .snpSVSM {
             guard svsm != nil else { throw ValidationError("snp:svsm mode requires --svsm") }
@@ -212,7 +223,8 @@ struct DigestCommand: AsyncParsableCommand {
 
     private func hashTable() async throws(MeasurementFileError) -> SEVHashTable? {
         guard let kernel else { return nil }
-        return try await MeasurementFiles.hashTable(kernel: kernel, initrd: initrd, commandLine: append)
+        return try await MeasurementFiles.hashTable(
+            kernel: kernel, initrd: initrd, commandLine: append, progress: HashingProgress.onTerminal())
     }
 
     /// The vCPU signature, chosen as sev-snp-measure does: family/model/stepping, then
@@ -239,6 +251,20 @@ struct DigestCommand: AsyncParsableCommand {
             throw CommandFailure("--guest-features: expected an integer (decimal or 0x hex), got '\(guestFeatures)'")
         }
         return value
+    }
+}
+
+/// Progress lines for hashing large kernels and initrds, on stderr when it is a terminal: a
+/// line per 256 MiB, so a multi-GiB initrd does not look like a hang.
+enum HashingProgress {
+    static let step: Int64 = 256 << 20
+
+    static func onTerminal() -> (@Sendable (String, Int64, Int64) -> Void)? {
+        guard isatty(STDERR_FILENO) != 0 else { return nil }
+        return { file, done, size in
+            guard size >= step, done % step == 0 || done == size else { return }
+            CLIFiles.stderr("hashing \(file): \(done >> 20) of \(size >> 20) MiB")
+        }
     }
 }
 

@@ -25,12 +25,11 @@ struct FetchOutput: ParsableArguments {
 
     func write(_ certs: [(name: String, cert: SNPCertificate)]) throws {
         let dir = URL(fileURLWithPath: out)
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var files = AtomicFileSet()
         for (name, cert) in certs {
             files.add(dir.appendingPathComponent("\(name).\(encoding.rawValue)").path, encoding == .pem ? Array(cert.pem.utf8) : cert.der)
         }
-        try files.commit()
+        try files.commit(creatingDirectoriesWithMode: AtomicFile.publicDirectoryMode)
         for file in files.files { print(file.path) }
     }
 }
@@ -116,10 +115,9 @@ struct FetchCRLCommand: AsyncParsableCommand {
             throw CommandFailure("the CRL for \(product.rawValue) is not signed by AMD's pinned \(product.rawValue) ARK; refusing to save it")
         }
         let dir = URL(fileURLWithPath: output.out)
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var files = AtomicFileSet()
         files.add(dir.appendingPathComponent("crl.der").path, list.der)
-        try files.commit()
+        try files.commit(creatingDirectoriesWithMode: AtomicFile.publicDirectoryMode)
         print(files.files[0].path)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AtomicFiles
+import BoundedFiles
 import Foundation
 import SEVKit
 
@@ -41,15 +42,21 @@ struct IDBlockCommand: ParsableCommand {
     @Flag(help: "JSON output.")
     var json = false
 
+    func validate() throws {
+        guard version == IDBlock.currentVersion else {
+            throw ValidationError("--version \(version): the SNP firmware ABI defines ID block version \(IDBlock.currentVersion) only")
+        }
+    }
+
     func run() throws {
         let digest = try ByteOption.parse(measurement, option: "--measurement", lengths: [48])
         let policyValue = try PolicyOption.parse(policy, option: "--policy")
         let family = try familyID.map { try ByteOption.parse($0, option: "--family-id", lengths: [16]) } ?? [UInt8](repeating: 0, count: 16)
         let image = try imageID.map { try ByteOption.parse($0, option: "--image-id", lengths: [16]) } ?? [UInt8](repeating: 0, count: 16)
         let block = try IDBlock(launchDigest: digest, familyID: family, imageID: image, version: version, guestSVN: svn, policy: policyValue)
-        let id = try SigningKeyFile.privateKey(pem: String(decoding: try CLIFiles.readFile(idKey, what: "ID key"), as: UTF8.self), name: idKey)
+        let id = try SigningKeyFile.privateKey(pem: String(decoding: try GuestOwnerInput.read(idKey, option: "--id-key", .key), as: UTF8.self), name: idKey)
         let author = try authorKey.map {
-            try SigningKeyFile.privateKey(pem: String(decoding: try CLIFiles.readFile($0, what: "author key"), as: UTF8.self), name: $0)
+            try SigningKeyFile.privateKey(pem: String(decoding: try GuestOwnerInput.read($0, option: "--author-key", .key), as: UTF8.self), name: $0)
         }
         let auth = try IDAuthInfo.sign(block, idKey: id, authorKey: author)
         guard auth.verifies(block) else { throw CommandFailure("internal error: the ID auth signatures do not verify") }
@@ -59,11 +66,10 @@ struct IDBlockCommand: ParsableCommand {
         let authorDigest = auth.authorKey.map { Data($0.digest).base64EncodedString() }
         if let out {
             let dir = URL(fileURLWithPath: out)
-            try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             var files = AtomicFileSet()
             files.add(dir.appendingPathComponent("id-block.b64").path, Array(blockB64.utf8))
             files.add(dir.appendingPathComponent("id-auth.b64").path, Array(authB64.utf8))
-            try files.commit()
+            try files.commit(creatingDirectoriesWithMode: AtomicFile.publicDirectoryMode)
         }
         if json {
             print(OrderedJSON.object([

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BoundedFiles
 import Foundation
 import SEVKit
 
@@ -16,7 +17,7 @@ struct KeyDigestCommand: ParsableCommand {
     var hex = false
 
     func run() throws {
-        let pem = String(decoding: try CLIFiles.readFile(key, what: "key"), as: UTF8.self)
+        let pem = String(decoding: try GuestOwnerInput.read(key, option: "KEY", .key), as: UTF8.self)
         let publicKey = try SigningKeyFile.publicKey(pem: pem, name: key)
         let digest = SEVECDSAPublicKey(publicKey).digest
         print(hex ? Hex.encode(digest) : Data(digest).base64EncodedString())

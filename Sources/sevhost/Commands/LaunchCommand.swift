@@ -104,11 +104,11 @@ struct LaunchCommand: AsyncParsableCommand {
 
         switch print {
         case .json:
-            Swift.print(resolved.resolvedJSON, terminator: "")
+            sevhost.print(resolved.resolvedJSON, terminator: "")
         case .libvirt:
-            Swift.print(try resolved.libvirtDomain(templatesDirectory: templatesDirectory()), terminator: "")
+            sevhost.print(try resolved.libvirtDomain(templatesDirectory: templatesDirectory()), terminator: "")
         case .qemu:
-            Swift.print(ShellQuoting.commandLine([qemu] + (try resolved.qemuArguments())))
+            sevhost.print(ShellQuoting.commandLine([qemu] + (try resolved.qemuArguments())))
         case nil:
             let arguments = try resolved.qemuArguments()
             if resolved.startsPaused, let qmp = resolved.qmpSocket {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AtomicFiles
+import BoundedFiles
 import Foundation
 import Orchestration
 import SEVKit
@@ -159,7 +160,7 @@ struct MeasurementVerifyCommand: AsyncParsableCommand {
         if let bundle {
             let parsed: AttestationBundle
             do {
-                parsed = try AttestationBundle(json: try GuestOwnerInput.read(bundle, option: "--bundle"), name: bundle)
+                parsed = try AttestationBundle(json: try GuestOwnerInput.read(bundle, option: "--bundle", .bundle), name: bundle)
             } catch let error as AttestationError {
                 throw CommandFailure(error.description)
             }

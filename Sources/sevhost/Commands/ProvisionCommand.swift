@@ -1,4 +1,5 @@
 import ArgumentParser
+import BoundedFiles
 import Foundation
 import SEVKit
 import SEVPlatform
@@ -24,14 +25,14 @@ struct ProvisionCommand: AsyncParsableCommand {
     func run() async throws {
         let oca: SEVPlatformCertificate
         do {
-            oca = try SEVPlatformCertificate(bytes: try GuestOwnerInput.read(cert, option: "CERT"), name: cert)
+            oca = try SEVPlatformCertificate(bytes: try GuestOwnerInput.read(cert, option: "CERT", .sevCertificates), name: cert)
         } catch let error as SEVCertificateError {
             throw CommandFailure(error.description)
         }
         guard oca.usage == .oca else {
             throw CommandFailure("\(cert): key usage is \(oca.usage), expected OCA")
         }
-        let keyText = String(decoding: try GuestOwnerInput.read(key, option: "KEY"), as: UTF8.self)
+        let keyText = String(decoding: try GuestOwnerInput.read(key, option: "KEY", .key), as: UTF8.self)
         let authority: OwnerCA
         do {
             authority = try OwnerCA(certificate: oca, keyPEM: keyText)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BoundedFiles
 import Foundation
 import QMP
 import SEVKit
@@ -103,7 +104,8 @@ struct QMPSubcommand: AsyncParsableCommand {
     private func makeRequest() throws(CommandFailure) -> Request {
         switch action {
         case .status:
-            return typed(QueryStatus()) { "status: \($0.status)\nrunning: \($0.running)" }
+            // QEMU's strings are shown as one line each: a newline in them cannot forge another.
+            return typed(QueryStatus()) { "status: \(TerminalText.line($0.status.rawValue))\nrunning: \($0.running)" }
         case .sev:
             return typed(QuerySEV(), render: Self.render)
         case .measure:
@@ -157,7 +159,7 @@ struct QMPSubcommand: AsyncParsableCommand {
             "api-major: \(info.apiMajor)",
             "api-minor: \(info.apiMinor)",
             "build-id: \(info.buildID)",
-            "state: \(info.state)",
+            "state: \(TerminalText.line(info.state.rawValue))",
             "sev-type: \(info.guestType?.rawValue ?? "(not reported: QEMU before 9.1)")",
         ]
         switch info.guest {
@@ -183,11 +185,7 @@ struct QMPSubcommand: AsyncParsableCommand {
     /// Base64 text, or `@FILE` for a file's raw bytes.
     private static func bytes(_ text: String, option: String) throws(CommandFailure) -> [UInt8] {
         if text.hasPrefix("@") {
-            let path = String(text.dropFirst())
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw CommandFailure("qmp: \(option): cannot read file \(path)")
-            }
-            return [UInt8](data)
+            return try GuestOwnerInput.read(String(text.dropFirst()), option: "qmp: \(option)", .bundle)
         }
         guard let data = Data(base64Encoded: text) else {
             throw CommandFailure("qmp: \(option): expected base64 text or @FILE")

@@ -115,7 +115,7 @@ struct ReportVerifyCommand: AsyncParsableCommand {
         let date = try VerificationTime.parse(at)
         let roots = try testRoots.flatMap { path in
             do {
-                return try SNPCertificate.decodeAll(try CLIFiles.readFile(path, what: "test root"))
+                return try SNPCertificate.decodeAll(try GuestOwnerInput.read(path, option: "--test-root", .certificate))
             } catch let error as SNPCertificateError {
                 throw CommandFailure("\(path): \(error.message)")
             }

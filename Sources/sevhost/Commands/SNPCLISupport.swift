@@ -97,14 +97,9 @@ struct KDSOptions: ParsableArguments {
 }
 
 enum CLIFiles {
+    /// A progress line on stderr; it may quote the network (a KDS URL, an HTTP reason), so it
+    /// is made safe first.
     static func stderr(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
-    }
-
-    static func readFile(_ path: String, what: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CommandFailure("\(path): cannot read \(what)")
-        }
-        return [UInt8](data)
+        FileHandle.standardError.write(Data((TerminalText.line(line) + "\n").utf8))
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AtomicFiles
+import BoundedFiles
 import Foundation
 import SEVKit
 import SEVPlatform
@@ -152,7 +153,7 @@ struct SNPCertsCommand: AsyncParsableCommand {
             let certificates: SNPCertificateTable
             if let table {
                 do {
-                    certificates = try SNPCertificateTable(bytes: try GuestOwnerInput.read(table, option: "--table"), name: table)
+                    certificates = try SNPCertificateTable(bytes: try GuestOwnerInput.read(table, option: "--table", .certificateTable), name: table)
                 } catch let error as ByteDecodingError {
                     throw CommandFailure(error.description)
                 }
@@ -163,11 +164,6 @@ struct SNPCertsCommand: AsyncParsableCommand {
             guard !certificates.entries.isEmpty else {
                 throw CommandFailure("the certificate table is empty: nothing to export")
             }
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            } catch {
-                throw CommandFailure("\(directory): cannot create the directory")
-            }
             var output = AtomicFileSet()
             let hasVLEK = certificates.entries.contains { $0.guid == SNPCertificateTable.vlek }
             for entry in certificates.entries {
@@ -177,7 +173,7 @@ struct SNPCertsCommand: AsyncParsableCommand {
                 let path = (directory as NSString).appendingPathComponent("\(name).\(pem ? "pem" : "der")")
                 output.add(path, pem ? CertificateFile.pem(entry.certificate) : entry.certificate)
             }
-            try output.commit()
+            try output.commit(creatingDirectoriesWithMode: AtomicFile.publicDirectoryMode)
         }
     }
 }
@@ -185,7 +181,7 @@ struct SNPCertsCommand: AsyncParsableCommand {
 /// DER or PEM certificate files.
 enum CertificateFile {
     static func der(_ path: String) throws -> [UInt8] {
-        let bytes = try GuestOwnerInput.read(path, option: "certificate")
+        let bytes = try GuestOwnerInput.read(path, option: "certificate", .certificate)
         let text = String(decoding: bytes, as: UTF8.self)
         guard text.hasPrefix("-----BEGIN") else {
             guard bytes.first == 0x30 else {

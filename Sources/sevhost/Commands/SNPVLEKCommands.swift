@@ -1,5 +1,6 @@
 import ArgumentParser
 import AtomicFiles
+import BoundedFiles
 import Foundation
 import Orchestration
 import SEVKit
@@ -76,7 +77,7 @@ struct SNPVLEKLoadCommand: AsyncParsableCommand {
 
 enum VLEKHashstickFile {
     static func read(_ path: String) throws -> VLEKHashstick {
-        let bytes = try GuestOwnerInput.read(path, option: "hashstick")
+        let bytes = try GuestOwnerInput.read(path, option: "hashstick", .smallBlob)
         do { return try VLEKHashstick(bytes: bytes, name: path) } catch { throw CommandFailure(error.description) }
     }
 }
@@ -194,7 +195,7 @@ struct FetchHashsticksCommand: AsyncParsableCommand {
         let body: [UInt8]
         var chip: String?
         if let json {
-            body = try GuestOwnerInput.read(json, option: "--json")
+            body = try GuestOwnerInput.read(json, option: "--json", .bundle)
         } else {
             if let hwid {
                 chip = Hex.encode(try ByteOption.parse(hwid, option: "--hwid", lengths: [64, 8]))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AtomicFiles
+import BoundedFiles
 import Foundation
 import Orchestration
 import SEVKit
@@ -93,7 +94,7 @@ struct SecretBuildCommand: AsyncParsableCommand {
 
     /// The 48-byte blob of an attestation bundle file, nil when `path` is not one.
     private static func bundleMeasurement(_ path: String) -> [UInt8]? {
-        guard FileManager.default.fileExists(atPath: path), let bytes = try? GuestOwnerInput.read(path, option: "--measurement"),
+        guard FileManager.default.fileExists(atPath: path), let bytes = try? GuestOwnerInput.read(path, option: "--measurement", .bundle),
               let bundle = try? AttestationBundle(json: bytes, name: path), let blob = bundle.measurementBytes,
               blob.count == LaunchMeasurement.size
         else { return nil }

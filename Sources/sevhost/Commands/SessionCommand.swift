@@ -1,5 +1,6 @@
 import ArgumentParser
 import AtomicFiles
+import BoundedFiles
 import Foundation
 import SEVKit
 
@@ -39,7 +40,7 @@ struct SessionCommand: AsyncParsableCommand {
 
     func run() async throws {
         let policyValue = try GuestOwnerInput.uint32(policy, option: "POLICY")
-        let input = try GuestOwnerInput.read(pdhOrChain, option: "PDH-OR-CHAIN")
+        let input = try GuestOwnerInput.read(pdhOrChain, option: "PDH-OR-CHAIN", .sevCertificates)
         let session: GuestOwnerSession
         do {
             if input.count <= SEVPlatformCertificate.size {

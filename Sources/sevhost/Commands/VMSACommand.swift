@@ -1,5 +1,6 @@
 import ArgumentParser
 import AtomicFiles
+import BoundedFiles
 import Orchestration
 import SEVKit
 
@@ -83,6 +84,14 @@ struct VMSACommand: AsyncParsableCommand {
             }
             let fms = [family, model, stepping].compactMap { $0 }.count
             if fms != 0, fms != 3 { throw ValidationError("--family, --model and --stepping go together") }
+            if let family, let model, let stepping,
+               let problem = VCPUType.outOfRange(family: family, model: model, stepping: stepping, names: ("--family", "--model", "--stepping")) {
+                throw ValidationError(problem)
+            }
+            let vmm = vmmType.flatMap(VMMType.init(name:)) ?? .qemu
+            if vmm == .qemu, fms == 0, vcpuType == nil, vcpuSig == nil {
+                throw ValidationError("the vCPU's signature is measured (RDX at reset): give --family, --model and --stepping, --vcpu-type or --vcpu-sig")
+            }
         }
 
         func run() async throws {
@@ -140,7 +149,7 @@ struct VMSACommand: AsyncParsableCommand {
 
         func run() async throws {
             do {
-                let page = try MeasurementFiles.contents(file)
+                let page = try MeasurementFiles.contents(file, .vmsa)
                 print(try VMSALayout.json(page: page, extended: extended), terminator: "")
             } catch let error as MeasurementFileError {
                 throw CommandFailure(error.description)

@@ -39,9 +39,10 @@ struct VerifyCertsCommand: ParsableCommand {
             ]).rendered())
         } else {
             for cert in certs {
-                print("\(cert.commonName ?? "?") serial \(cert.serialHex) (\(dir.sources[cert] ?? "-"))")
+                // The common name and the extensions are the certificate's words: one line each.
+                print("\(TerminalText.line(cert.commonName ?? "?")) serial \(cert.serialHex) (\(dir.sources[cert] ?? "-"))")
                 if let ext = try? EndorsementKeyExtensions(cert), ext.productName != nil {
-                    print("  \(extensionSummary(ext))")
+                    print("  \(TerminalText.line(extensionSummary(ext)))")
                 }
             }
             for check in checks {

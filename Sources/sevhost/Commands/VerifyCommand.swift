@@ -1,4 +1,5 @@
 import ArgumentParser
+import BoundedFiles
 import Foundation
 import SEVKit
 
@@ -59,14 +60,14 @@ struct VerifySEVChainCommand: AsyncParsableCommand {
     func run() async throws {
         let chainFile: SEVChainFile
         do {
-            chainFile = try SEVChainFile(bytes: try GuestOwnerInput.read(chainPath, option: "--sev"), name: chainPath)
+            chainFile = try SEVChainFile(bytes: try GuestOwnerInput.read(chainPath, option: "--sev", .sevCertificates), name: chainPath)
         } catch let error as SEVCertificateError {
             throw CommandFailure(error.description)
         }
         var platform = chainFile.platform
         if let oca {
             do {
-                let certificate = try SEVPlatformCertificate(bytes: try GuestOwnerInput.read(oca, option: "--oca"), name: oca)
+                let certificate = try SEVPlatformCertificate(bytes: try GuestOwnerInput.read(oca, option: "--oca", .sevCertificates), name: oca)
                 guard certificate.usage == .oca else {
                     throw SEVCertificateError.unexpectedUsage(position: oca, expected: .oca, found: certificate.usage)
                 }

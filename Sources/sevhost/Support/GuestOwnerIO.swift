@@ -1,3 +1,4 @@
+import BoundedFiles
 import Foundation
 import SEVKit
 #if canImport(Glibc)
@@ -8,19 +9,23 @@ import Darwin
 
 /// Reading the guest owner's inputs with errors that name the file or option.
 enum GuestOwnerInput {
-    /// The bytes of `path`; the error names the option and the file.
-    static func read(_ path: String, option: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
-            throw CommandFailure("\(option) \(path): file \(reason)")
+    /// The bytes of `path`, at most `limit`; the error names the option and the file.
+    static func read(_ path: String, option: String, _ limit: InputLimit) throws(CommandFailure) -> [UInt8] {
+        do {
+            return try BoundedFile.read(path, limit)
+        } catch {
+            throw CommandFailure("\(option) \(error)")
         }
-        return [UInt8](data)
     }
 
     /// Like `read`, with `-` meaning standard input (an answer piped from the guest owner).
-    static func readOrStandardInput(_ path: String, option: String) throws -> [UInt8] {
-        guard path == "-" else { return try read(path, option: option) }
-        return [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+    static func readOrStandardInput(_ path: String, option: String, _ limit: InputLimit) throws(CommandFailure) -> [UInt8] {
+        guard path == "-" else { return try read(path, option: option, limit) }
+        do {
+            return try BoundedFile.readStandardInput(limit)
+        } catch {
+            throw CommandFailure("\(option) \(error)")
+        }
     }
 
     /// A guest physical address in decimal or 0x-prefixed hex.
@@ -36,7 +41,7 @@ enum GuestOwnerInput {
     /// size is not the expected one but its decoded size is.
     static func fixed(_ value: String, option: String, count: Int) throws -> [UInt8] {
         if FileManager.default.fileExists(atPath: value) {
-            let bytes = try read(value, option: option)
+            let bytes = try read(value, option: option, .smallBlob)
             if bytes.count == count { return bytes }
             if let decoded = base64(String(decoding: bytes, as: UTF8.self)), decoded.count == count { return decoded }
             throw CommandFailure("\(option) \(value): expected \(count) bytes (raw or base64), found \(bytes.count) bytes")

@@ -89,7 +89,7 @@ final class VLEKCommandTests: XCTestCase {
         XCTAssertEqual(missing.status, 1)
         XCTAssertEqual(missing.stderr.split(separator: "\n").count, 1)
         XCTAssertEqual(try Subprocess.sevhost(["snp", "vlek-load", path("r.bin"), "--vlek-cert", path("x"), "--firmware", sim]).stderr,
-                       "sevhost: certificate \(path("x")): file does not exist\n")
+                       "sevhost: certificate \(path("x")): No such file or directory\n")
     }
 
     func testVLEKAndHashsticksURLsAsSnphostPrintsThem() throws {

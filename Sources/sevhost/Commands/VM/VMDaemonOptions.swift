@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Orchestration
+import SEVKit
 
 /// The options every `sevhost vm` subcommand shares: which daemon, and how long to wait.
 struct VMDaemonOptions: ParsableArguments {
@@ -75,6 +76,6 @@ enum VMReport {
 /// Standard output for lines that must reach a pipe as they happen (`events --follow`).
 enum VMOutput {
     static func write(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        FileHandle.standardOutput.write(Data(TerminalText.lines(text).utf8))
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BoundedFiles
 import Foundation
 import Orchestration
 
@@ -31,10 +32,10 @@ struct VMInjectCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await VMReport.run("inject", vm: name, options: options, refusalExitsWith2: true) {
-            let text = try GuestOwnerInput.readOrStandardInput(answer, option: "ANSWER")
+            let text = try GuestOwnerInput.readOrStandardInput(answer, option: "ANSWER", .bundle)
             let parsed = try AttestationAnswer(text: text, name: answer == "-" ? "standard input" : answer)
             let bundleValue = try bundle.map { path in
-                try AttestationBundle(json: try GuestOwnerInput.read(path, option: "--bundle"), name: path)
+                try AttestationBundle(json: try GuestOwnerInput.read(path, option: "--bundle", .bundle), name: path)
             }
             let request = InjectRequest(
                 header: Data(parsed.header).base64EncodedString(),

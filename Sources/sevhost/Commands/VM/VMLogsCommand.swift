@@ -1,5 +1,6 @@
 import ArgumentParser
 import Orchestration
+import SEVKit
 
 /// `sevhost vm logs NAME`: the tail of QEMU's output.
 struct VMLogsCommand: AsyncParsableCommand {

@@ -30,8 +30,9 @@ struct VMStartCommand: AsyncParsableCommand {
             case .awaitingSecret:
                 print("\(name): awaiting-secret (paused, measured; fetch with: sevhost vm measurement \(name))")
             case .failed:
-                let reason = (info.reason ?? "no reason given").split(separator: "\n").joined(separator: "\n  ")
-                throw CommandFailure("\(name): failed: \(reason)")
+                // The reason quotes QEMU's last output: it is shown on the one failure line,
+                // its newlines (a hostile QEMU's forged lines) escaped.
+                throw CommandFailure("\(name): failed: \(info.reason ?? "no reason given")")
             default:
                 print("\(name): \(info.state.rawValue)")
             }
