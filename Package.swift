@@ -178,7 +178,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SEVDaemonTests",
-            dependencies: ["SEVDaemon", "Orchestration", "SEVTestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "SEVDaemon", "Orchestration", "SEVTestSupport", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .testTarget(
             name: "sevhostTests",

@@ -25,6 +25,8 @@ public enum DaemonServer {
                 throw StartupError(description: "\(directory): cannot create: \(error.localizedDescription)")
             }
         }
+        let lock = try StateDirectoryLock(stateDirectory: configuration.stateDirectory)
+        defer { withExtendedLifetime(lock) {} }
         let store: VMStore
         do {
             store = try VMStore(path: configuration.databasePath, eventHistory: configuration.eventHistory)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SEVKit
+import SEVPlatform
 
 /// `sevhost verify`: certificate verification, one subcommand per certificate world.
 ///
@@ -91,9 +92,7 @@ struct VerifySEVChainCommand: AsyncParsableCommand {
         }
     }
 
-    private static var useColor: Bool {
-        isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
-    }
+    private static var useColor: Bool { ReportStyle.forStandardOutput().color }
 }
 
 /// The tree sevctl prints: the PDH, then each signer indented under what it signs, marked
