@@ -91,7 +91,9 @@ struct LaunchCommand: ParsableCommand {
     }
 
     /// `--templates`, else `SEVHOST_TEMPLATES`, else the `templates/` of the checkout the binary
-    /// was built in (`.build/<config>/sevhost` → `../../templates`), else `/usr/share/sevhost/templates`.
+    /// was built in (`.build/<config>/sevhost` → `../../templates`), else `../share/sevhost/templates`
+    /// from the binary (where the Debian package puts them, `/usr/bin` → `/usr/share`, and so
+    /// also in a package unpacked under another root), else `/usr/share/sevhost/templates`.
     private func templatesDirectory() -> URL {
         if let templates { return URL(fileURLWithPath: templates) }
         if let env = ProcessInfo.processInfo.environment["SEVHOST_TEMPLATES"], !env.isEmpty {
@@ -105,6 +107,11 @@ struct LaunchCommand: ParsableCommand {
                 return candidate
             }
             dir.deleteLastPathComponent()
+        }
+        let installed = executable.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("share/sevhost/templates")
+        if FileManager.default.fileExists(atPath: installed.appendingPathComponent(ResolvedLaunch.libvirtTemplateFile).path) {
+            return installed
         }
         return URL(fileURLWithPath: "/usr/share/sevhost/templates")
     }
