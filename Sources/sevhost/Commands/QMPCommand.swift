@@ -107,7 +107,9 @@ struct QMPSubcommand: AsyncParsableCommand {
         case .sev:
             return typed(QuerySEV(), render: Self.render)
         case .measure:
-            return typed(QuerySEVLaunchMeasure()) { "measurement: \(Hex.encode($0.bytes))" }
+            // Only the blob (measurement ‖ MNONCE, hex): what `measurement verify --measurement`
+            // and `secret build --measurement` take, as a file or as text.
+            return typed(QuerySEVLaunchMeasure()) { Hex.encode($0.bytes) }
         case .capabilities:
             return typed(QuerySEVCapabilities(), render: Self.render)
         case .attestationReport:
