@@ -161,7 +161,7 @@ struct AttestExportCommand: AsyncParsableCommand {
             var files = AtomicFileSet()
             files.add(out, bundle.json)
             try files.commit()
-            print("wrote \(out)")
+            CLIFiles.stderr("wrote \(out)")
         } catch let error as AttestationError {
             throw AttestReport.fail(error)
         }

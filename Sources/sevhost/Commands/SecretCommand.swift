@@ -83,8 +83,8 @@ struct SecretBuildCommand: AsyncParsableCommand {
             files.add(outHeader, raw ? packet.header : Array(header64.utf8))
             files.add(outPayload, raw ? packet.payload : Array(payload64.utf8))
             try files.commit()
-            print("wrote \(outHeader)")
-            print("wrote \(outPayload)")
+            CLIFiles.stderr("wrote \(outHeader)")
+            CLIFiles.stderr("wrote \(outPayload)")
         } else {
             print("header: \(header64)")
             print("payload: \(payload64)")

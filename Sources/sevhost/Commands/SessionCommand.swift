@@ -85,7 +85,7 @@ struct SessionCommand: AsyncParsableCommand {
             if made { rmdir(out) }
             throw error
         }
-        for file in files.files { print("wrote \(file.path)") }
+        for file in files.files { CLIFiles.stderr("wrote \(file.path)") }
     }
 
     /// The POSIX reason of a file error, without Foundation's sentence around it.

@@ -30,7 +30,7 @@ struct VMMeasurementCommand: AsyncParsableCommand {
                 var files = AtomicFileSet()
                 files.add(out, bundle.json)
                 try files.commit()
-                print("wrote \(out)")
+                CLIFiles.stderr("wrote \(out)")
             } else {
                 FileHandle.standardOutput.write(Data(bundle.json))
             }
