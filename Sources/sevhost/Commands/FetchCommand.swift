@@ -95,7 +95,7 @@ struct FetchVCEKCommand: AsyncParsableCommand {
 
 /// `fetch crl PRODUCT`: the CRL of a product's ARK, checked against the pinned ARK.
 struct FetchCRLCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "crl", abstract: "Fetch the CRL of a product's ARK.")
+    static let configuration = CommandConfiguration(commandName: "crl", abstract: "Fetch the CRL of a product's ARK (crl.pem, or crl.der with --encoding der).")
     @Argument(help: "Milan, Genoa (also Bergamo, Siena) or Turin.") var product: AMDProduct
     @Flag(help: "The VLEK CRL.") var vlek = false
     @OptionGroup var kds: KDSOptions
@@ -118,7 +118,7 @@ struct FetchCRLCommand: AsyncParsableCommand {
         let dir = URL(fileURLWithPath: output.out)
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var files = AtomicFileSet()
-        files.add(dir.appendingPathComponent("crl.der").path, list.der)
+        files.add(dir.appendingPathComponent("crl.\(output.encoding.rawValue)").path, output.encoding == .pem ? Array(list.pem.utf8) : list.der)
         try files.commit()
         print(files.files[0].path)
     }

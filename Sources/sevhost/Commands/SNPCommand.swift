@@ -202,8 +202,5 @@ enum CertificateFile {
         return [UInt8](der)
     }
 
-    static func pem(_ der: [UInt8]) -> [UInt8] {
-        let base64 = Data(der).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
-        return Array("-----BEGIN CERTIFICATE-----\n\(base64)\n-----END CERTIFICATE-----\n".utf8)
-    }
+    static func pem(_ der: [UInt8]) -> [UInt8] { Array(PEMText.encode(der, label: "CERTIFICATE").utf8) }
 }
