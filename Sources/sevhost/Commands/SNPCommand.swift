@@ -123,6 +123,11 @@ struct SNPCertsCommand: AsyncParsableCommand {
             guard !entries.isEmpty else {
                 throw CommandFailure("\(directory): holds none of ark, ask, vcek, vlek (.der, .pem, .crt or .cer)")
             }
+            // Nothing is dropped silently: a file the table does not take is named.
+            let used = Set(sources.values.map { ($0 as NSString).lastPathComponent })
+            for name in ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted() where !used.contains(name) && !name.hasPrefix(".") {
+                CommandFailure.warn("\((directory as NSString).appendingPathComponent(name)): ignored: not one of ark, ask, asvk, vcek, vlek (.der, .pem, .crt or .cer)")
+            }
             let certificates = SNPCertificateTable(entries: entries)
             if let table {
                 do {
