@@ -22,7 +22,10 @@ struct VMStopCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await VMReport.run("stop", vm: name, options: options) {
-            let info = try await options.client.stopVM(name, force: force, wait: !noWait)
+            let client = options.client
+            let info = try await TerminalProgress.around("stopping \(name)") {
+                try await client.stopVM(name, force: force, wait: !noWait)
+            }
             print("\(name): \(noWait && info.state.hasProcess ? "stopping" : info.state.rawValue)")
         }
     }
