@@ -6,6 +6,7 @@ struct SEVHost: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sevhost",
         abstract: "Launch and manage AMD SEV, SEV-ES and SEV-SNP confidential VMs.",
+        discussion: CommandExamples.text("sevhost ok", "sevhost launch /usr/share/sevhost/templates/sev.yaml --print libvirt"),
         version: SEVHostRelease.version,
         subcommands: [
             OkCommand.self,

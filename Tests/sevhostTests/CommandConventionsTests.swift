@@ -70,4 +70,47 @@ final class CommandConventionsTests: XCTestCase {
         for status in ["0", "1", "2", "64"] { XCTAssertTrue(page.contains(".TP\n.B \(status)\n"), "exit status \(status)") }
         XCTAssertTrue(page.contains(".B NO_COLOR\nis set to a non-empty value or\n.B TERM\nis\n.BR dumb ."))
     }
+
+    /// The example lines of a command's help: those after `Examples:`, indented.
+    private func examples(_ words: [String]) throws -> [String] {
+        let help = try Subprocess.sevhost(words + ["--help"], environment: ["COLUMNS": "400"])
+        guard let range = help.stdout.range(of: "Examples:\n") else { return [] }
+        return help.stdout[range.upperBound...].split(separator: "\n", omittingEmptySubsequences: false)
+            .prefix { $0.hasPrefix("  ") }.map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// Every command's help ends with at least one example of that very command.
+    func testEveryHelpHasAnExampleOfItsCommand() throws {
+        for command in try commands() {
+            let name = (["sevhost"] + command.words).joined(separator: " ")
+            let lines = try examples(command.words)
+            XCTAssertFalse(lines.isEmpty, "\(name): no Examples: in its help")
+            for line in lines {
+                XCTAssertTrue(line == name || line.hasPrefix(name + " "), "\(name): example '\(line)' is of another command")
+            }
+        }
+    }
+
+    /// Each example parses: run as written (in an empty directory, with no daemon, KDS or AMD
+    /// download reachable, and no /dev/sev here) it may fail for its missing files, never as
+    /// a usage error.
+    func testEveryExampleParses() throws {
+        var template = Array("/tmp/sevhost-examples-XXXXXX".utf8CString)
+        let directory = URL(fileURLWithPath: String(cString: try XCTUnwrap(mkdtemp(&template))))
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let offline = "http://127.0.0.1:9"
+        var seen: Set<String> = []
+        for command in try commands() {
+            for line in try examples(command.words) where seen.insert(line).inserted {
+                let words = line.split(separator: " ").dropFirst().map(String.init)
+                let result = try Subprocess.run(Peers.sevhost, words, environment: [
+                    "NO_COLOR": "1", "HOME": directory.path, "SEVHOST_DAEMON": directory.path + "/none.sock",
+                    "SEVHOST_KDS_URL": offline, "SEVHOST_AMD_CA_URL": offline, "XDG_STATE_HOME": directory.path,
+                ], currentDirectory: directory)
+                XCTAssertNotEqual(result.status, 64, "\(line): \(result.stderr)")
+                XCTAssertFalse(result.stderr.contains("Usage:"), "\(line): \(result.stderr)")
+            }
+        }
+        XCTAssertGreaterThan(seen.count, 60)
+    }
 }

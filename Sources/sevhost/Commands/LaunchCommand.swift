@@ -16,7 +16,7 @@ struct LaunchCommand: ParsableCommand {
             reduced-phys-bits come from --cbitpos/--reduced-phys-bits, else from the host's \
             CPUID (or the captured host given with --host-root). The firmware named by the spec \
             is inspected for SEV metadata, SEV-ES support and kernel hash tables.
-            """)
+            """ + "\n\n" + CommandExamples.text("sevhost launch templates/sev.yaml --print libvirt", "sevhost launch templates/snp.yaml --print qemu --cbitpos 51 --reduced-phys-bits 1"))
 
     enum Output: String, ExpressibleByArgument, CaseIterable {
         case qemu, libvirt, json

@@ -20,7 +20,7 @@ struct QMPSubcommand: AsyncParsableCommand {
 
             --json prints QEMU's `return` value as JSON with sorted keys. A refusal is one \
             line on stderr, COMMAND: CLASS: DESCRIPTION, with exit status 1.
-            """
+            """ + "\n\n" + CommandExamples.text("sevhost qmp vm.qmp status", "sevhost qmp vm.qmp measure")
     )
 
     enum Action: String, ExpressibleByArgument, CaseIterable {

@@ -13,7 +13,7 @@ struct ReportVerifyCommand: AsyncParsableCommand {
             Checks are named (ark-pinned, ask-signed-by-ark, vcek-signed-by-ask, *-validity, report-signature, \
             signing-key, tcb, chip-binding, product, expected-product with --product, and each policy option \
             given). Exit status 0 only when all pass.
-            """)
+            """ + "\n\n" + CommandExamples.text("sevhost report verify report.bin --certs certs --min-tcb bl=3,tee=0,snp=8,ucode=115"))
 
     @Argument(help: ArgumentHelp("The report (raw 1184 bytes or hex).", valueName: "FILE"))
     var file: String

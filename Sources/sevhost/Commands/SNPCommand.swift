@@ -9,6 +9,7 @@ struct SNPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snp",
         abstract: "SEV-SNP platform management: commit, config, VLEK, certificate table.",
+        discussion: CommandExamples.text("sevhost snp certs export snp-certs"),
         subcommands: [SNPCommitCommand.self, SNPConfigCommand.self, SNPVLEKLoadCommand.self, SNPCertsCommand.self])
 }
 
@@ -16,7 +17,8 @@ struct SNPCommand: AsyncParsableCommand {
 struct SNPCommitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "commit",
-        abstract: "Commit the running SNP firmware (SNP_COMMIT): older firmware can no longer be loaded.")
+        abstract: "Commit the running SNP firmware (SNP_COMMIT): older firmware can no longer be loaded.",
+        discussion: CommandExamples.text("sevhost snp commit --yes"))
 
     @OptionGroup var firmware: FirmwareOption
     @OptionGroup var table: CertificateTableOption
@@ -37,13 +39,14 @@ struct SNPConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Set or reset the SNP configuration (SNP_SET_CONFIG): reported TCB and chip masks.",
+        discussion: CommandExamples.text("sevhost snp config set 3 0 8 115 --yes"),
         subcommands: [Set.self, Reset.self])
 
     struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "set",
             abstract: "Report the given TCB in attestation reports (at most the platform's), and set the masks.",
-            discussion: "Turin and later carry an FMC level too: give it with --fmc.")
+            discussion: "Turin and later carry an FMC level too: give it with --fmc." + "\n\n" + CommandExamples.text("sevhost snp config set 3 0 8 115 --yes"))
 
         @OptionGroup var firmware: FirmwareOption
         @OptionGroup var table: CertificateTableOption
@@ -75,7 +78,8 @@ struct SNPConfigCommand: AsyncParsableCommand {
     struct Reset: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "reset",
-            abstract: "Reset the SNP configuration: report the committed TCB again, unmask chip id and key.")
+            abstract: "Reset the SNP configuration: report the committed TCB again, unmask chip id and key.",
+            discussion: CommandExamples.text("sevhost snp config reset --yes"))
 
         @OptionGroup var firmware: FirmwareOption
         @OptionGroup var table: CertificateTableOption
@@ -92,13 +96,14 @@ struct SNPCertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "certs",
         abstract: "Import or export the SNP extended certificate table (ARK, ASK, VCEK, VLEK for guests).",
+        discussion: CommandExamples.text("sevhost snp certs import snp-certs --table /var/lib/sevhost/certs-table.bin"),
         subcommands: [Import.self, Export.self])
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "import",
             abstract: "Build the certificate table from DIR (ark, ask or asvk, vcek, vlek as .der or .pem, as snphost names them) and install it.",
-            discussion: "With --table FILE the table replaces FILE (for the VMM) under the kernel's locking rule (an exclusive OFD lock, waiting for VMMs that hold a shared one) instead of going to the firmware.")
+            discussion: "With --table FILE the table replaces FILE (for the VMM) under the kernel's locking rule (an exclusive OFD lock, waiting for VMMs that hold a shared one) instead of going to the firmware." + "\n\n" + CommandExamples.text("sevhost snp certs import snp-certs", "sevhost snp certs import snp-certs --table /var/lib/sevhost/certs-table.bin"))
 
         @OptionGroup var firmware: FirmwareOption
         @Option(help: ArgumentHelp("Write the GHCB-format table to FILE instead.", valueName: "FILE")) var table: String?
@@ -146,7 +151,7 @@ struct SNPCertsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "export",
             abstract: "Write each certificate of the table to DIR as <name>.der (or .pem).",
-            discussion: "With --table FILE the table is read from FILE instead of from the firmware.")
+            discussion: "With --table FILE the table is read from FILE instead of from the firmware." + "\n\n" + CommandExamples.text("sevhost snp certs export snp-certs"))
 
         @OptionGroup var firmware: FirmwareOption
         @Option(help: ArgumentHelp("Read the GHCB-format table from FILE instead.", valueName: "FILE")) var table: String?

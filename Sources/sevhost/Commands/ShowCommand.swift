@@ -7,6 +7,7 @@ struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Print one fact about this host (or a captured one).",
+        discussion: CommandExamples.text("sevhost show cbitpos", "sevhost show version --firmware sim:fw"),
         subcommands: [
             CBitPosition.self, ReducedPhysBits.self, Generation.self,
             Identifier.self, Version.self, Flags.self, Guests.self, TCB.self, SNPStatus.self, VCEKURLCommand.self,
@@ -16,7 +17,8 @@ struct ShowCommand: ParsableCommand {
     /// The C-bit position, QEMU's `cbitpos`.
     struct CBitPosition: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "cbitpos", abstract: "The C-bit position (CPUID 0x8000001F EBX[5:0]), QEMU's cbitpos.")
+            commandName: "cbitpos", abstract: "The C-bit position (CPUID 0x8000001F EBX[5:0]), QEMU's cbitpos.",
+            commandName: "cbitpos", discussion: CommandExamples.text("sevhost show cbitpos", "sevhost show cbitpos --host-root host"))
         @OptionGroup var host: HostRootOption
 
         func run() throws {
@@ -28,7 +30,8 @@ struct ShowCommand: ParsableCommand {
     struct ReducedPhysBits: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "reduced-phys-bits",
-            abstract: "Physical address bit reduction (CPUID 0x8000001F EBX[11:6]), QEMU's reduced-phys-bits.")
+            abstract: "Physical address bit reduction (CPUID 0x8000001F EBX[11:6]), QEMU's reduced-phys-bits.",
+            discussion: CommandExamples.text("sevhost show reduced-phys-bits"))
         @OptionGroup var host: HostRootOption
 
         func run() throws {
@@ -40,7 +43,8 @@ struct ShowCommand: ParsableCommand {
     struct Generation: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "generation",
-            abstract: "The EPYC product line (Naples, Rome, Milan, Genoa, Turin) from the CPU family and model.")
+            abstract: "The EPYC product line (Naples, Rome, Milan, Genoa, Turin) from the CPU family and model.",
+            discussion: CommandExamples.text("sevhost show generation"))
         @OptionGroup var host: HostRootOption
 
         func run() throws {

@@ -12,6 +12,7 @@ struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Verify AMD certificate chains.",
+        discussion: CommandExamples.text("sevhost verify --sev chain.cert --ca ask_ark_rome.cert", "sevhost verify certs certs"),
         subcommands: [
             VerifySEVChainCommand.self,
             VerifyCertsCommand.self,
@@ -40,7 +41,7 @@ struct VerifySEVChainCommand: AsyncParsableCommand {
             (Naples, Rome, Milan, Genoa, Turin).
 
             Legend: • = self signed, ⬑ = signs, •̷ = invalid self sign, ⬑̸ = invalid signs
-            """
+            """ + "\n\n" + CommandExamples.text("sevhost verify sev --sev chain.cert --ca ask_ark_rome.cert", "sevhost verify --sev chain.cert --product rome")
     )
 
     @Option(name: .customLong("sev"), help: "SEV chain file (PDH, PEK, OCA, CEK [, ASK, ARK]).")

@@ -12,7 +12,7 @@ struct VMStartCommand: AsyncParsableCommand {
             `sevhost vm measurement NAME` for the guest owner, and inject the answer with \
             `sevhost vm inject`. A VM that fails to start prints the reason (QEMU's last \
             lines) and exits with status 1.
-            """
+            """ + "\n\n" + CommandExamples.text("sevhost vm start guest")
     )
 
     @OptionGroup var options: VMDaemonOptions
