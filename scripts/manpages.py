@@ -78,8 +78,14 @@ def page(path, node, version, date, handwritten, see_also):
     out.append(" ".join(words))
     out.append(".ad")
     out.append(".hy")
+    discussion = (node.get("discussion") or "").strip()
+    examples = []
+    if "Examples:\n" in discussion:
+        discussion, block = discussion.split("Examples:\n", 1)
+        examples = [line.strip() for line in block.split("\n") if line.startswith("  ")]
+        discussion = discussion.strip()
     out.append(".SH DESCRIPTION")
-    out.append(roff((node.get("discussion") or node.get("abstract") or "").strip()).replace("\n\n", "\n.PP\n"))
+    out.append(roff(discussion or node.get("abstract") or "").replace("\n\n", "\n.PP\n"))
     arguments = visible(node.get("arguments"))
     if arguments:
         out.append(".SH OPTIONS")
@@ -107,6 +113,11 @@ def page(path, node, version, date, handwritten, see_also):
             out.append(".TP")
             out.append("\\fB%s\\fR" % child["commandName"])
             out.append("%s See \\fB%s\\fR(1)." % (roff(child.get("abstract", "")).strip(), child_page.replace("-", "\\-")))
+    if examples:
+        out.append(".SH EXAMPLES")
+        out.append(".nf")
+        out += ["    " + roff(line).replace("-", "\\-") for line in examples]
+        out.append(".fi")
     out.append(".SH EXIT STATUS")
     out.append("As every sevhost command: see \\fBsevhost\\fR(1), CONVENTIONS.")
     refs = []
