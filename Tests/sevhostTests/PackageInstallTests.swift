@@ -96,7 +96,8 @@ final class PackageInstallTests: XCTestCase {
         let page = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/man"), ["sevhost-launch"],
                                       environment: ["MANPATH": man.path, "MANPAGER": "cat", "MANWIDTH": "100", "LANG": "C.UTF-8"])
         XCTAssertEqual(page.status, 0, page.stderr)
-        XCTAssertTrue(page.stdout.contains("sevhost-launch - "), page.stdout)
+        XCTAssertTrue(page.stdout.hasPrefix("SEVHOST-LAUNCH(1)"), page.stdout)
+        XCTAssertTrue(page.stdout.contains("sevhost launch templates/sev.yaml --print libvirt"), page.stdout)
         XCTAssertTrue(page.stdout.contains("--print"), page.stdout)
         XCTAssertTrue(page.stdout.contains("sevhost \(version)"), page.stdout)
 
