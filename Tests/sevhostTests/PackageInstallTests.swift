@@ -94,7 +94,7 @@ final class PackageInstallTests: XCTestCase {
     func testEveryCommandHasAnInstalledManPage() throws {
         let man = root.appendingPathComponent("usr/share/man")
         let page = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/man"), ["sevhost-launch"],
-                                      environment: ["MANPATH": man.path, "MANPAGER": "cat", "MANWIDTH": "100", "LANG": "C.UTF-8"])
+                                      environment: ["MANPATH": man.path, "MANPAGER": "cat", "MANWIDTH": "100", "LANG": "C", "LC_ALL": "C"])
         XCTAssertEqual(page.status, 0, page.stderr)
         XCTAssertTrue(page.stdout.hasPrefix("SEVHOST-LAUNCH(1)"), page.stdout)
         XCTAssertTrue(page.stdout.contains("sevhost launch templates/sev.yaml --print libvirt"), page.stdout)
