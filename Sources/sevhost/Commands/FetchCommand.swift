@@ -39,7 +39,7 @@ struct FetchOutput: ParsableArguments {
 /// `fetch ca PRODUCT`: the ARK and ASK (VCEK chain) of a product.
 struct FetchCACommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "ca", abstract: "Fetch the ARK and ASK (or, with --vlek, ASVK) of a product.",
-    static let configuration = CommandConfiguration(commandName: "ca", discussion: CommandExamples.text("sevhost fetch ca Milan --out kds"))
+        discussion: CommandExamples.text("sevhost fetch ca Milan --out kds"))
     @Argument(help: "Milan, Genoa (also Bergamo, Siena) or Turin.") var product: AMDProduct
     @Flag(help: "The VLEK chain (ARK and ASVK) instead of the VCEK chain.") var vlek = false
     @OptionGroup var kds: KDSOptions
@@ -54,7 +54,7 @@ struct FetchCACommand: AsyncParsableCommand {
 /// cloud providers and reach a guest through the extended report, not through public KDS.
 struct FetchVLEKCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "vlek", abstract: "Fetch the ARK and ASVK that issue VLEKs of a product.",
-    static let configuration = CommandConfiguration(commandName: "vlek", discussion: CommandExamples.text("sevhost fetch vlek Genoa --out kds"))
+        discussion: CommandExamples.text("sevhost fetch vlek Genoa --out kds"))
     @Argument(help: "Milan, Genoa (also Bergamo, Siena) or Turin.") var product: AMDProduct
     @OptionGroup var kds: KDSOptions
     @OptionGroup var output: FetchOutput
@@ -82,7 +82,7 @@ enum FetchChain {
 /// `fetch vcek`: the VCEK of a chip at a TCB, from a report or given explicitly.
 struct FetchVCEKCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "vcek", abstract: "Fetch the VCEK for a report's chip and REPORTED_TCB.",
-    static let configuration = CommandConfiguration(commandName: "vcek", discussion: CommandExamples.text("sevhost fetch vcek --report report.bin --certs certs --out kds"))
+        discussion: CommandExamples.text("sevhost fetch vcek --report report.bin --certs certs --out kds"))
     @OptionGroup var source: VCEKSource
     @OptionGroup var kds: KDSOptions
     @OptionGroup var output: FetchOutput
@@ -100,7 +100,7 @@ struct FetchVCEKCommand: AsyncParsableCommand {
 /// `fetch crl PRODUCT`: the CRL of a product's ARK, checked against the pinned ARK.
 struct FetchCRLCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "crl", abstract: "Fetch the CRL of a product's ARK (crl.pem, or crl.der with --encoding der).",
-    static let configuration = CommandConfiguration(commandName: "crl", discussion: CommandExamples.text("sevhost fetch crl Milan --out kds --timeout 10"))
+        discussion: CommandExamples.text("sevhost fetch crl Milan --out kds --timeout 10"))
     @Argument(help: "Milan, Genoa (also Bergamo, Siena) or Turin.") var product: AMDProduct
     @Flag(help: "The VLEK CRL.") var vlek = false
     @OptionGroup var kds: KDSOptions

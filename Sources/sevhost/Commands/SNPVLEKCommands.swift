@@ -124,7 +124,7 @@ struct VLEKEndpointOptions: ParsableArguments {
 struct VLEKURLCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vlek-url", abstract: "The KDS URL of this platform's VLEK at its reported TCB (cloud providers' endpoint, mutual TLS).",
-        commandName: "vlek-url", discussion: CommandExamples.text("sevhost show vlek-url"))
+        discussion: CommandExamples.text("sevhost show vlek-url"))
     @OptionGroup var endpoint: VLEKEndpointOptions
 
     func run() async throws { try await endpoint.show(KDSURL.vlek) }
@@ -133,7 +133,7 @@ struct VLEKURLCommand: AsyncParsableCommand {
 struct HashsticksURLCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hashsticks-url", abstract: "The KDS URL for this platform's wrapped VLEK hashsticks at its reported TCB.",
-        commandName: "hashsticks-url", discussion: CommandExamples.text("sevhost show hashsticks-url"))
+        discussion: CommandExamples.text("sevhost show hashsticks-url"))
     @OptionGroup var endpoint: VLEKEndpointOptions
 
     func run() async throws { try await endpoint.show(KDSURL.hashsticks) }

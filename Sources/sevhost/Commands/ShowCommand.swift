@@ -18,7 +18,7 @@ struct ShowCommand: ParsableCommand {
     struct CBitPosition: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "cbitpos", abstract: "The C-bit position (CPUID 0x8000001F EBX[5:0]), QEMU's cbitpos.",
-            commandName: "cbitpos", discussion: CommandExamples.text("sevhost show cbitpos", "sevhost show cbitpos --host-root host"))
+            discussion: CommandExamples.text("sevhost show cbitpos", "sevhost show cbitpos --host-root host"))
         @OptionGroup var host: HostRootOption
 
         func run() throws {

@@ -8,7 +8,7 @@ extension ShowCommand {
     struct Identifier: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "identifier", abstract: "The chip identifier (GET_ID), one line of hex per socket.",
-            commandName: "identifier", discussion: CommandExamples.text("sevhost show identifier", "sevhost show identifier --firmware sim:fw"))
+            discussion: CommandExamples.text("sevhost show identifier", "sevhost show identifier --firmware sim:fw"))
         @OptionGroup var firmware: FirmwareOption
 
         func run() async throws {
@@ -24,7 +24,7 @@ extension ShowCommand {
     struct Version: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "version", abstract: "The SEV firmware version (PLATFORM_STATUS), major.minor.build.",
-            commandName: "version", discussion: CommandExamples.text("sevhost show version"))
+            discussion: CommandExamples.text("sevhost show version"))
         @OptionGroup var firmware: FirmwareOption
 
         func run() async throws {
@@ -37,7 +37,7 @@ extension ShowCommand {
     struct Flags: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "flags", abstract: "The platform flags (PLATFORM_STATUS): owner and SEV-ES.",
-            commandName: "flags", discussion: CommandExamples.text("sevhost show flags"))
+            discussion: CommandExamples.text("sevhost show flags"))
         @OptionGroup var firmware: FirmwareOption
 
         func run() async throws {
@@ -51,7 +51,7 @@ extension ShowCommand {
     struct Guests: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "guests", abstract: "The number of SEV guests the firmware runs (PLATFORM_STATUS).",
-            commandName: "guests", discussion: CommandExamples.text("sevhost show guests"))
+            discussion: CommandExamples.text("sevhost show guests"))
         @OptionGroup var firmware: FirmwareOption
 
         func run() async throws {
@@ -63,7 +63,7 @@ extension ShowCommand {
     struct TCB: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "tcb", abstract: "The SNP TCB versions (SNP_PLATFORM_STATUS): platform (current) and reported.",
-            commandName: "tcb", discussion: CommandExamples.text("sevhost show tcb"))
+            discussion: CommandExamples.text("sevhost show tcb"))
         @OptionGroup var firmware: FirmwareOption
 
         func run() async throws {
@@ -75,7 +75,7 @@ extension ShowCommand {
     struct SNPStatus: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "snp-status", abstract: "Every field of SNP_PLATFORM_STATUS.",
-            commandName: "snp-status", discussion: CommandExamples.text("sevhost show snp-status"))
+            discussion: CommandExamples.text("sevhost show snp-status"))
         @OptionGroup var firmware: FirmwareOption
 
         func run() async throws {
