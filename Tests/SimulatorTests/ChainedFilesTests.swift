@@ -17,6 +17,28 @@ final class ChainedFilesTests: XCTestCase {
         try Data(result.stdoutBytes).write(to: URL(fileURLWithPath: path))
     }
 
+    /// The owner answers with `secret build --measurement MEASUREMENT > answer.txt`, the host
+    /// runs `attest inject answer.txt` (with `--bundle` when given): the guest must run with
+    /// exactly the owner's secret.
+    private func answerAndInject(
+        _ harness: SimulatorHarness, measurement: String, tik: String, bundle: String? = nil,
+        file: StaticString = #filePath, line: UInt = #line
+    ) async throws {
+        try Data("owner's secret".utf8).write(to: URL(fileURLWithPath: harness.path("key")))
+        try save(try sevhost(["secret", "build", "--tek", harness.path("vm_tek.bin"), "--tik", tik,
+                              "--measurement", measurement, "--secret", "luks-key:" + harness.path("key")]),
+                 harness.path("answer.txt"), file: file, line: line)
+        let inject = try sevhost(["attest", "inject", "--qmp", harness.path("qmp.sock"), harness.path("answer.txt"), "--gpa", SimulatorHarness.secretGPA]
+                                 + (bundle.map { ["--bundle", $0] } ?? []))
+        XCTAssertEqual(inject.status, 0, inject.stderr, file: file, line: line)
+        let expected = try SecretTable(entries: [
+            SecretTable.Entry(guid: WellKnownSecretGUID.parse("luks-key")!, data: Array("owner's secret".utf8)),
+        ]).encoded()
+        XCTAssertEqual([UInt8](try Data(contentsOf: URL(fileURLWithPath: harness.path("secret.bin")))), expected, file: file, line: line)
+        let status = try await harness.status()
+        XCTAssertEqual(status.status, .running, file: file, line: line)
+    }
+
     /// `qmp SOCK measure > m` → `measurement verify --measurement m` → `secret build
     /// --measurement m > answer` → `attest inject answer`; the measurement also as the text
     /// itself (`"$(cat m)"`).
@@ -42,18 +64,7 @@ final class ChainedFilesTests: XCTestCase {
             XCTAssertEqual(fromSpec.status, 0, fromSpec.stderr)
         }
 
-        try Data("owner's secret".utf8).write(to: URL(fileURLWithPath: harness.path("key")))
-        try save(try sevhost(["secret", "build", "--tek", harness.path("vm_tek.bin"), "--tik", harness.path("vm_tik.bin"),
-                              "--measurement", harness.path("measure.out"), "--secret", "luks-key:" + harness.path("key")]),
-                 harness.path("answer.txt"))
-        let inject = try sevhost(["attest", "inject", "--qmp", harness.path("qmp.sock"), harness.path("answer.txt"), "--gpa", SimulatorHarness.secretGPA])
-        XCTAssertEqual(inject.status, 0, inject.stderr)
-        let expected = try SecretTable(entries: [
-            SecretTable.Entry(guid: WellKnownSecretGUID.parse("luks-key")!, data: Array("owner's secret".utf8)),
-        ]).encoded()
-        XCTAssertEqual([UInt8](try Data(contentsOf: URL(fileURLWithPath: harness.path("secret.bin")))), expected)
-        let status = try await harness.status()
-        XCTAssertEqual(status.status, .running)
+        try await answerAndInject(harness, measurement: harness.path("measure.out"), tik: harness.path("vm_tik.bin"))
     }
 
     /// `attest export` → the owner's `measurement verify --bundle` with the spec → `secret
@@ -69,15 +80,7 @@ final class ChainedFilesTests: XCTestCase {
 
         let verify = try sevhost(["measurement", "verify", "--bundle", bundle, "--expect", spec, "--tik", harness.path("vm_tik.bin")])
         XCTAssertEqual(verify.status, 0, verify.stderr)
-        try Data("owner's secret".utf8).write(to: URL(fileURLWithPath: harness.path("key")))
-        try save(try sevhost(["secret", "build", "--tek", harness.path("vm_tek.bin"), "--tik", harness.path("vm_tik.bin"),
-                              "--measurement", bundle, "--secret", "luks-key:" + harness.path("key")]),
-                 harness.path("answer.txt"))
-        let inject = try sevhost(["attest", "inject", "--qmp", harness.path("qmp.sock"), harness.path("answer.txt"),
-                                  "--bundle", bundle, "--gpa", SimulatorHarness.secretGPA])
-        XCTAssertEqual(inject.status, 0, inject.stderr)
-        let status = try await harness.status()
-        XCTAssertEqual(status.status, .running)
+        try await answerAndInject(harness, measurement: bundle, tik: harness.path("vm_tik.bin"), bundle: bundle)
     }
 
     /// The same with what sevctl and virsh hand around: the measurement as QEMU's base64
@@ -103,13 +106,6 @@ final class ChainedFilesTests: XCTestCase {
                                       "--api-major", "1", "--api-minor", "55", "--build-id", "21", "--tik", tikForm])
             XCTAssertEqual(verify.status, 0, "\(measurement) \(tikForm): \(verify.stderr)")
         }
-        try Data("owner's secret".utf8).write(to: URL(fileURLWithPath: harness.path("key")))
-        try save(try sevhost(["secret", "build", "--tek", harness.path("vm_tek.bin"), "--tik", harness.path("tik.b64"),
-                              "--measurement", harness.path("measure.b64"), "--secret", "luks-key:" + harness.path("key")]),
-                 harness.path("answer.txt"))
-        let inject = try sevhost(["attest", "inject", "--qmp", harness.path("qmp.sock"), harness.path("answer.txt"), "--gpa", SimulatorHarness.secretGPA])
-        XCTAssertEqual(inject.status, 0, inject.stderr)
-        let status = try await harness.status()
-        XCTAssertEqual(status.status, .running)
+        try await answerAndInject(harness, measurement: harness.path("measure.b64"), tik: harness.path("tik.b64"))
     }
 }
