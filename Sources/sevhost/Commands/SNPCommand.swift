@@ -39,14 +39,14 @@ struct SNPConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Set or reset the SNP configuration (SNP_SET_CONFIG): reported TCB and chip masks.",
-        discussion: CommandExamples.text("sevhost snp config set 3 0 8 115 --yes"),
+        discussion: CommandExamples.text("sevhost snp config set 3 0 8 115"),
         subcommands: [Set.self, Reset.self])
 
     struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "set",
             abstract: "Report the given TCB in attestation reports (at most the platform's), and set the masks.",
-            discussion: "Turin and later carry an FMC level too: give it with --fmc." + "\n\n" + CommandExamples.text("sevhost snp config set 3 0 8 115 --yes"))
+            discussion: "Turin and later carry an FMC level too: give it with --fmc." + "\n\n" + CommandExamples.text("sevhost snp config set 3 0 8 115"))
 
         @OptionGroup var firmware: FirmwareOption
         @OptionGroup var table: CertificateTableOption
@@ -79,7 +79,7 @@ struct SNPConfigCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "reset",
             abstract: "Reset the SNP configuration: report the committed TCB again, unmask chip id and key.",
-            discussion: CommandExamples.text("sevhost snp config reset --yes"))
+            discussion: CommandExamples.text("sevhost snp config reset"))
 
         @OptionGroup var firmware: FirmwareOption
         @OptionGroup var table: CertificateTableOption

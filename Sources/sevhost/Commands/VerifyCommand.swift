@@ -41,7 +41,7 @@ struct VerifySEVChainCommand: AsyncParsableCommand {
             (Naples, Rome, Milan, Genoa, Turin).
 
             Legend: • = self signed, ⬑ = signs, •̷ = invalid self sign, ⬑̸ = invalid signs
-            """ + "\n\n" + CommandExamples.text("sevhost verify sev --sev chain.cert --ca ask_ark_rome.cert", "sevhost verify --sev chain.cert --product rome")
+            """ + "\n\n" + CommandExamples.text("sevhost verify sev --sev chain.cert --ca ask_ark_rome.cert", "sevhost verify sev --sev chain.cert --product rome")
     )
 
     @Option(name: .customLong("sev"), help: "SEV chain file (PDH, PEK, OCA, CEK [, ASK, ARK]).")
