@@ -7,6 +7,7 @@
 //   5 programs       sevhost (CLI) · sevhostd (daemon) · sevhost-sim (QEMU, simulated AMD-SP) · sevhost-bench
 //   4 daemon         SEVDaemon (VM store, QEMU supervision, HTTP API)
 //   3 orchestration  Orchestration (launch resolution, pre-attestation, KDS, the daemon's API client)
+//                    · QEMUFront (sevhost-sim: the real QEMU, a QMP proxy, the simulated AMD-SP)
 //   2 peers and host Launch (spec → QEMU argv / libvirt XML) · QMP · SEVPlatform (host I/O)
 //                    · SEVPlatformSimulator · SEVLaunchSimulator (software AMD-SP firmware)
 //   1 formats        SEVKit (pure formats and cryptography)
@@ -45,7 +46,8 @@ let package = Package(
         .target(name: "CSEVFirmware"),
         // HTTP GET through libcurl loaded at run time (KDS fetches), so executables start without it.
         .target(name: "CHTTPGet"),
-        // posix_spawn into a new session, SO_PEERCRED and a process's groups, for the daemon.
+        // posix_spawn into a new session, SO_PEERCRED and a process's groups, for the daemon;
+        // a child that dies with its parent (PR_SET_PDEATHSIG), for sevhost-sim's QEMU.
         .target(name: "CProcess"),
         // Open-file-description locks (F_OFD_SETLKW), for the SNP certificate table's protocol.
         .target(name: "CFileLock"),
@@ -97,6 +99,18 @@ let package = Package(
             ]
         ),
 
+        // sevhost-sim's machinery: the real QEMU started from the client's argv with the SEV
+        // parts taken out, a QMP proxy in front of it, and the simulated AMD-SP
+        // (SEVLaunchSimulator) answering the commands only SEV hardware can answer.
+        .target(
+            name: "QEMUFront",
+            dependencies: [
+                "SEVKit", "SEVLaunchSimulator", "QMP", "CProcess", "AtomicFiles",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+
         // MARK: 4 daemon
         .target(
             name: "SEVDaemon",
@@ -128,14 +142,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Plays QEMU (argv + QMP) in front of SEVLaunchSimulator.
+        // The front's command line: QEMU's argv, or the platform export modes.
         .executableTarget(
             name: "sevhost-sim",
-            dependencies: [
-                "SEVKit", "SEVLaunchSimulator", "QMP", "AtomicFiles",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            dependencies: ["SEVKit", "SEVLaunchSimulator", "QEMUFront", "AtomicFiles"]
         ),
         // The measurements behind BENCHMARKS.md, kept out of the sevhost a user installs.
         .executableTarget(
@@ -188,5 +198,6 @@ let package = Package(
             dependencies: ["SEVTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "SimulatorTests", dependencies: ["SEVKit", "SEVLaunchSimulator", "Orchestration", "QMP", "SEVTestSupport"]),
+        .testTarget(name: "QEMUFrontTests", dependencies: ["QEMUFront", "QMP"]),
     ]
 )

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# sevhostd: one simulated launch against 64 at once, and the daemon's memory.
-# Each launch is POST /v1/vms/NAME/start?wait=true, which answers once sevhost-sim (playing
-# QEMU, with the software SEV firmware) has measured the guest and the daemon has read the
-# measurement over QMP: the VM is paused in awaiting-secret.
+# sevhostd: one launch against 64 at once, and the daemon's memory.
+# Each launch is POST /v1/vms/NAME/start?wait=true, which answers once sevhost-sim has started
+# the real QEMU 10 (paused at -S, Debian's OVMF, 2 vCPUs, 1 GiB) and its simulated AMD-SP has
+# measured the guest, and the daemon has read the measurement over QMP: the VM is paused in
+# awaiting-secret. The memory and CPU of the 64 QEMUs and fronts are printed too.
 #
 # usage: benchmarks/daemon.sh [COUNT]   (default 64; release build of sevhostd and sevhost-sim)
 set -euo pipefail
@@ -16,8 +17,13 @@ bin="$(swift build -c release --show-bin-path)"
 
 dir="$(mktemp -d /tmp/sevhostd-bench-XXXXXX)"
 cleanup() {
-    [ -n "${daemon:-}" ] && kill "$daemon" 2>/dev/null || true
-    pkill -9 -f "$dir/run/" 2>/dev/null || true
+    if [ -n "${daemon:-}" ]; then
+        # The guests' fronts still running (the daemon's children; each front's QEMU dies with
+        # its front), then the daemon, each by its pid.
+        for pid in $(pgrep -P "$daemon" || true); do kill -9 "$pid" 2>/dev/null || true; done
+        kill "$daemon" 2>/dev/null || true
+        wait "$daemon" 2>/dev/null || true
+    fi
     rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -45,5 +51,5 @@ for _ in $(seq 100); do [ -S "$dir/d.sock" ] && break; sleep 0.1; done
 sleep 0.5
 
 echo "machine: $(uname -srm); $(nproc) CPUs; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
-echo "sevhostd $("$bin/sevhostd" --version), release build; QEMU played by sevhost-sim (Debian OVMF, SEV, 2 vCPUs)"
+echo "sevhostd $("$bin/sevhostd" --version), release build; sevhost-sim in front of $(/usr/bin/qemu-system-x86_64 --version | head -1) (Debian OVMF, SEV, 2 vCPUs, 1 GiB, paused)"
 python3 benchmarks/daemon_launches.py "$dir/d.sock" "$dir/spec.yaml" "$daemon" "$count"

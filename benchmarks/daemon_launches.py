@@ -7,6 +7,7 @@ SPEC_TEMPLATE is a VM spec whose `name:` line is replaced per VM.
 """
 import http.client
 import json
+import os
 import socket
 import sys
 import threading
@@ -40,6 +41,29 @@ def rss(pid, field):
             if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
     raise SystemExit(f"no {field} for pid {pid}")
+
+
+def children(pid):
+    """The pids whose parent is `pid`."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+def guests_memory(daemon_pid):
+    """RSS of the daemon's guests: each front (sevhost-sim) and the QEMU it started."""
+    fronts = children(daemon_pid)
+    qemus = [qemu for front in fronts for qemu in children(front)]
+    return len(fronts), sum(rss(p, "VmRSS") for p in fronts), len(qemus), sum(rss(p, "VmRSS") for p in qemus)
 
 
 def launch_all(sock, names):
@@ -85,6 +109,7 @@ def main():
     many = launch_all(sock, names)
     peak = rss(pid, "VmHWM")
     running = rss(pid, "VmRSS")
+    fronts, fronts_rss, qemus, qemus_rss = guests_memory(pid)
     destroy(names)
     after = rss(pid, "VmRSS")
     best = min(single)
@@ -92,6 +117,9 @@ def main():
     print(f"{count} concurrent launches: {many:.2f} s ({many / best:.1f}x one launch, {many / count * 1000:.0f} ms per VM)")
     print(f"daemon RSS: idle {idle / 2**20:.1f} MiB, with {count} VMs {running / 2**20:.1f} MiB, "
           f"peak {peak / 2**20:.1f} MiB, after destroying them {after / 2**20:.1f} MiB")
+    print(f"guests at the gate: {fronts} sevhost-sim {fronts_rss / 2**20:.0f} MiB RSS in all "
+          f"({fronts_rss / max(fronts, 1) / 2**20:.1f} each), {qemus} QEMU {qemus_rss / 2**20:.0f} MiB "
+          f"({qemus_rss / max(qemus, 1) / 2**20:.1f} each)")
 
 
 main()

@@ -1,7 +1,8 @@
 import NIOCore
 
-/// Splits a QMP stream into lines, refusing any line longer than `maximumLength`: the one
-/// framing of both ends, the client here and sevhost-sim's server.
+/// Splits the stream a QMP server writes into lines, refusing any line longer than
+/// `maximumLength`. (A server must not read its input this way: QEMU reads a JSON stream, where
+/// no newline is needed; sevhost-sim's front splits client input as QEMU does, see QEMUFront.)
 ///
 /// QEMU ends every message with a newline. Without a bound a misbehaving (or hostile) peer
 /// could make the other buffer without end while it waits for that newline; with one, the
@@ -11,16 +12,12 @@ public struct QMPLineDecoder: ByteToMessageDecoder {
     public typealias InboundOut = ByteBuffer
 
     let maximumLength: Int
-    /// Whether a last line the peer closed without a newline is a message: for a server, as
-    /// QEMU's parser sees a client's input; not for the client, where it is a reply cut short.
-    let deliversUnterminatedLine: Bool
     /// How far into the buffer we already looked for a newline, so a line arriving in many
     /// reads is scanned once, not once per read.
     private var scanned = 0
 
-    public init(maximumLength: Int, deliversUnterminatedLine: Bool = false) {
+    public init(maximumLength: Int) {
         self.maximumLength = maximumLength
-        self.deliversUnterminatedLine = deliversUnterminatedLine
     }
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
@@ -50,13 +47,9 @@ public struct QMPLineDecoder: ByteToMessageDecoder {
     public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         while try decode(context: context, buffer: &buffer) == .continue {}
         if buffer.readableBytes > 0 {
-            if deliversUnterminatedLine, let line = buffer.readSlice(length: buffer.readableBytes) {
-                context.fireChannelRead(wrapInboundOut(line))
-            } else {
-                // The peer closed in the middle of a message: the tail is not a message, so drop
-                // it; whatever waited for it learns of the disconnect from channelInactive.
-                buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
-            }
+            // The server closed in the middle of a message: the tail is not a message, so drop
+            // it; whatever waited for it learns of the disconnect from channelInactive.
+            buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
         }
         return .needMoreData
     }

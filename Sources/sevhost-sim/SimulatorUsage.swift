@@ -1,41 +1,45 @@
-/// What `sevhost-sim --help` and `--version` print.
+/// What `sevhost-sim --help` prints. (`--version` is the real QEMU's: the front answers as the
+/// QEMU it fronts, so `sevhost launch --qemu sevhost-sim` learns that QEMU's release.)
 enum SimulatorUsage {
-    /// The QEMU release whose command line and QMP the simulator plays (its QMP greeting says
-    /// the same): `legacy-vm-type` exists and is read as QEMU 9.1 to 10.1 read it.
-    static let qemuVersion = "9.1.0"
-
-    /// QEMU's `--version` banner, which `sevhost launch` and sevhostd read.
-    static let versionBanner = "QEMU emulator version \(qemuVersion) (sevhost-sim)"
-
     static let text = """
-        Usage: sevhost-sim [QEMU OPTIONS] [--sim-state DIR] [--secret-out FILE] [--dump-vmsa DIR] [TEST KNOBS]
+        Usage: sevhost-sim [QEMU OPTIONS] [--sim-state DIR] [--secret-out FILE] [--sim-accel kvm|tcg]
+                           [--sim-qemu PATH] [--dump-vmsa DIR] [TEST KNOBS]
                sevhost-sim [--sim-state DIR] --print-pdh FILE | --print-chain FILE
                sevhost-sim --show-secrets FILE
-               sevhost-sim --help | --version
+               sevhost-sim --help
 
-        Plays qemu-system-x86_64 for an SEV or SEV-ES guest: it reads QEMU's command line, runs
-        the launch on a simulated AMD Secure Processor (real cryptography) and serves QMP on the
-        -qmp unix: socket. The guest is measured as QEMU with KVM would create it: the sev-guest
-        object's legacy-vm-type (on, off or auto; unset is auto) decides the VM type and so the
-        SEV-ES VMSAs (see sevhost-spec(5), "VM TYPE").
+        A simulated SEV platform in front of the real QEMU: it takes qemu-system-x86_64's command
+        line, starts the real QEMU (qemu-system-x86_64 on PATH) with the SEV parts taken out, and
+        serves the -qmp sockets itself in front of QEMU's own. Every QMP command and event passes
+        between the client and QEMU as QEMU writes it, except the answers only SEV hardware can
+        give (query-sev, query-sev-launch-measure, query-sev-capabilities,
+        query-sev-attestation-report, sev-inject-launch-secret), which a simulated AMD Secure
+        Processor gives, with real cryptography, as QEMU 10 gives them on an SEV host. It
+        measures what QEMU made of the argv: the firmware, the kernel hashes, the vCPUs and their
+        model, the policy, and the VM type, which the sev-guest object's legacy-vm-type (on, off
+        or auto; unset is auto) decides as QEMU with KVM would, and which fills the SEV-ES VMSAs
+        (see sevhost-spec(5), "VM TYPE"). The simulated host's C-bit position is 51.
 
-        QEMU options it acts on: -object sev-guest,..., -machine confidential-guest-support=ID,
-        -drive if=pflash,unit=0,file=OVMF or -bios OVMF, -kernel/-initrd/-append, -smp, -cpu,
-        -qmp unix:PATH,server=on,wait=off, -S, -pidfile; other options are accepted and ignored.
+        It ends as QEMU does: SIGTERM, SIGINT and SIGHUP go to QEMU, which reports SHUTDOWN
+        (host-signal) and exits; SIGUSR1 makes the guest power itself off. A launch the simulated
+        firmware refuses ends it with QEMU's own lines and status.
 
         Options of its own:
           --sim-state DIR        the platform's persistent keys (default $SEVHOST_SIM_STATE, else
                                  $XDG_STATE_HOME/sevhost-sim or ~/.local/state/sevhost-sim)
           --secret-out FILE      where the decrypted secret area is written (0600; default
                                  $SEVHOST_SIM_SECRET_OUT)
+          --sim-accel kvm|tcg    the real QEMU's accelerator when the argv asks for KVM (default
+                                 $SEVHOST_SIM_ACCEL, else KVM when this host's KVM can run a guest,
+                                 else TCG)
+          --sim-qemu PATH        the real QEMU (default $SEVHOST_SIM_QEMU, else PATH)
+          --dump-vmsa DIR        write the VMSA pages the launch measured as DIR/vmsa<N>.bin
           --replay-measurement FILE
                                  answer query-sev-launch-measure with this base64 blob (tests)
           --query-sev-build-id N report this firmware build in query-sev instead (tests)
-          --dump-vmsa DIR        write the VMSA pages the launch measured as DIR/vmsa<N>.bin
           --print-pdh FILE       write the platform's PDH certificate and exit
           --print-chain FILE     write PDH, PEK, OCA, CEK, ASK and ARK and exit
           --show-secrets FILE    list what a guest finds in a secret area written by --secret-out
-          --version              print the QEMU version it plays
           --help                 print this text
 
         """

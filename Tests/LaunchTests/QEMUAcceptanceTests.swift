@@ -129,7 +129,7 @@ final class QEMUAcceptanceTests: XCTestCase {
 
     /// QEMU 10 takes `legacy-vm-type` as the builder writes it for each VM type (the stage
     /// check shows the object was created with every property), and refuses a spelling it
-    /// does not know, with the words sevhost-sim uses.
+    /// does not know (sevhost-sim leaves the object to QEMU, so it refuses it in the same words).
     func testEachVMTypeIsTakenByQEMU10() throws {
         let qemu = try Peers.qemu10()
         for vmType in SEVVMType.allCases {

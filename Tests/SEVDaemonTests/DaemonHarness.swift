@@ -4,7 +4,8 @@ import SEVTestSupport
 import XCTest
 
 /// A sevhostd running on a temporary socket and state directory with sevhost-sim as its
-/// QEMU, a guest owner's session for the simulated platform, and the CLI pointed at it.
+/// QEMU (the real QEMU 10 behind it, under TCG where this host's KVM cannot run OVMF), a guest
+/// owner's session for the simulated platform, and the CLI pointed at it.
 /// Everything lives under one short /tmp directory (socket paths are at most 107 bytes), and
 /// every process started from it (the daemon, the simulated guests) is killed at the end.
 final class DaemonHarness: @unchecked Sendable {
@@ -25,6 +26,7 @@ final class DaemonHarness: @unchecked Sendable {
         for binary in [Self.sevhostd, Self.simulator, Peers.sevhost] where !FileManager.default.isExecutableFile(atPath: binary.path) {
             try Peers.missing("\(binary.lastPathComponent) at \(binary.path) (swift build)", file: file, line: line)
         }
+        _ = try Peers.qemu10(file: file, line: line)
         guard FileManager.default.isReadableFile(atPath: Self.ovmf) else {
             try Peers.missing("OVMF at \(Self.ovmf) (Debian package ovmf)", file: file, line: line)
         }
@@ -38,9 +40,10 @@ final class DaemonHarness: @unchecked Sendable {
 
     func path(_ name: String) -> String { directory + "/" + name }
 
-    /// An SEV guest paused for pre-attestation, from Debian's OVMF, with the owner's session.
+    /// An SEV guest paused for pre-attestation, from Debian's OVMF, with the owner's session;
+    /// `serial` is the spec's serial port (`stdio`: the guest's console in QEMU's log).
     @discardableResult
-    func writeSpec(name: String, policy: String = "0x1") throws -> String {
+    func writeSpec(name: String, policy: String = "0x1", serial: String? = nil) throws -> String {
         let text = """
             name: \(name)
             vcpus: 2
@@ -48,7 +51,7 @@ final class DaemonHarness: @unchecked Sendable {
             memory: 1G
             firmware:
               path: \(Self.ovmf)
-            confidential:
+            \(serial.map { "serial: \($0)\n" } ?? "")confidential:
               type: sev
               policy: "\(policy)"
               pre-attestation: true

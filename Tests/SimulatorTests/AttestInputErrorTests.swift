@@ -46,19 +46,42 @@ final class AttestInputErrorTests: XCTestCase {
     }
 }
 
-/// The simulator refuses what QEMU would not launch as an SEV guest.
+/// What QEMU 10 on an SEV host refuses, the front refuses with QEMU's lines and status.
 final class SimulatorArgumentTests: XCTestCase {
-    func testFirmwareWithoutSEVMetadataIsRefused() throws {
-        let harness = try SimulatorHarness()
+    /// An SEV-ES guest needs the firmware's SEV-ES reset block (QEMU looks for it when it maps
+    /// the flash); a flash image without a GUID table has none.
+    func testSEVESFirmwareWithoutAResetBlockEndsQEMU() throws {
+        let harness = try SimulatorHarness(policy: 0x5)
         defer { harness.stop() }
-        let fourMiB = "/usr/share/OVMF/OVMF_CODE_4M.fd"
-        guard FileManager.default.isReadableFile(atPath: fourMiB) else { try Peers.missing(fourMiB) }
-        var arguments = try SimulatorHarness.qemuArguments(spec: try harness.writeSpec("guest.yaml"))
+        let blank = harness.path("blank.fd")
+        try Data(count: 64 << 10).write(to: URL(fileURLWithPath: blank))
+        var arguments = try SimulatorHarness.qemuArguments(spec: try harness.writeSpec("guest.yaml", type: "sev-es", policy: "0x5"))
         let drive = try XCTUnwrap(arguments.firstIndex { $0.hasPrefix("if=pflash,") })
-        arguments[drive] = "if=pflash,format=raw,unit=0,file=\(fourMiB),readonly=on"
+        arguments[drive] = "if=pflash,format=raw,unit=0,file=\(blank),readonly=on"
         let result = try Subprocess.run(SimulatorHarness.simulator, arguments + ["--sim-state", harness.stateDirectory])
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.stderr, "sevhost-sim: the firmware carries no SEV metadata (nor an SEV hashes table or secret area): it was not built for SEV guests\n")
+        XCTAssertTrue(result.stderr.hasSuffix("""
+            qemu-system-x86_64: SEV information block/Firmware GUID Table block not found in pflash rom
+            qemu-system-x86_64: failed to locate and/or save reset vector
+
+            """), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: harness.path("qmp.sock")))
+    }
+
+    /// QEMU checks `cbitpos` against the host's CPUID; the simulated host's is 51.
+    func testCBitPositionOfAnotherHostEndsQEMU() throws {
+        let harness = try SimulatorHarness()
+        defer { harness.stop() }
+        var arguments = try SimulatorHarness.qemuArguments(spec: try harness.writeSpec("guest.yaml"))
+        let object = try XCTUnwrap(arguments.firstIndex { $0.hasPrefix("sev-guest,") })
+        arguments[object] = arguments[object].replacingOccurrences(of: "cbitpos=51", with: "cbitpos=47")
+        let result = try Subprocess.run(SimulatorHarness.simulator, arguments + ["--sim-state", harness.stateDirectory])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.hasSuffix("""
+            qemu-system-x86_64: -accel kvm: sev_common_kvm_init: cbitpos check failed, host '51' requested '47'
+            qemu-system-x86_64: -accel kvm: failed to initialize kvm: Operation not permitted
+
+            """), result.stderr)
     }
 
     func testSNPIsNotSimulated() throws {
@@ -69,6 +92,34 @@ final class SimulatorArgumentTests: XCTestCase {
             "-bios", SimulatorHarness.ovmfPath, "-qmp", "unix:\(harness.path("qmp.sock")),server=on,wait=off",
         ])
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.stderr, "sevhost-sim: -object sev-snp-guest: the simulator implements SEV and SEV-ES launches, not SEV-SNP\n")
+        XCTAssertEqual(
+            result.stderr,
+            "sevhost-sim: -object sev-snp-guest,id=sev0: the simulated AMD-SP does SEV and SEV-ES launches; sev-snp-guest is not simulated\n")
+    }
+}
+
+/// sevhost-sim ends on SIGTERM as QEMU does, even when the signal comes while it is starting:
+/// the signal waits, blocked, until the front passes it to QEMU.
+final class SimulatorSignalTests: XCTestCase {
+    func testASignalDuringStartUpIsNotLost() throws {
+        let harness = try SimulatorHarness()
+        defer { harness.stop() }
+        let arguments = try SimulatorHarness.qemuArguments(spec: try harness.writeSpec("guest.yaml")) + ["--sim-state", harness.stateDirectory]
+        for delay: useconds_t in [0, 2_000, 20_000, 200_000] {
+            let process = Process()
+            process.executableURL = SimulatorHarness.simulator
+            process.arguments = arguments
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(delay)
+            kill(process.processIdentifier, SIGTERM)
+            let deadline = Date().addingTimeInterval(30)
+            while process.isRunning, Date() < deadline { usleep(20_000) }
+            XCTAssertFalse(process.isRunning, "SIGTERM \(delay) µs after the start was lost")
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
     }
 }

@@ -102,7 +102,7 @@ final class SimulatedGuestLaunchTests: XCTestCase {
             XCTFail("injected into a running guest")
         } catch .command(let error) {
             XCTAssertEqual(error.errorClass, "GenericError")
-            XCTAssertEqual(error.message, "SEV: Not in correct state (the guest is running, launch-secret is needed)")
+            XCTAssertEqual(error.message, "SEV: Not in correct state. (LSECRET) 3")
         }
         try await client.quit()
         await client.close()
@@ -175,6 +175,41 @@ final class SimulatedDigestPeerTests: XCTestCase {
             ])
             XCTAssertEqual(reference.status, 0, reference.stderr)
             XCTAssertEqual(Hex.encode(try XCTUnwrap(guest.launchDigest)), reference.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "\(arguments)")
+        }
+    }
+}
+
+/// `sev-inject-launch-secret`'s checks, in QEMU's order and words, before the firmware's.
+final class InjectRefusalTests: XCTestCase {
+    func testAddressesOutsideGuestRAMAreRefusedAsQEMURefusesThem() async throws {
+        let harness = try SimulatorHarness()
+        defer { harness.stop() }
+        try harness.launch(spec: try harness.writeSpec("guest.yaml"))
+        let client = try await QMPClient.connect(path: harness.path("qmp.sock"), timeout: .seconds(30))
+        // Flags zero, a MAC that cannot verify: what the firmware refuses once QEMU's checks pass.
+        let packet = (header: [UInt8](repeating: 0, count: 52), secret: [UInt8](repeating: 2, count: 32))
+        let cases: [(UInt64?, String)] = [
+            // Debian's OVMF lists a secret area at address 0, and QEMU takes it.
+            (nil, "SEV: failed to inject secret ret=-5 fw_error=11 'Bad measurement'"),
+            (0xffff_ffff_ffff_ffff, "SEV: Failed to calculate guest address: No memory is mapped at address 0xffffffffffffffff"),
+            (0xfee0_0000, "SEV: Failed to calculate guest address: Memory at address 0xfee00000 is not RAM"),
+            (0x9_fff0, "SEV: Failed to calculate guest address: Size of memory region at 0x9fff0 exceeded."),
+            (0x80_c000, "SEV: failed to inject secret ret=-5 fw_error=11 'Bad measurement'"),
+        ]
+        for entry in cases {
+            let refusal = await Self.refusal(client, header: packet.header, secret: packet.secret, gpa: entry.0)
+            XCTAssertEqual(refusal, entry.1)
+        }
+        await client.close()
+    }
+
+    private static func refusal(_ client: QMPClient, header: [UInt8], secret: [UInt8], gpa: UInt64?) async -> String? {
+        do {
+            try await client.injectLaunchSecret(packetHeader: header, secret: secret, guestPhysicalAddress: gpa)
+            return nil
+        } catch {
+            if case .command(let failure) = error { return failure.message }
+            return "\(error)"
         }
     }
 }

@@ -6,7 +6,8 @@ import SEVTestSupport
 import XCTest
 
 /// A scratch directory with a guest owner's session for the simulated platform, and helpers
-/// to launch sevhost-sim from a VM spec the way `sevhost launch --print qemu` would.
+/// to launch sevhost-sim from a VM spec the way `sevhost launch --print qemu` would. sevhost-sim
+/// runs the real QEMU 10 behind it (under TCG on hosts whose KVM cannot run OVMF).
 final class SimulatorHarness: @unchecked Sendable {
     static let ovmfPath = "/usr/share/OVMF/OVMF_CODE.fd"
     /// Debian's OVMF publishes no secret area (its footer entry's GPA is zero), so, as with
@@ -25,6 +26,7 @@ final class SimulatorHarness: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: Self.simulator.path) else {
             try Peers.missing("sevhost-sim at \(Self.simulator.path) (swift build --product sevhost-sim)", file: file, line: line)
         }
+        _ = try Peers.qemu10(file: file, line: line)
         var template = Array("/tmp/sevhost-sim-test-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw POSIXError(.EIO) }
         directory = URL(fileURLWithPath: String(cString: made))
@@ -82,7 +84,30 @@ final class SimulatorHarness: @unchecked Sendable {
         return try resolver.resolve(SpecDocument.load(path: spec)).qemuArguments()
     }
 
-    /// Starts sevhost-sim with the spec's QEMU argv and waits for its QMP socket.
+    /// A file QEMU loads as a Linux kernel, `size` bytes that depend on `seed` with a bzImage
+    /// setup header (boot protocol 2.15) patched in: with SEV kernel hashes, only its SHA-256
+    /// matters, but QEMU refuses to start with a file it cannot load.
+    static func kernelImage(size: Int, seed: Int) -> [UInt8] {
+        precondition(size >= 2048, "a setup sector and a kernel sector at least")
+        var bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ seed) }
+        bytes[0x1f1] = 1                                                     // setup_sects
+        bytes.replaceSubrange(0x202..<0x206, with: Array("HdrS".utf8))
+        bytes.replaceSubrange(0x206..<0x208, with: [0x0f, 0x02])              // version 2.15
+        bytes[0x211] = 0x01                                                  // LOADED_HIGH
+        bytes.replaceSubrange(0x22c..<0x230, with: [0xff, 0xff, 0xff, 0x7f])  // initrd_addr_max
+        bytes.replaceSubrange(0x238..<0x23c, with: [0x00, 0x08, 0x00, 0x00])  // cmdline_size
+        return bytes
+    }
+
+    /// Writes `kernelImage(size:seed:)` to `name` in the directory.
+    func writeKernel(_ name: String, seed: Int, size: Int = 8192) throws -> String {
+        try Data(Self.kernelImage(size: size, seed: seed)).write(to: URL(fileURLWithPath: path(name)))
+        return path(name)
+    }
+
+    /// Starts sevhost-sim with the spec's QEMU argv and waits for its QMP socket (which exists
+    /// before QEMU is ready; a client waits for QEMU's greeting, which comes once the simulated
+    /// AMD-SP has measured the launch).
     @discardableResult
     func launch(spec: String, socket: String = "qmp.sock", secretOut: String = "secret.bin", extra: [String] = []) throws -> Process {
         try launchRaw(try Self.qemuArguments(spec: spec) + ["--secret-out", path(secretOut)] + extra, socket: socket)

@@ -71,7 +71,8 @@ final class ValidatorAgreementTests: XCTestCase {
             amdSevFirmware = harness.path("OVMF.amdsev.fd")
             try Data([UInt8](repeating: 0, count: 2 << 20 - suffix.count) + suffix).write(to: URL(fileURLWithPath: amdSevFirmware))
             kernel = harness.path("vmlinuz")
-            try Data((0..<70_001).map { UInt8($0 * 13 % 251) }).write(to: URL(fileURLWithPath: kernel))
+            // QEMU loads it before anything is measured, so it carries a bzImage header.
+            try Data(SimulatorHarness.kernelImage(size: 70_001, seed: 0)).write(to: URL(fileURLWithPath: kernel))
             initrd = harness.path("initrd.img")
             try Data((0..<40_003).map { UInt8($0 * 7 % 241) }).write(to: URL(fileURLWithPath: initrd))
             secret = harness.path("luks.key")

@@ -62,7 +62,7 @@ final class LaunchCommandTests: XCTestCase {
     }
 
     /// The argv states the SEV VM type to the QEMU named by --qemu when its release has
-    /// `legacy-vm-type` (asked with --version: sevhost-sim plays 9.1), leaves it out for QEMU
+    /// `legacy-vm-type` (asked with --version: sevhost-sim answers as the QEMU it fronts), leaves it out for QEMU
     /// 7.2, which only creates the legacy type, and refuses init2 for it.
     func testVMTypeIsStatedForTheQEMUThatRunsIt() throws {
         let spec = templates.appendingPathComponent("sev-es.yaml").path

@@ -23,7 +23,8 @@ struct VMLogsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await VMReport.run("logs", vm: name, options: options) {
-            let text = try await options.client.logs(name, lines: lines)
+            // QEMU's output, and the guest's console when its spec sends the serial port there.
+            let text = TerminalText.printable(try await options.client.logs(name, lines: lines))
             VMOutput.write(text.isEmpty || text.hasSuffix("\n") ? text : text + "\n")
         }
     }
