@@ -145,13 +145,13 @@ let package = Package(
         // The front's command line: QEMU's argv, or the platform export modes.
         .executableTarget(
             name: "sevhost-sim",
-            dependencies: ["SEVKit", "SEVLaunchSimulator", "QEMUFront", "AtomicFiles"]
+            dependencies: ["SEVKit", "SEVLaunchSimulator", "QEMUFront", "QMP", "AtomicFiles"]
         ),
         // The measurements behind BENCHMARKS.md, kept out of the sevhost a user installs.
         .executableTarget(
             name: "sevhost-bench",
             dependencies: [
-                "SEVKit", "QMP", "Orchestration",
+                "SEVKit", "QMP", "Orchestration", "SEVLaunchSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -189,15 +189,22 @@ let package = Package(
         .testTarget(
             name: "SEVDaemonTests",
             dependencies: [
-                "SEVDaemon", "Orchestration", "SEVTestSupport", .product(name: "Logging", package: "swift-log"),
+                "SEVDaemon", "Orchestration", "SEVKit", "SEVTestSupport", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
         .testTarget(
             name: "sevhostTests",
-            dependencies: ["SEVTestSupport", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SEVKit", "SEVLaunchSimulator", "SEVTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "SimulatorTests", dependencies: ["SEVKit", "SEVLaunchSimulator", "Orchestration", "QMP", "SEVTestSupport"]),
+        .testTarget(
+            name: "SimulatorTests",
+            dependencies: [
+                "SEVKit", "SEVLaunchSimulator", "Orchestration", "QMP", "SEVTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(name: "QEMUFrontTests", dependencies: ["QEMUFront", "QMP"]),
     ]
 )

@@ -23,7 +23,10 @@ public struct SEVFirmwareStatus: Error, Sendable, Hashable, CustomStringConverti
     public static func invalidCertificate(_ detail: String) -> SEVFirmwareStatus { .init(.invalidCertificate, detail: detail) }
     public static func policyFailure(_ detail: String) -> SEVFirmwareStatus { .init(.policyFailure, detail: detail) }
     public static func invalidAddress(_ detail: String) -> SEVFirmwareStatus { .init(.invalidAddress, detail: detail) }
+    public static func badSignature(_ detail: String) -> SEVFirmwareStatus { .init(.badSignature, detail: detail) }
     public static func badMeasurement(_ detail: String) -> SEVFirmwareStatus { .init(.badMeasurement, detail: detail) }
+    public static func invalidPageState(_ detail: String) -> SEVFirmwareStatus { .init(.invalidPageState, detail: detail) }
+    public static func hardwareError(_ detail: String) -> SEVFirmwareStatus { .init(.hardwareErrorPlatform, detail: detail) }
     public static func invalidParameter(_ detail: String) -> SEVFirmwareStatus { .init(.invalidParam, detail: detail) }
 
     public var description: String {

@@ -7,7 +7,7 @@ struct SEVHostBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sevhost-bench",
         abstract: "Benchmarks of sevhost's libraries (see benchmarks/ and BENCHMARKS.md).",
-        subcommands: [QMPRoundTrips.self, ReportVerifications.self])
+        subcommands: [QMPRoundTrips.self, ReportVerifications.self, SNPReports.self])
 }
 
 /// Seconds in `body`, by the monotonic clock.

@@ -2,10 +2,11 @@
 /// QEMU it fronts, so `sevhost launch --qemu sevhost-sim` learns that QEMU's release.)
 enum SimulatorUsage {
     static let text = """
-        Usage: sevhost-sim [QEMU OPTIONS] [--sim-state DIR] [--secret-out FILE] [--sim-accel kvm|tcg]
-                           [--sim-qemu PATH] [--dump-vmsa DIR] [TEST KNOBS]
+        Usage: sevhost-sim [QEMU OPTIONS] [--sim-state DIR] [--secret-out FILE] [--guest-socket PATH]
+                           [--sim-accel kvm|tcg] [--sim-qemu PATH] [--dump-vmsa DIR] [TEST KNOBS]
                sevhost-sim [--sim-state DIR] --print-pdh FILE | --print-chain FILE
                sevhost-sim --show-secrets FILE
+               sevhost-sim --guest-report SOCKET --report-data HEX [--vmpl N] --out FILE [--certs DIR]
                sevhost-sim --help
 
         A simulated SEV platform in front of the real QEMU: it takes qemu-system-x86_64's command
@@ -14,7 +15,10 @@ enum SimulatorUsage {
         between the client and QEMU as QEMU writes it, except the answers only SEV hardware can
         give (query-sev, query-sev-launch-measure, query-sev-capabilities,
         query-sev-attestation-report, sev-inject-launch-secret), which a simulated AMD Secure
-        Processor gives, with real cryptography, as QEMU 10 gives them on an SEV host. It
+        Processor gives, with real cryptography, as QEMU 10 gives them on an SEV host. An
+        sev-snp-guest is launched by a simulated SEV-SNP firmware (SNP_LAUNCH_START with its
+        policy checks, the LAUNCH_UPDATEs, SNP_LAUNCH_FINISH with the ID block checks); a refused
+        launch ends it as QEMU ends, naming the firmware error. It
         measures what QEMU made of the argv: the firmware, the kernel hashes, the vCPUs and their
         model, the policy, and the VM type, which the sev-guest object's legacy-vm-type (on, off
         or auto; unset is auto) decides as QEMU with KVM would, and which fills the SEV-ES VMSAs
@@ -29,6 +33,10 @@ enum SimulatorUsage {
                                  $XDG_STATE_HOME/sevhost-sim or ~/.local/state/sevhost-sim)
           --secret-out FILE      where the decrypted secret area is written (0600; default
                                  $SEVHOST_SIM_SECRET_OUT)
+          --guest-socket PATH    one more QMP socket, for an SEV-SNP guest's side: --guest-report
+                                 asks there while a manager holds the -qmp monitor (default
+                                 $SEVHOST_SIM_GUEST_SOCKET; a relative path is in the working
+                                 directory)
           --sim-accel kvm|tcg    the real QEMU's accelerator when the argv asks for KVM (default
                                  $SEVHOST_SIM_ACCEL, else KVM when this host's KVM can run a guest,
                                  else TCG)
@@ -40,6 +48,12 @@ enum SimulatorUsage {
           --print-pdh FILE       write the platform's PDH certificate and exit
           --print-chain FILE     write PDH, PEK, OCA, CEK, ASK and ARK and exit
           --show-secrets FILE    list what a guest finds in a secret area written by --secret-out
+          --guest-report SOCKET  ask the running SEV-SNP guest behind SOCKET (its --guest-socket, or
+                                 a -qmp monitor no one else holds) for an attestation
+                                 report with --report-data HEX (64 bytes) at --vmpl N (default 0),
+                                 as the guest would; writes it to --out FILE and the ARK, ASK and
+                                 VCEK to --certs DIR (the simulated ARK is never AMD's: name it
+                                 with report verify --test-root)
           --help                 print this text
 
         """

@@ -26,6 +26,11 @@ if arguments == ["--help"] || arguments == ["-h"] || arguments == ["-help"] {
     exit(0)
 }
 
+// An SEV-SNP guest's attestation report, as the guest would ask its AMD-SP for one.
+if arguments.first == "--guest-report" {
+    await GuestReportRequest.run(arguments)
+}
+
 // What the guest would find in its secret area (its efi_secret entries), for the demo.
 if arguments.first == "--show-secrets" {
     guard arguments.count == 2, let data = FileManager.default.contents(atPath: arguments[1]) else {

@@ -57,7 +57,7 @@ final class SpecLoaderTests: XCTestCase {
     func testUnknownKeyNamesFieldAndLine() {
         assertSpecError(
             minimal.replacingOccurrences(of: "  policy: 0x30000", with: "  policy: 0x30000\n  kernel-hash: true"),
-            "g.yaml:9: confidential.kernel-hash: unknown key (expected one of: type, policy, vm-type, kernel-hashes, pre-attestation, dh-cert-file, session-file, id-block, id-auth, author-key-enabled, host-data, guest-visible-workarounds, vcek-disabled)")
+            "g.yaml:9: confidential.kernel-hash: unknown key (expected one of: type, policy, vm-type, kernel-hashes, pre-attestation, dh-cert-file, session-file, id-block, id-auth, author-key-enabled, host-data, guest-visible-workarounds, vcek-disabled, id-key, author-key, family-id, image-id, guest-svn, launch-digest)")
     }
 
     func testWrongTypeNamesFieldAndLine() {

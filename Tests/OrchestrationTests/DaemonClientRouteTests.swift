@@ -146,6 +146,28 @@ final class DaemonClientRouteTests: XCTestCase {
         }
     }
 
+    func testExpectDecodesTheExpectation() async throws {
+        let text = #"{"author-key-digest":"\#(String(repeating: "00", count: 48))","author-key-enabled":false,"family-id":"\#(String(repeating: "01", count: 16))","format":"sevhost-snp-expectation/1","guest-svn":2,"host-data":"\#(String(repeating: "00", count: 32))","id-key-digest":"\#(String(repeating: "ab", count: 48))","image-id":"\#(String(repeating: "02", count: 16))","measurement":"\#(String(repeating: "cd", count: 48))","name":"web","policy":"0x30000","vmpl":0}"#
+        let (fetched, requests) = try await exchange(.json(200, "OK", text)) { try await $0.expect("web") }
+        XCTAssertEqual(requests.map { "\($0.method) \($0.target)" }, ["GET /v1/vms/web/expect"])
+        XCTAssertEqual(fetched.measurement, String(repeating: "cd", count: 48))
+        XCTAssertEqual(fetched.guestSVN, 2)
+        let expectation = try fetched.expectation()
+        XCTAssertEqual(expectation.policy.rawValue, 0x30000)
+        XCTAssertEqual(expectation.idKeyDigest, Array(repeating: 0xab, count: 48))
+        XCTAssertEqual(fetched.jsonText, String(decoding: try JSONSerialization.data(
+            withJSONObject: try JSONSerialization.jsonObject(with: Data(text.utf8)), options: [.prettyPrinted, .sortedKeys]), as: UTF8.self) + "\n")
+        do {
+            _ = try await exchange(.json(200, "OK", text.replacingOccurrences(of: "snp-expectation/1", with: "snp-expectation/9"))) {
+                try await $0.expect("web")
+            }
+            XCTFail("accepted an expectation of another format")
+        } catch let error as DaemonClientError {
+            XCTAssertEqual(error, .malformedResponse(
+                request: "GET /v1/vms/web/expect", problem: "format 'sevhost-snp-expectation/9', expected 'sevhost-snp-expectation/1'"))
+        }
+    }
+
     func testInjectPostsTheRequest() async throws {
         let running = Self.vmJSON.replacingOccurrences(of: #""state":"awaiting-secret""#, with: #""state":"running""#)
         let sent = InjectRequest(header: "SEVBREVS", payload: "UEFZTE9BRA==", measurement: "TUVBUw==", gpa: 0x80_0000)
@@ -205,6 +227,8 @@ final class DaemonClientRouteTests: XCTestCase {
             case "/v1/vms" where request.method == "GET": .json(200, "OK", #"{"vms":[]}"#)
             case "/v1/vms/web/measurement":
                 .json(200, "OK", #"{"format":"sevhost-attestation-bundle/1","measurement":"","api-major":0,"api-minor":0,"build-id":0,"policy":"0x0","state":"x","pdh":"","cert-chain":""}"#)
+            case "/v1/vms/web/expect":
+                .json(200, "OK", #"{"format":"sevhost-snp-expectation/1","name":"web","measurement":"","policy":"0x0","host-data":"","id-key-digest":"","author-key-digest":"","author-key-enabled":false,"family-id":"","image-id":"","guest-svn":0,"vmpl":0}"#)
             case "/v1/vms/web/events", "/v1/events": .json(200, "OK", #"{"events":[],"last":0}"#)
             case "/v1/vms/web/logs", "/metrics": .text("")
             case "/v1/vms/web" where request.method == "DELETE": .http(status: 204, reason: "No Content", contentType: "text/plain", body: [])
@@ -221,6 +245,7 @@ final class DaemonClientRouteTests: XCTestCase {
         _ = try await client.startVM("web")
         _ = try await client.stopVM("web")
         _ = try await client.measurement("web")
+        _ = try await client.expect("web")
         _ = try await client.inject("web", InjectRequest(header: "", payload: ""))
         _ = try await client.events(of: "web")
         _ = try await client.logs("web")

@@ -77,6 +77,8 @@ final class DaemonHarness: @unchecked Sendable {
         environment["SEVHOST_SIM_STATE"] = simState
         // Relative: each simulated guest writes its secret area into its own VM directory.
         environment["SEVHOST_SIM_SECRET_OUT"] = "guest-secrets.bin"
+        // The guest's side of each SNP guest, there too: the daemon holds the QMP monitor.
+        environment["SEVHOST_SIM_GUEST_SOCKET"] = "guest.sock"
         // A simulated guest killed by a signal should die at once, as QEMU does, not linger
         // in Swift's crash backtracer.
         environment["SWIFT_BACKTRACE"] = "enable=no"

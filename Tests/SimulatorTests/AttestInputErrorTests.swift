@@ -83,19 +83,6 @@ final class SimulatorArgumentTests: XCTestCase {
 
             """), result.stderr)
     }
-
-    func testSNPIsNotSimulated() throws {
-        let harness = try SimulatorHarness()
-        defer { harness.stop() }
-        let result = try Subprocess.run(SimulatorHarness.simulator, [
-            "-machine", "q35,confidential-guest-support=sev0", "-object", "sev-snp-guest,id=sev0,policy=0x30000",
-            "-bios", SimulatorHarness.ovmfPath, "-qmp", "unix:\(harness.path("qmp.sock")),server=on,wait=off",
-        ])
-        XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(
-            result.stderr,
-            "sevhost-sim: -object sev-snp-guest,id=sev0: the simulated AMD-SP does SEV and SEV-ES launches; sev-snp-guest is not simulated\n")
-    }
 }
 
 /// sevhost-sim ends on SIGTERM as QEMU does, even when the signal comes while it is starting:

@@ -61,6 +61,7 @@ final class ReadmeTourTests: XCTestCase {
         ("MEASUREMENT=$(sevhost digest --mode snp --vcpus 4 --vcpu-type EPYC-Milan --ovmf /usr/share/ovmf/OVMF.fd)", .succeeds),
         ("sevhost id-block --id-key id.pem --author-key author.pem --measurement \"$MEASUREMENT\" --policy 0x30000", .succeeds),
         ("sevhost key-digest id.pem", .succeeds),
+        ("sevhost launch templates/snp-signed.yaml --print qemu --cbitpos 51 --reduced-phys-bits 1", .succeeds),
         ("sevhost verify --sev chain.cert", .succeeds),
         ("sevhost verify --sev chain.cert --ca ask_ark_rome.cert --oca oca.cert", .succeeds),
         ("sevhost verify --sev chain.cert --product rome", .succeeds),
@@ -83,6 +84,13 @@ final class ReadmeTourTests: XCTestCase {
         ("echo \"the disk passphrase\" > disk.key", .succeeds),
         ("sevhost attest --qmp guest.qmp --tek guest_tek.bin --tik guest_tik.bin --expect guest.yaml --secret luks-key:disk.key --gpa 0x80c000", .succeeds),
         ("sevhost qmp guest.qmp quit", .succeeds),
+        ("cat > snp-guest.yaml <<'SPEC'", .succeeds),
+        ("sevhost launch snp-guest.yaml --qemu sevhost-sim --cbitpos 51 --reduced-phys-bits 1 &", .succeeds),
+        ("until [ -S snp-guest.qmp ]; do sleep 0.1; done", .succeeds),
+        ("NONCE=$(openssl rand -hex 64)", .succeeds),
+        ("sevhost-sim --guest-report snp-guest.qmp --report-data \"$NONCE\" --out snp-report.bin --certs snp-certs", .succeeds),
+        ("sevhost report verify snp-report.bin --certs snp-certs --test-root snp-certs/ark.pem --expect snp-guest.yaml --report-data \"$NONCE\"", .succeeds),
+        ("sevhost qmp snp-guest.qmp quit", .succeeds),
         ("export SEVHOST_DAEMON=$PWD/sevhostd.sock", .succeeds),
         ("sevhostd --socket \"$SEVHOST_DAEMON\" --state-dir state --run-dir run --qemu sevhost-sim --cbitpos 51 --reduced-phys-bits 1 &", .succeeds),
         ("DAEMON=$!", .succeeds),
@@ -141,6 +149,7 @@ final class ReadmeTourTests: XCTestCase {
         XCTAssertTrue(output("sevhost ok --host-root host").contains("virtual machine"), output("sevhost ok --host-root host"))
         XCTAssertTrue(output("sevhost attest --qmp").hasSuffix("guest continued\n"), output("sevhost attest --qmp"))
         XCTAssertTrue(output("sevhost measurement verify --bundle").hasPrefix("measurement matches: "))
+        XCTAssertTrue(output("sevhost report verify snp-report.bin").hasSuffix(": VALID (25 checks passed)\n"), output("sevhost report verify snp-report.bin"))
         XCTAssertTrue(output("sevhost launch templates/sev.yaml --print libvirt").contains("<launchSecurity type='sev'>"))
         XCTAssertTrue(output("sevhost vm events guest").contains("secret injected"), output("sevhost vm events guest"))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent("owner").path).sorted(),

@@ -464,7 +464,7 @@ final class VMManPageTests: XCTestCase {
                 return line.split(separator: " ").first.map(String.init)
             }
             .filter { $0 != "help" }
-        XCTAssertEqual(listed, ["create", "list", "show", "start", "stop", "destroy", "measurement", "inject", "events", "logs"])
+        XCTAssertEqual(listed, ["create", "list", "show", "start", "stop", "destroy", "measurement", "expect", "inject", "events", "logs"])
         for subcommand in listed {
             XCTAssertTrue(page.contains(".B sevhost vm \(subcommand)\n"), "SYNOPSIS lacks \(subcommand)")
             let usage = try Subprocess.sevhost(["vm", subcommand, "--help"]).stdout

@@ -113,12 +113,12 @@ public struct LibvirtDomainRenderer: Sendable {
             context["unread-files"] = .text(
                 unread.joined(separator: " and ") + " could not be read here, so the dhCert and session elements are left out: add them with the base64 text of those files before defining the domain")
         }
-        if let author = c.authorKeyEnabled { context["author-key"] = .text(author ? "yes" : "no") }
+        if let author = plan.authorKeyEnabled { context["author-key"] = .text(author ? "yes" : "no") }
         // libvirt's `vcek` says whether the VCEK signs reports: the inverse of vcek-disabled.
         if let disabled = c.vcekDisabled { context["vcek"] = .text(disabled ? "no" : "yes") }
         if let value = c.guestVisibleWorkarounds { context["guest-visible-workarounds"] = .text(value) }
-        if let value = c.idBlock { context["id-block"] = .text(value) }
-        if let value = c.idAuth { context["id-auth"] = .text(value) }
+        if let value = plan.idBlockBase64 { context["id-block"] = .text(value) }
+        if let value = plan.idAuthBase64 { context["id-auth"] = .text(value) }
         if let value = c.hostData { context["host-data"] = .text(value) }
         return context
     }

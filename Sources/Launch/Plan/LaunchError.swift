@@ -15,6 +15,10 @@ public enum LaunchError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidBase64(field: String)
     case wrongLength(field: String, actual: Int, expected: Int)
     case idBlockPolicyMismatch(idBlock: String, launch: String)
+    /// An inline ID block signed for another launch digest than the spec's inputs give.
+    case idBlockDigestMismatch(idBlock: String, spec: String)
+    /// The spec's pinned `launch-digest` is not the digest of its inputs.
+    case launchDigestMismatch(pinned: String, computed: String)
     case debugOnProduction(policy: String, reason: String)
     case preAttestationWithoutQMP
     case unreadableFile(field: String, path: String, reason: String)
@@ -56,6 +60,10 @@ public enum LaunchError: Error, Equatable, Sendable, CustomStringConvertible {
             "confidential.\(field): is \(actual) bytes after base64 decoding; expected \(expected)"
         case .idBlockPolicyMismatch(let idBlock, let launch):
             "confidential.id-block: its policy \(idBlock) differs from the launch policy \(launch); the firmware rejects the launch"
+        case .idBlockDigestMismatch(let idBlock, let spec):
+            "confidential.id-block: its launch digest \(idBlock) differs from \(spec), the digest of this spec's firmware, kernel hashes and vCPUs; the firmware rejects the launch (BAD_MEASUREMENT)"
+        case .launchDigestMismatch(let pinned, let computed):
+            "confidential.launch-digest: \(pinned) is not the digest of this spec's firmware, kernel hashes and vCPUs, which is \(computed)"
         case .debugOnProduction(let policy, let reason):
             "confidential.policy: \(policy) \(reason) on a production spec; set allow-debug: true (or production: false) to allow it"
         case .preAttestationWithoutQMP:
@@ -83,7 +91,8 @@ extension LaunchError {
         case .firmwareWithoutHashTable, .kernelHashesWithoutKernel: "confidential.kernel-hashes"
         case .fieldNotForType(let field, _), .invalidBase64(let field), .wrongLength(let field, _, _):
             "confidential.\(field)"
-        case .idBlockPolicyMismatch: "confidential.id-block"
+        case .idBlockPolicyMismatch, .idBlockDigestMismatch: "confidential.id-block"
+        case .launchDigestMismatch: "confidential.launch-digest"
         case .preAttestationWithoutQMP: "confidential.pre-attestation"
         case .unreadableFile(let field, _, _): field
         case .vmTypeUnavailable: "confidential.vm-type"

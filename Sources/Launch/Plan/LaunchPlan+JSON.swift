@@ -15,6 +15,13 @@ extension LaunchPlan {
         spec.confidential.vmType = vmType
         spec.confidential.kernelHashes = kernelHashes
         spec.confidential.preAttestation = preAttestation
+        if let launchDigest { spec.confidential.launchDigest = Hex.encode(launchDigest) }
+        if let signingRequest {
+            spec.confidential.familyID = Hex.encode(signingRequest.familyID)
+            spec.confidential.imageID = Hex.encode(signingRequest.imageID)
+            spec.confidential.guestSVN = signingRequest.guestSVN
+            spec.confidential.authorKeyEnabled = signingRequest.authorKeyPath != nil
+        }
         if let disks = spec.disks {
             spec.disks = disks.map { var d = $0; d.format = d.resolvedFormat; d.readonly = d.readonly ?? false; return d }
         }

@@ -13,6 +13,16 @@ public struct LaunchPlan: Equatable, Sendable {
     /// Base64 text of the guest owner's DH certificate and session (libvirt embeds them).
     public var dhCert: String?
     public var session: String?
+    /// SEV-SNP: the ID block sevhost is asked to sign (`id-key` and its fields), checked.
+    public var signingRequest: SNPSigningRequest?
+    /// SEV-SNP: an inline `id-block`, decoded.
+    public var inlineIDBlock: IDBlock?
+    /// SEV-SNP: the expected launch digest, pinned by the spec's `launch-digest` or computed from
+    /// the spec's own inputs (`SNPLaunchPreparation` in Orchestration).
+    public var launchDigest: [UInt8]?
+    /// SEV-SNP: the ID block and ID auth signed for this launch, which QEMU and libvirt receive
+    /// in place of inline ones.
+    public var signedIDBlock: SignedIDBlock?
     /// Files the spec names that could not be read, when `resolve` was told they may be
     /// missing (printing for another host): their checks were skipped, and output that
     /// carries their contents (libvirt's `<dhCert>`, `<session>`) goes without them.
@@ -85,6 +95,7 @@ public struct LaunchPlan: Equatable, Sendable {
             try checkFirmware(firmware, policy: policy, spec: spec)
         }
 
+        var snpIdentity = SNPIdentityFields()
         if type == .sevSNP {
             let idBlock = try decodeBlob(confidential.idBlock, field: "id-block", length: 96)
             _ = try decodeBlob(confidential.idAuth, field: "id-auth", length: 4096)
@@ -93,9 +104,10 @@ public struct LaunchPlan: Equatable, Sendable {
             if confidential.idAuth != nil, idBlock == nil {
                 throw .invalidField(field: "confidential.id-auth", problem: "needs an id-block to authenticate")
             }
-            if confidential.authorKeyEnabled == true, confidential.idAuth == nil {
+            if confidential.authorKeyEnabled == true, confidential.idAuth == nil, confidential.idKey == nil {
                 throw .invalidField(field: "confidential.author-key-enabled", problem: "needs id-auth, which carries the author key")
             }
+            snpIdentity = try checkSNPIdentity(confidential, inlineBlock: idBlock)
             if let idBlock { try checkIDBlockPolicy(idBlock, launch: policy) }
         }
 
@@ -105,7 +117,9 @@ public struct LaunchPlan: Equatable, Sendable {
                 problem: "dh-cert-file and session-file go together (LAUNCH_START takes both)")
         }
 
-        return LaunchPlan(spec: spec, policy: policy, firmwareMode: mode, host: host, dhCert: nil, session: nil)
+        return LaunchPlan(
+            spec: spec, policy: policy, firmwareMode: mode, host: host, dhCert: nil, session: nil,
+            signingRequest: snpIdentity.signing, inlineIDBlock: snpIdentity.inlineBlock, launchDigest: snpIdentity.pinnedDigest)
     }
 
     // MARK: - checks
@@ -154,6 +168,8 @@ public struct LaunchPlan: Equatable, Sendable {
             ("id-block", c.idBlock != nil), ("id-auth", c.idAuth != nil),
             ("author-key-enabled", c.authorKeyEnabled != nil), ("host-data", c.hostData != nil),
             ("guest-visible-workarounds", c.guestVisibleWorkarounds != nil), ("vcek-disabled", c.vcekDisabled != nil),
+            ("id-key", c.idKey != nil), ("author-key", c.authorKey != nil), ("family-id", c.familyID != nil),
+            ("image-id", c.imageID != nil), ("guest-svn", c.guestSVN != nil), ("launch-digest", c.launchDigest != nil),
         ]
         let sevOnly: [(String, Bool)] = [
             ("vm-type", c.vmType != nil), ("dh-cert-file", c.dhCertFile != nil), ("session-file", c.sessionFile != nil),

@@ -124,9 +124,9 @@ public struct QEMUCommandBuilder: Sendable {
             if let session = c.sessionFile { props.append(("session-file", session)) }
             return QEMUOption.list("sev-guest", props)
         }
-        if let idBlock = c.idBlock { props.append(("id-block", idBlock)) }
-        if let idAuth = c.idAuth { props.append(("id-auth", idAuth)) }
-        if let author = c.authorKeyEnabled { props.append(("author-key-enabled", author ? "on" : "off")) }
+        if let idBlock = plan.idBlockBase64 { props.append(("id-block", idBlock)) }
+        if let idAuth = plan.idAuthBase64 { props.append(("id-auth", idAuth)) }
+        if let author = plan.authorKeyEnabled { props.append(("author-key-enabled", author ? "on" : "off")) }
         if let hostData = c.hostData { props.append(("host-data", hostData)) }
         if let workarounds = c.guestVisibleWorkarounds { props.append(("guest-visible-workarounds", workarounds)) }
         if let vcek = c.vcekDisabled { props.append(("vcek-disabled", vcek ? "on" : "off")) }

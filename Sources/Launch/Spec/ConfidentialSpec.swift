@@ -36,12 +36,30 @@ public struct ConfidentialSpec: Codable, Equatable, Sendable {
     /// Sign reports with the VLEK instead of the VCEK.
     public var vcekDisabled: Bool?
 
+    // SEV-SNP: an ID block sevhost builds and signs from the spec itself.
+    /// The ID key (P-384 PEM): sevhost computes the launch digest from this spec, builds the ID
+    /// block and signs it, so the firmware refuses a launch that differs from what was signed.
+    /// A public key is enough to verify reports against the spec.
+    public var idKey: String?
+    /// The author key (P-384 PEM), which signs the ID key; sets AUTHOR_KEY_EN.
+    public var authorKey: String?
+    /// FAMILY_ID and IMAGE_ID of the ID block, 16 bytes as hex (default zeros).
+    public var familyID: String?
+    public var imageID: String?
+    /// GUEST_SVN of the ID block (default 0).
+    public var guestSVN: UInt32?
+    /// The expected launch digest (48 bytes, hex). `--print json` writes the one sevhost computes;
+    /// given in a spec, a launch whose computed digest differs is refused.
+    public var launchDigest: String?
+
     public init(
         type: ConfidentialType, policy: String? = nil, vmType: SEVVMType? = nil, kernelHashes: Bool? = nil,
         preAttestation: Bool? = nil,
         dhCertFile: String? = nil, sessionFile: String? = nil,
         idBlock: String? = nil, idAuth: String? = nil, authorKeyEnabled: Bool? = nil,
-        hostData: String? = nil, guestVisibleWorkarounds: String? = nil, vcekDisabled: Bool? = nil
+        hostData: String? = nil, guestVisibleWorkarounds: String? = nil, vcekDisabled: Bool? = nil,
+        idKey: String? = nil, authorKey: String? = nil, familyID: String? = nil, imageID: String? = nil,
+        guestSVN: UInt32? = nil, launchDigest: String? = nil
     ) {
         self.type = type
         self.policy = policy
@@ -56,6 +74,12 @@ public struct ConfidentialSpec: Codable, Equatable, Sendable {
         self.hostData = hostData
         self.guestVisibleWorkarounds = guestVisibleWorkarounds
         self.vcekDisabled = vcekDisabled
+        self.idKey = idKey
+        self.authorKey = authorKey
+        self.familyID = familyID
+        self.imageID = imageID
+        self.guestSVN = guestSVN
+        self.launchDigest = launchDigest
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -71,6 +95,12 @@ public struct ConfidentialSpec: Codable, Equatable, Sendable {
         case hostData = "host-data"
         case guestVisibleWorkarounds = "guest-visible-workarounds"
         case vcekDisabled = "vcek-disabled"
+        case idKey = "id-key"
+        case authorKey = "author-key"
+        case familyID = "family-id"
+        case imageID = "image-id"
+        case guestSVN = "guest-svn"
+        case launchDigest = "launch-digest"
     }
 }
 

@@ -11,6 +11,8 @@ public struct ReportVerification: Sendable {
     public var policy: ReportPolicy
     /// Set to fetch what the directory lacks.
     public var kds: KDSClient?
+    /// Roots trusted besides AMD's, for testing against a simulated platform.
+    public var testRoots: [SNPCertificate] = []
 
     public init(reportBytes: [UInt8], reportName: String, certificates: CertificateDirectory,
                 product: AMDProduct?, policy: ReportPolicy, kds: KDSClient?) {
@@ -58,7 +60,8 @@ public struct ReportVerification: Sendable {
         if product == nil, report.cpuidFamily == nil, let p = chain.product, TCBVersion.Layout(product: p) != report.reportedTCB.layout {
             report = try Self.parse(reportBytes, name: reportName, product: p)
         }
-        let verifier = ReportVerifier(chain: chain, crl: certs.crl)
+        var verifier = ReportVerifier(chain: chain, crl: certs.crl)
+        verifier.testRoots = testRoots
         return Outcome(report: report, verifier: verifier, checks: verifier.verify(report, policy: policy, at: date))
     }
 

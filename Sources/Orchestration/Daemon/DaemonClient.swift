@@ -114,6 +114,17 @@ public struct DaemonClient: Sendable {
         return bundle
     }
 
+    /// `GET /v1/vms/{name}/expect`: what an SEV-SNP VM's attestation reports must show.
+    public func expect(_ name: String) async throws(DaemonClientError) -> VMExpectation {
+        let expectation = try await call(.expect, name: name, decoding: VMExpectation.self)
+        guard expectation.format == VMExpectation.formatName else {
+            throw .malformedResponse(
+                request: label(.expect, name),
+                problem: "format '\(expectation.format)', expected '\(VMExpectation.formatName)'")
+        }
+        return expectation
+    }
+
     /// `POST /v1/vms/{name}/inject`: the guest owner's secret; the VM runs afterwards.
     public func inject(_ name: String, _ request: InjectRequest) async throws(DaemonClientError) -> VMInfo {
         try await call(.inject, name: name, body: try encode(request, for: .inject), decoding: VMInfo.self)

@@ -11,6 +11,7 @@ public enum DaemonRoute: String, CaseIterable, Sendable {
     case startVM = "POST /v1/vms/{name}/start"
     case stopVM = "POST /v1/vms/{name}/stop"
     case measurement = "GET /v1/vms/{name}/measurement"
+    case expect = "GET /v1/vms/{name}/expect"
     case inject = "POST /v1/vms/{name}/inject"
     case vmEvents = "GET /v1/vms/{name}/events"
     case logs = "GET /v1/vms/{name}/logs"

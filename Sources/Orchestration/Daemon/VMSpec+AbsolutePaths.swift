@@ -21,7 +21,7 @@ extension VMSpec {
     /// itself is made absolute against the current directory first.
     ///
     /// Paths: firmware image and variable store, kernel and initrd, disk images, the QMP
-    /// socket, the SEV session files, and the file of a `file:`, `pipe:` or `unix:` serial
+    /// socket, the SEV session files, the SNP ID and author keys, and the file of a `file:`, `pipe:` or `unix:` serial
     /// chardev. Absolute paths are left as they are; so are values that are not paths (inline
     /// base64, `stdio`, `pty`).
     public func absolutizingPaths(relativeTo directory: String) -> VMSpec {
@@ -44,6 +44,8 @@ extension VMSpec {
         spec.serial = serial.map { SpecPaths.serial($0, base: base) }
         spec.confidential.dhCertFile = confidential.dhCertFile.map(absolute)
         spec.confidential.sessionFile = confidential.sessionFile.map(absolute)
+        spec.confidential.idKey = confidential.idKey.map(absolute)
+        spec.confidential.authorKey = confidential.authorKey.map(absolute)
         return spec
     }
 

@@ -28,7 +28,12 @@ public struct LaunchResolver: Sendable {
     }
 
     /// Checks the spec against the host and its firmware and reads the session files it names.
-    public func resolve(_ document: SpecDocument, firmware inspection: FirmwareInspection = .required) throws(LaunchFailure) -> ResolvedLaunch {
+    /// For SEV-SNP it also computes the launch digest of the spec's inputs when the spec needs it
+    /// (an `id-key` to sign for, an inline ID block or a `launch-digest` to check), or when
+    /// `showLaunchDigest` asks for it (`--print json`), and signs the ID block.
+    public func resolve(
+        _ document: SpecDocument, firmware inspection: FirmwareInspection = .required, showLaunchDigest: Bool = false
+    ) throws(LaunchFailure) -> ResolvedLaunch {
         let facts: FirmwareFacts?
         do {
             facts = try FirmwareFacts(firmwareAt: document.spec.firmware.path)
@@ -45,9 +50,33 @@ public struct LaunchResolver: Sendable {
             if case .whenReadable(let warning) = inspection {
                 for unread in plan.unreadFiles { warning("checks skipped: \(unread.description)") }
             }
-            return ResolvedLaunch(document: document, plan: plan, host: host)
+            let prepared = try prepareSNP(plan, inspection: inspection, showLaunchDigest: showLaunchDigest && facts != nil)
+            return ResolvedLaunch(document: document, plan: prepared, host: host)
         } catch {
             throw document.failure(error)
+        }
+    }
+
+    /// The SNP half of a launch (`SNPLaunchPreparation`). Printing for another host may name
+    /// files this one lacks: an inline block or a pin then goes unchecked, with a warning, as
+    /// the firmware checks do; signing cannot go without them.
+    private func prepareSNP(_ plan: LaunchPlan, inspection: FirmwareInspection, showLaunchDigest: Bool) throws(LaunchError) -> LaunchPlan {
+        var prepared = plan
+        do {
+            prepared = try SNPLaunchPreparation.prepare(plan)
+        } catch {
+            guard case .whenReadable(let warning) = inspection, plan.signingRequest == nil, case .unreadableFile = error else { throw error }
+            warning("launch digest not checked: \(error.description)")
+            return plan
+        }
+        guard showLaunchDigest, prepared.type == .sevSNP, prepared.launchDigest == nil else { return prepared }
+        // Shown whenever it can be computed; a spec that needs none still prints without it.
+        do {
+            return try SNPLaunchPreparation.prepare(prepared, always: true)
+        } catch {
+            guard case .whenReadable(let warning) = inspection else { throw error }
+            warning("launch-digest not computed: \(error.description)")
+            return prepared
         }
     }
 

@@ -56,6 +56,8 @@ public struct FrontPlan: Sendable {
         public var qemu: String?
         public var reportedBuildID: String?
         public var dumpVMSA: String?
+        /// Where the guest's side of the simulated AMD-SP is served (see `addGuestSocket`).
+        public var guestSocket: String?
     }
 
     public var qemuArguments: [String]
@@ -80,6 +82,7 @@ public struct FrontPlan: Sendable {
     /// The option names sevhost-sim takes itself, each with a value.
     public static let simulatorOptions: Set<String> = [
         "sim-state", "secret-out", "replay-measurement", "sim-accel", "sim-qemu", "query-sev-build-id", "dump-vmsa",
+        "guest-socket",
     ]
 
     /// Reads `arguments` (without argv[0]); `privateDirectory` holds the real QEMU's sockets;
@@ -97,6 +100,7 @@ public struct FrontPlan: Sendable {
             case "sim-qemu": simulator.qemu = option.value
             case "query-sev-build-id": simulator.reportedBuildID = option.value
             case "dump-vmsa": simulator.dumpVMSA = option.value
+            case "guest-socket": simulator.guestSocket = option.value
             default: break
             }
         }
@@ -131,6 +135,18 @@ public struct FrontPlan: Sendable {
         commandLine.options.append(.init(name: "qmp", spelling: "-qmp", value: "unix:\(controlSocket),server=on,wait=off"))
         qemuArguments = commandLine.arguments
         self.simulator = simulator
+    }
+
+    /// One more monitor, served at `path` for whoever stands in for the guest: a guest asks its
+    /// AMD-SP for an attestation report through /dev/sev-guest, not through the host's monitor,
+    /// and a host's monitor is usually held by its manager (sevhostd keeps one connection open
+    /// to each VM, and QEMU serves one client per monitor at a time). It is a QMP monitor like
+    /// the others, relayed to a private one of QEMU's, so the guest's request
+    /// (`x-sevhost-snp-guest-report`) reaches the simulated AMD-SP on either.
+    public mutating func addGuestSocket(_ path: String, privateDirectory: String) {
+        let socket = privateDirectory + "/guest.sock"
+        qemuArguments += ["-qmp", "unix:\(socket),server=on,wait=off"]
+        monitors.append(Monitor(client: .path(path), privateSocket: socket))
     }
 
     /// The object named by the last `-machine confidential-guest-support=` (QEMU keeps the last),

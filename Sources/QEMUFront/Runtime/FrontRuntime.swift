@@ -47,7 +47,7 @@ public final class FrontRuntime: @unchecked Sendable {
         }
 
         var acceleratorNote: String?
-        let plan: FrontPlan
+        var plan: FrontPlan
         do {
             plan = try FrontPlan(arguments: arguments, privateDirectory: privateDirectory) { override in
                 guard case .tcg(let reason) = AcceleratorChoice.decide(override: override ?? environment["SEVHOST_SIM_ACCEL"]) else { return false }
@@ -56,6 +56,11 @@ public final class FrontRuntime: @unchecked Sendable {
             }
         } catch {
             failEarly(error.description)
+        }
+        // Only an SEV-SNP guest asks its AMD-SP for reports.
+        if plan.confidentialObject?.qomType == "sev-snp-guest",
+           let guestSocket = plan.simulator.guestSocket ?? environment["SEVHOST_SIM_GUEST_SOCKET"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            plan.addGuestSocket(guestSocket, privateDirectory: privateDirectory)
         }
         guard let program = QEMUChild.locate(explicit: plan.simulator.qemu ?? environment["SEVHOST_SIM_QEMU"], environment: environment) else {
             failEarly("no qemu-system-x86_64 on PATH (name one with --sim-qemu or SEVHOST_SIM_QEMU)")
@@ -98,6 +103,7 @@ public final class FrontRuntime: @unchecked Sendable {
                 options: .init(
                     secretOut: secretOut, replayedMeasurement: replayed, reportedBuildID: reportedBuildID,
                     dumpVMSA: plan.simulator.dumpVMSA, acceleratorLocation: plan.acceleratorLocation),
+                snpPlatform: { () throws(SimulatorError) in try SimulatedSNPPlatform(stateDirectory: stateDirectory) },
                 log: log)
         } catch {
             failEarly(error.description)

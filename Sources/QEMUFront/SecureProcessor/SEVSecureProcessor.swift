@@ -74,21 +74,12 @@ public final class SEVSecureProcessor: SimulatedSecureProcessor, @unchecked Send
     public func launch(_ facts: QEMUGuestFacts) throws(QEMUFailure) {
         let properties = facts.objectProperties
         func number(_ name: String) -> UInt64 { properties[name]?.uint64Value ?? 0 }
-        let location = options.acceleratorLocation.map { $0 + ": " } ?? ""
         func kvmInitFailure(_ lines: [String]) -> QEMUFailure {
-            QEMUFailure((lines + ["failed to initialize kvm: Operation not permitted"]).map { location + $0 })
+            SEVCommonLaunch.kvmInitFailure(lines, acceleratorLocation: options.acceleratorLocation)
         }
 
         // sev_common_kvm_init
-        let cbitpos = number("cbitpos"), reducedPhysBits = number("reduced-phys-bits")
-        guard cbitpos == UInt64(Self.hostCBitPosition) else {
-            throw kvmInitFailure(["sev_common_kvm_init: cbitpos check failed, host '\(Self.hostCBitPosition)' requested '\(cbitpos)'"])
-        }
-        guard (1...63).contains(reducedPhysBits) else {
-            throw kvmInitFailure([
-                "sev_common_kvm_init: reduced_phys_bits check failed, it should be in the range of 1 to 63, requested '\(reducedPhysBits)'",
-            ])
-        }
+        try SEVCommonLaunch.checkCBit(properties, acceleratorLocation: options.acceleratorLocation)
         let policy = UInt32(truncatingIfNeeded: number("policy"))
         let encryptedState = SEVGuestPolicy(rawValue: policy).contains(SEVGuestPolicy.encryptedState)
         // The VM type KVM creates, from the `legacy-vm-type` QEMU parsed (it refused any value
@@ -158,22 +149,7 @@ public final class SEVSecureProcessor: SimulatedSecureProcessor, @unchecked Send
         } catch {
             throw QEMUFailure(["sev_launch_update_data: LAUNCH_UPDATE ret=-5 fw_error=\(error.code) '\(QEMUFailure.firmwareErrorText(error.code))'"])
         }
-        if properties["kernel-hashes"]?.boolValue == true, let kernel = facts.kernel {
-            guard let entry = image?.entry(OVMFFooterGUID.sevHashTable) else {
-                throw QEMUFailure(["SEV: kernel specified but guest firmware has no hashes table GUID"])
-            }
-            let base = entry.firstUInt32 ?? 0, size = entry.secondUInt32 ?? 0
-            guard base != 0, size >= UInt32(SEVHashTable.paddedSize) else {
-                throw QEMUFailure([
-                    "SEV: guest firmware hashes table area is invalid (base=0x\(String(base, radix: 16)) size=0x\(String(size, radix: 16)))",
-                ])
-            }
-            let table: SEVHashTable
-            do {
-                table = try SEVHashTable.hashing(kernel: kernel, initrd: facts.initrd, append: facts.append)
-            } catch {
-                throw QEMUFailure(["qemu: error reading \(error.description)"])
-            }
+        if let table = try SEVCommonLaunch.kernelHashTable(facts, firmware: image) {
             do {
                 try guest.launchUpdateData(table.bytes)
             } catch {

@@ -64,6 +64,8 @@ struct APIRouter {
         case .measurement:
             let bundle = try await supervisor.measurement(try name())
             return JSONResponse.raw(Array(bundle.utf8))
+        case .expect:
+            return JSONResponse.make(try await supervisor.expect(try name()))
         case .inject:
             let body = try await decode(InjectRequest.self, from: request)
             return JSONResponse.make(try await supervisor.inject(try name(), body))

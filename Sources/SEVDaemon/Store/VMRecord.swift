@@ -29,13 +29,16 @@ struct VMRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     /// The guest owner's `N_godh.b64` and `N_session.b64` text.
     var dhCert: String?
     var session: String?
+    /// SEV-SNP: what the VM's reports must show (`VMExpectation` JSON), as computed when its
+    /// launch was last signed (or defined).
+    var expected: String?
     var created: String
     var updated: String
 
     enum CodingKeys: String, CodingKey, ColumnExpression {
         case name, spec, file, type, policy, state, reason, pid, qmp, binary, bundle, created, updated
         case preAttestation = "pre_attestation", stopRequested = "stop_requested"
-        case dhCert = "dh_cert", session
+        case dhCert = "dh_cert", session, expected
     }
 
     var info: VMInfo {

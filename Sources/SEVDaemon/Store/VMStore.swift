@@ -58,6 +58,10 @@ final class VMStore: Sendable {
                 table.column("message", .text).notNull()
             }
         }
+        // SEV-SNP expectations, recorded at define and at each signed start.
+        migrator.registerMigration("v2") { db in
+            try db.alter(table: "vm") { table in table.add(column: "expected", .text) }
+        }
         return migrator
     }
 

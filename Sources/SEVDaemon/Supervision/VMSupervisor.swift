@@ -84,6 +84,7 @@ actor VMSupervisor {
         let socket = configuration.qmpSocket(document.name)
         document.setQMPSocket(socket)
         let launch = try resolve(document).launch
+        let expected = try expectation(launch)
         if socket.utf8.count > DaemonConfiguration.maximumSocketPathLength {
             throw .invalidSpec("\(file): name: '\(document.name)' is too long: its QMP socket \(socket) exceeds \(DaemonConfiguration.maximumSocketPathLength) bytes")
         }
@@ -92,7 +93,7 @@ actor VMSupervisor {
             name: document.name, spec: document.compactJSON, file: file, type: document.typeName,
             policy: launch.policyHex, preAttestation: launch.waitsForSecret, state: .defined, reason: nil, pid: nil,
             qmp: socket, binary: nil, bundle: nil, stopRequested: false, dhCert: launch.dhCert, session: launch.session,
-            created: now, updated: now)
+            expected: expected, created: now, updated: now)
         guard try storeCall({ try store.insert(record) }) else { throw .exists("a VM named '\(document.name)' exists") }
         logger.info("defined", metadata: ["vm": "\(document.name)", "type": "\(record.type)", "policy": "\(record.policy)"])
         return record.info
@@ -109,8 +110,9 @@ actor VMSupervisor {
         guard !busy.contains(name) else { throw .wrongState("\(name): another operation is in progress") }
         let directory = configuration.vmDirectory(name)
         let arguments: [String]
+        let expected: String?
         do {
-            arguments = try launchArguments(record, directory: directory)
+            (arguments, expected) = try launchArguments(record, directory: directory)
         } catch {
             record = try markFailed(name, reason: error.description)
             metrics.launchFailures.increment()
@@ -126,6 +128,7 @@ actor VMSupervisor {
             $0.pid = nil
             $0.stopRequested = false
             $0.binary = configuration.qemu
+            $0.expected = expected
         }
         let pid: Int32
         do {
@@ -146,7 +149,8 @@ actor VMSupervisor {
 
     /// QEMU's argv for the stored spec: the session files written into the VM's directory,
     /// the daemon's QMP socket, and `-pidfile` so a restarted daemon can find the process.
-    private func launchArguments(_ record: VMRecord, directory: String) throws(DaemonError) -> [String] {
+    /// For SEV-SNP, the expectation of the launch these arguments sign (`VMExpectation` JSON).
+    private func launchArguments(_ record: VMRecord, directory: String) throws(DaemonError) -> (arguments: [String], expected: String?) {
         var document: SpecDocument
         do {
             document = try SpecDocument.parse(text: record.spec, file: record.file)
@@ -163,7 +167,30 @@ actor VMSupervisor {
         } catch {
             throw .internalError("\(directory): \(error)")
         }
-        return try resolve(document).arguments + ["-pidfile", directory + "/qemu.pid"]
+        let (launch, arguments) = try resolve(document)
+        return (arguments + ["-pidfile", directory + "/qemu.pid"], try expectation(launch))
+    }
+
+    /// What an SNP VM's reports must show, for the launch its argv was built from; nil for SEV.
+    private func expectation(_ launch: ResolvedLaunch) throws(DaemonError) -> String? {
+        do {
+            return try launch.snpExpectation().map { VMExpectation(name: launch.document.name, $0).jsonText }
+        } catch {
+            throw .invalidSpec(error.description)
+        }
+    }
+
+    /// `GET /v1/vms/{name}/expect`.
+    func expect(_ name: String) throws(DaemonError) -> VMExpectation {
+        let record = try record(name)
+        guard let text = record.expected else {
+            throw .wrongState("\(name) is \(record.type): only SEV-SNP guests produce attestation reports")
+        }
+        do {
+            return try JSONDecoder().decode(VMExpectation.self, from: Data(text.utf8))
+        } catch {
+            throw .internalError("\(name): the recorded expectation does not decode: \(error)")
+        }
     }
 
     /// The launch resolver's checks, with the firmware inspected and the host's C-bit values:

@@ -42,8 +42,10 @@ public struct FirmwareStatusCode: RawRepresentable, Sendable, Hashable, CustomSt
     public static let badSignature = FirmwareStatusCode(rawValue: 0x0A)
     public static let badMeasurement = FirmwareStatusCode(rawValue: 0x0B)
     public static let invalidCommand = FirmwareStatusCode(rawValue: 0x11)
+    public static let hardwareErrorPlatform = FirmwareStatusCode(rawValue: 0x13)
     public static let unsupported = FirmwareStatusCode(rawValue: 0x15)
     public static let invalidParam = FirmwareStatusCode(rawValue: 0x16)
+    public static let invalidPageState = FirmwareStatusCode(rawValue: 0x1A)
     public static let badSVN = FirmwareStatusCode(rawValue: 0x21)
 
     static let table: [UInt32: (name: String, meaning: String)] = [

@@ -53,12 +53,6 @@ public struct IDAuthInfo: Hashable, Sendable {
 
     /// Checks both signatures (the firmware's own check, for a guest owner to run beforehand).
     public func verifies(_ block: IDBlock) -> Bool {
-        guard let sig = idBlockSignature.p384,
-              idKey.key.isValidSignature(sig, for: SHA384.hash(data: block.bytes)) else { return false }
-        if let authorKey {
-            guard let a = authorSignature?.p384,
-                  authorKey.key.isValidSignature(a, for: SHA384.hash(data: idKey.bytes)) else { return false }
-        }
-        return true
+        signsBlock(block) && (authorKey == nil || authorSignsIDKey)
     }
 }

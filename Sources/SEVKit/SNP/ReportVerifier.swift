@@ -7,6 +7,8 @@ import Foundation
 public struct ReportVerifier: Sendable {
     public var chain: SNPCertificateChain
     public var crl: CertificateRevocationList?
+    /// Roots trusted besides AMD's pinned ones, for testing (see `SNPCertificateChain.verify`).
+    public var testRoots: [SNPCertificate] = []
     /// Parsed once: a verifier reused across many reports pays only the ECDSA check per report.
     /// An immutable BoringSSL key (swift-crypto does not mark it Sendable); never mutated after init.
     nonisolated(unsafe) private let signingKey: P384.Signing.PublicKey?
@@ -31,7 +33,7 @@ public struct ReportVerifier: Sendable {
 
     /// Every check, chain first. `date` is the verifier's clock (injectable for tests).
     public func verify(_ report: AttestationReport, policy: ReportPolicy = ReportPolicy(), at date: Date) -> [VerificationCheck] {
-        var checks = chain.verify(at: date, crl: crl)
+        var checks = chain.verify(at: date, crl: crl, testRoots: testRoots)
         checks += bindingChecks(report)
         checks += policyChecks(report, policy: policy)
         return checks

@@ -64,11 +64,17 @@ public struct SNPCertificateChain: Sendable, Hashable {
     public var product: AMDProduct? { SNPTrustAnchors.product(of: ark) }
 
     /// Every check of the chain, each named. `crl` is checked when given.
-    public func verify(at date: Date, crl: CertificateRevocationList? = nil) -> [VerificationCheck] {
+    ///
+    /// - Parameter testRoots: roots trusted besides AMD's, for testing against a simulated
+    ///   platform; they must be named by the caller one by one, and `ark-pinned` says when one
+    ///   of them, not AMD, is the root.
+    public func verify(at date: Date, crl: CertificateRevocationList? = nil, testRoots: [SNPCertificate] = []) -> [VerificationCheck] {
         var checks: [VerificationCheck] = []
         let fingerprint = Hex.encode(ark.publicKeyFingerprint)
         if let product {
             checks.append(.init("ark-pinned", true, "ARK key is AMD's \(product.rawValue) root (sha256 \(fingerprint))"))
+        } else if testRoots.contains(where: { $0.publicKeyFingerprint == ark.publicKeyFingerprint }) {
+            checks.append(.init("ark-pinned", true, "ARK key sha256 \(fingerprint) is a test root named by the caller, NOT one of AMD's"))
         } else {
             checks.append(.init("ark-pinned", false, "ARK key sha256 \(fingerprint) is not one of AMD's pinned roots"))
         }

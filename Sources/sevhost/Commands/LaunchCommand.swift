@@ -15,7 +15,9 @@ struct LaunchCommand: ParsableCommand {
             The spec format is documented in sevhost-spec(5). The C-bit position and \
             reduced-phys-bits come from --cbitpos/--reduced-phys-bits, else from the host's \
             CPUID (or the captured host given with --host-root). The firmware named by the spec \
-            is inspected for SEV metadata, SEV-ES support and kernel hash tables.
+            is inspected for SEV metadata, SEV-ES support and kernel hash tables. For SEV-SNP, \
+            a spec naming an id-key gets an ID block signed for the launch digest of its own \
+            firmware, kernel hashes and vCPUs; --print json shows that digest as launch-digest.
             """ + "\n\n" + CommandExamples.text("sevhost launch templates/sev.yaml --print libvirt", "sevhost launch templates/snp.yaml --print qemu --cbitpos 51 --reduced-phys-bits 1"))
 
     enum Output: String, ExpressibleByArgument, CaseIterable {
@@ -67,7 +69,7 @@ struct LaunchCommand: ParsableCommand {
         let release = print == nil || print == .qemu ? HostFacts.qemuRelease(of: qemu) : nil
         host.qemu = try? release?.get()
         let inspection: LaunchResolver.FirmwareInspection = print == nil ? .required : .whenReadable { CommandFailure.warn($0) }
-        let resolved = try LaunchResolver(host: host).resolve(document, firmware: inspection)
+        let resolved = try LaunchResolver(host: host).resolve(document, firmware: inspection, showLaunchDigest: print == .json)
         if case .failure(let error) = release, resolved.vmType != nil {
             // Printing for another host, say: the property is written anyway, so an older QEMU
             // refuses the argv rather than creating a VM of a type nobody predicted.

@@ -12,11 +12,23 @@ struct ReportVerifyCommand: AsyncParsableCommand {
         discussion: """
             Checks are named (ark-pinned, ask-signed-by-ark, vcek-signed-by-ask, *-validity, report-signature, \
             signing-key, tcb, chip-binding, product, expected-product with --product, and each policy option \
-            given). Exit status 0 only when all pass.
-            """ + "\n\n" + CommandExamples.text("sevhost report verify report.bin --certs certs --min-tcb bl=3,tee=0,snp=8,ucode=115"))
+            given). With --expect SPEC, the measurement, policy, HOST_DATA, ID and author key digests, family \
+            and image id, guest SVN and VMPL are recomputed from the VM spec (its firmware, kernel and keys; \
+            public keys suffice) once, and each report is checked against them. Exit status 0 only when every \
+            check of every report passes.
+            """ + "\n\n" + CommandExamples.text("sevhost report verify report.bin --certs certs --min-tcb bl=3,tee=0,snp=8,ucode=115", "sevhost report verify report.bin --certs certs --expect guest.yaml"))
 
-    @Argument(help: ArgumentHelp("The report (raw 1184 bytes or hex).", valueName: "FILE"))
-    var file: String
+    @Argument(help: ArgumentHelp("The reports (raw 1184 bytes or hex).", valueName: "FILE"))
+    var files: [String]
+
+    @Option(help: ArgumentHelp(
+        "The VM spec the guest was launched from: every report must show what it recomputes.", valueName: "SPEC"))
+    var expect: String?
+
+    @Option(name: .customLong("test-root"), help: ArgumentHelp(
+        "Also trust this ARK (PEM or DER), for testing against a simulated platform; never AMD's. Repeatable.",
+        valueName: "FILE"))
+    var testRoots: [String] = []
 
     @Option(help: ArgumentHelp("Directory with the ARK, ASK/ASVK, VCEK/VLEK (PEM or DER, any names) and optionally a CRL.", valueName: "DIR"))
     var certs: String
@@ -72,6 +84,14 @@ struct ReportVerifyCommand: AsyncParsableCommand {
 
     func validate() throws {
         if noDebug && allowDebug { throw ValidationError("--no-debug and --allow-debug contradict each other") }
+        if files.isEmpty { throw ValidationError("missing a report FILE") }
+        if expect != nil {
+            let overlapping = [("--measurement", measurement), ("--host-data", hostData), ("--id-key-digest", idKeyDigest),
+                               ("--author-key-digest", authorKeyDigest)]
+            if let (option, _) = overlapping.first(where: { $0.1 != nil }) {
+                throw ValidationError("\(option) and --expect: the spec gives that value; use one of them")
+            }
+        }
     }
 
     func makePolicy(layout: TCBVersion.Layout) throws -> ReportPolicy {
@@ -84,7 +104,8 @@ struct ReportVerifyCommand: AsyncParsableCommand {
         policy.minimumTCB = try minTCB.map { try TCBOption.parse($0, option: "--min-tcb", layout: layout) }
         policy.forbidDebug = !allowDebug
         policy.forbidMigrationAgent = noMigrationAgent
-        policy.vmpl = vmpl
+        // With --expect the VMPL is part of the expectation, checked once.
+        policy.vmpl = expect == nil ? vmpl : nil
         policy.chipID = try chipID.map { try ByteOption.parse($0, option: "--chip-id", lengths: [64, 8]) }
         policy.product = product
         return policy
@@ -92,37 +113,67 @@ struct ReportVerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let date = try VerificationTime.parse(at)
-        let bytes = try ReportVerification.readReport(URL(fileURLWithPath: file))
-        let layout = (product ?? (try? AttestationReport(bytes: bytes))?.inferredProduct).map { TCBVersion.Layout(product: $0) } ?? .milanGenoa
-        let policy = try makePolicy(layout: layout)
+        let roots = try testRoots.flatMap { path in
+            do {
+                return try SNPCertificate.decodeAll(try CLIFiles.readFile(path, what: "test root"))
+            } catch let error as SNPCertificateError {
+                throw CommandFailure("\(path): \(error.message)")
+            }
+        }
+        // Read once for every report: the spec's files, keys and launch digest.
+        var expectation: SNPGuestExpectation?
+        if let expect {
+            do { expectation = try SNPSpecExpectation.load(specPath: expect, vmpl: vmpl ?? 0) } catch {
+                throw CommandFailure(error.message)
+            }
+        }
         let directory = try CertificateDirectory(directory: URL(fileURLWithPath: certs))
-        let verification = ReportVerification(
-            reportBytes: bytes, reportName: file, certificates: directory, product: product, policy: policy,
-            kds: fetch ? kds.client() : nil)
-        let outcome: ReportVerification.Outcome
-        do { outcome = try await verification.run(at: date) } catch let error as KDSError {
-            throw CommandFailure(error.message)
+        var results: [(file: String, checks: [VerificationCheck])] = []
+        for file in files {
+            let bytes = try ReportVerification.readReport(URL(fileURLWithPath: file))
+            let layout = (product ?? (try? AttestationReport(bytes: bytes))?.inferredProduct).map { TCBVersion.Layout(product: $0) } ?? .milanGenoa
+            let policy = try makePolicy(layout: layout)
+            var verification = ReportVerification(
+                reportBytes: bytes, reportName: file, certificates: directory, product: product, policy: policy,
+                kds: fetch ? kds.client() : nil)
+            verification.testRoots = roots
+            let outcome: ReportVerification.Outcome
+            do { outcome = try await verification.run(at: date) } catch let error as KDSError {
+                throw CommandFailure(error.message)
+            }
+            results.append((file, outcome.checks + (expectation?.checks(outcome.report) ?? [])))
         }
+        print(json ? Self.json(results) : Self.text(results), terminator: "")
+        if !results.allSatisfy({ $0.checks.allPassed }) { throw ExitCode(1) }
+    }
 
-        let ok = outcome.checks.allPassed
-        if json {
-            let checks = OrderedJSON.array(outcome.checks.map {
-                .object([("name", .string($0.name)), ("passed", .bool($0.passed)), ("detail", .string($0.detail))])
-            })
-            print(OrderedJSON.object([
-                ("report", .string(file)), ("valid", .bool(ok)),
-                ("failed", .array(outcome.checks.failures.map { .string($0.name) })), ("checks", checks),
-            ]).rendered())
-        } else {
-            for check in outcome.checks {
-                print("\(check.passed ? "PASS" : "FAIL") \(check.name): \(check.detail)")
+    /// One object per report (a single object for one report, an array for several).
+    static func json(_ results: [(file: String, checks: [VerificationCheck])]) -> String {
+        let objects = results.map { result in
+            OrderedJSON.object([
+                ("report", .string(result.file)), ("valid", .bool(result.checks.allPassed)),
+                ("failed", .array(result.checks.failures.map { .string($0.name) })),
+                ("checks", .array(result.checks.map {
+                    .object([("name", .string($0.name)), ("passed", .bool($0.passed)), ("detail", .string($0.detail))])
+                })),
+            ])
+        }
+        return (objects.count == 1 ? objects[0] : .array(objects)).rendered() + "\n"
+    }
+
+    /// Every check as `PASS name: detail` / `FAIL …`, then the verdict of each report.
+    static func text(_ results: [(file: String, checks: [VerificationCheck])]) -> String {
+        var out = ""
+        for (file, checks) in results {
+            for check in checks {
+                out += "\(check.passed ? "PASS" : "FAIL") \(check.name): \(check.detail)\n"
             }
-            if ok {
-                print("report \(file): VALID (\(outcome.checks.count) checks passed)")
+            if checks.allPassed {
+                out += "report \(file): VALID (\(checks.count) checks passed)\n"
             } else {
-                print("report \(file): INVALID: \(outcome.checks.failures.map(\.name).joined(separator: ", "))")
+                out += "report \(file): INVALID: \(checks.failures.map(\.name).joined(separator: ", "))\n"
             }
         }
-        if !ok { throw ExitCode(1) }
+        return out
     }
 }

@@ -15,7 +15,7 @@ struct VMCommand: AsyncParsableCommand {
             """ + "\n\n" + CommandExamples.text("sevhost vm list", "sevhost vm start guest"),
         subcommands: [
             VMCreateCommand.self, VMListCommand.self, VMShowCommand.self, VMStartCommand.self,
-            VMStopCommand.self, VMDestroyCommand.self, VMMeasurementCommand.self, VMInjectCommand.self,
+            VMStopCommand.self, VMDestroyCommand.self, VMMeasurementCommand.self, VMExpectCommand.self, VMInjectCommand.self,
             VMEventsCommand.self, VMLogsCommand.self,
         ]
     )
