@@ -12,6 +12,8 @@ public enum CapturedFile {
     public static let devices = "dev.json"
     public static let firmware = "firmware.json"
     public static let tools = "tools.json"
+    /// The kernel's log as `dmesg` prints it (optional: the firmware-file check reads it).
+    public static let kernelLog = "kernel-log.txt"
 }
 
 /// `cpuid.json`: the leaves the probe reads.

@@ -45,7 +45,16 @@ public enum HostCapture {
         func copy(_ relative: String) throws {
             if case .success(let bytes) = source.readBytes(relative) { try put(relative, bytes) }
         }
-        for file in files { try copy(file) }
+        for file in files + ["sys/devices/system/cpu/smt/active", "sys/fs/cgroup/misc.current", "sys/fs/cgroup/misc.capacity"] { try copy(file) }
+        if case .success(let log) = probe.kernelLog() {
+            let lines = log.sevLines
+            try put(CapturedFile.kernelLog, Array(lines.joined(separator: "\n").utf8) + (lines.isEmpty ? [] : [0x0a]))
+        }
+        if let found = probe.sevFirmwareFile() {
+            // Only the header: it holds the version, and the image itself is AMD's to ship.
+            let relative = String(found.path.dropFirst())
+            if case .success(let header) = source.readHead(relative, count: SEVFirmwareFile.headerSize) { try put(relative, header) }
+        }
         for parameter in source.list("sys/module/kvm_amd/parameters") ?? [] {
             try copy("sys/module/kvm_amd/parameters/\(parameter)")
         }

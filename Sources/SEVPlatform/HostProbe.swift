@@ -102,6 +102,11 @@ public struct HostProbe: Sendable {
         return AMDProduct(family: signature.family, model: signature.model)
     }
 
+    /// The product line, or what CPUID says for a CPU the table does not know.
+    public var identification: ProcessorIdentification {
+        ProcessorIdentification(family: signature.family, model: signature.model, memoryEncryptionEAX: cpuid(CPUIDLeaf.memoryEncryption).eax)
+    }
+
     /// CPUID 1 ECX bit 31: set by every hypervisor for its guests.
     public var runsUnderHypervisor: Bool { cpuid(CPUIDLeaf.features).ecx & (1 << 31) != 0 }
 
@@ -239,7 +244,9 @@ public struct HostProbe: Sendable {
 public enum KVMSEVAttribute {
     /// KVM_X86_SEV_VMSA_FEATURES: the SEV features KVM_SEV_INIT2 accepts (bit 9 Secure TSC).
     public static let vmsaFeatures = "vmsa-features"
+    /// KVM_X86_SNP_POLICY_BITS (1, Linux 6.19): the SNP policy bits SNP_LAUNCH_START accepts.
+    public static let snpPolicyBits = "snp-policy-bits"
     /// KVM_X86_SEV_SNP_REQ_CERTS: 1 when the kernel offers KVM_EXIT_SNP_REQ_CERTS.
     public static let snpRequestCertificates = "snp-req-certs"
-    static let numbers: [(String, UInt64)] = [(vmsaFeatures, 0), (snpRequestCertificates, 2)]
+    static let numbers: [(String, UInt64)] = [(vmsaFeatures, 0), (snpPolicyBits, 1), (snpRequestCertificates, 2)]
 }

@@ -80,10 +80,23 @@ public struct HostRoot: Sendable, Equatable {
         guard fstat(fd, &info) == 0 else { return .failure(HostReadFailure(errno: errno)) }
         let size = Int(info.st_size)
         let start = max(0, size - count)
-        var out = [UInt8](repeating: 0, count: size - start)
+        return Self.readFully(fd, count: size - start, at: start)
+    }
+
+    /// The first `count` bytes of a file (all of it when shorter): a firmware image's header.
+    public func readHead(_ relative: String, count: Int) -> Result<[UInt8], HostReadFailure> {
+        let fd = open(path(relative), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .failure(HostReadFailure(errno: errno)) }
+        defer { close(fd) }
+        return Self.readFully(fd, count: count, at: 0)
+    }
+
+    /// Up to `count` bytes of `fd` from `offset`, fewer at the end of the file.
+    private static func readFully(_ fd: Int32, count: Int, at offset: Int) -> Result<[UInt8], HostReadFailure> {
+        var out = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < out.count {
-            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(start + done)) }
+            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(offset + done)) }
             if n < 0 {
                 if errno == EINTR { continue }
                 return .failure(HostReadFailure(errno: errno))

@@ -13,6 +13,7 @@ struct SEVHost: AsyncParsableCommand {
             ShowCommand.self,
             CaptureCommand.self,
             LaunchCommand.self,
+            CheckCommand.self,
             PolicyCommand.self,
             DigestCommand.self,
             VMSACommand.self,

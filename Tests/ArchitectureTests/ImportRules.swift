@@ -10,7 +10,7 @@ struct ImportRules {
 
     /// Modules of the toolchain and the OS, which no manifest declares.
     static let systemModules: Set<String> = [
-        "Foundation", "FoundationEssentials", "FoundationNetworking", "Glibc", "Musl", "Darwin", "Dispatch",
+        "Foundation", "FoundationEssentials", "FoundationNetworking", "FoundationXML", "Glibc", "Musl", "Darwin", "Dispatch",
         "XCTest", "Testing", "os", "Synchronization", "_Concurrency", "CoreFoundation",
     ]
 

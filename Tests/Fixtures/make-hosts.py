@@ -30,11 +30,17 @@ def guid_bytes(text):
     return uuid.UUID(text).bytes_le
 
 
-def ovmf_tail(es_reset=None, sections=None, size=4096):
-    """An image tail whose footer table holds the given entries (none: an empty table)."""
+SEV_HASH_TABLE = "7255371f-3a3b-4b04-927b-1da6efa8d454"
+
+
+def ovmf_tail(es_reset=None, sections=None, size=4096, hash_table=None):
+    """An image tail whose footer table holds the given entries (none: an empty table).
+    `hash_table` is (gpa, size) of the SEV hashes table area, (0, 0) as OvmfPkgX64 publishes it."""
     body = bytearray(size)
     entries = []  # (guid, data)
     metadata_offset_from_end = 0x800
+    if hash_table is not None:
+        entries.append((SEV_HASH_TABLE, struct.pack("<II", *hash_table)))
     if sections is not None:
         entries.append((SEV_METADATA, struct.pack("<I", metadata_offset_from_end)))
     if es_reset is not None:
@@ -55,7 +61,10 @@ def ovmf_tail(es_reset=None, sections=None, size=4096):
 
 
 SNP_SECTIONS = [(0x800000, 0x9000, 1), (0x809000, 0x1000, 2), (0x80A000, 0x1000, 3), (0x80B000, 0x2000, 1)]
-OVMF_SNP = ovmf_tail(es_reset=0x80B004, sections=SNP_SECTIONS)
+OVMF_SNP = ovmf_tail(es_reset=0x80B004, sections=SNP_SECTIONS, hash_table=(0, 0))
+# As OvmfPkg/AmdSev builds: a hashes table area at 0x80D000 and an SNP_KERNEL_HASHES page.
+OVMF_AMDSEV = ovmf_tail(es_reset=0x80B004, hash_table=(0x80D000, 0x400),
+                        sections=SNP_SECTIONS + [(0x80D000, 0x1000, 0x10)])
 OVMF_NO_METADATA = ovmf_tail()
 
 
@@ -99,6 +108,33 @@ def memory_encryption(sme=True, sev=True, page_flush=False, es=True, snp=True, v
     return (eax, ebx, guests, min_asid)
 
 
+def tcb_turin(fmc, bootloader, tee, snp, microcode):
+    """A Turin TCB_VERSION: FMC byte 0, boot loader byte 1, TEE byte 2, SNP byte 3, microcode byte 7."""
+    return fmc | bootloader << 8 | tee << 16 | snp << 24 | microcode << 56
+
+
+def sev_firmware_header(major, minor, build):
+    """The first 0x100 bytes of a signed SEV firmware image: the "$PS1" cookie at 0x10 and the
+    version (build, minor, major) at 0x60, the rest zero (a capture keeps only the header)."""
+    header = bytearray(0x100)
+    header[0x10:0x14] = b"$PS1"
+    header[0x60:0x64] = bytes([build, minor, major, 0])
+    return bytes(header)
+
+
+def ccp_log(fw_file, updated, major, minor, build, asids):
+    """The kernel log lines of a boot that loads `fw_file` (Debian kernels log the load)."""
+    lines = ["Linux version 6.12.12-amd64 (debian-kernel@lists.debian.org)",
+             "ccp 0000:05:00.5: sev enabled"]
+    if fw_file:
+        lines.append("ccp 0000:05:00.5: firmware: direct-loading firmware %s" % fw_file)
+    if updated:
+        lines.append("ccp 0000:05:00.5: SEV firmware update successful")
+    lines += ["ccp 0000:05:00.5: SEV API:%d.%d build:%d" % (major, minor, build),
+              "ccp 0000:05:00.5: SEV-SNP API:%d.%d build:%d" % (major, minor, build)] + asids
+    return lines
+
+
 HEALTHY_MILAN = dict(
     vendor="AuthenticAMD",
     brand="AMD EPYC 7763 64-Core Processor",
@@ -122,7 +158,17 @@ HEALTHY_MILAN = dict(
     iommu_units=["ivhd0", "ivhd1", "ivhd2", "ivhd3"],
     iommu_groups={"0": "DMA-FQ", "1": "DMA-FQ", "2": "DMA"},
     qemu=("/usr/bin/qemu-system-x86_64", "9.2.0", None),
-    ovmf={"usr/share/OVMF/OVMF_CODE.fd": OVMF_SNP, "usr/share/OVMF/OVMF_CODE_4M.fd": OVMF_NO_METADATA},
+    ovmf={"usr/share/OVMF/OVMF_CODE.fd": OVMF_SNP, "usr/share/OVMF/OVMF_CODE_4M.fd": OVMF_NO_METADATA,
+          "usr/share/sevhost/OVMF.amdsev.fd": OVMF_AMDSEV, "usr/share/ovmf/OVMF.fd": OVMF_SNP},
+    # Linux 6.12: no KVM_X86_SNP_POLICY_BITS yet (ENXIO), so KVM checks its fixed mask.
+    sev_attributes={"vmsa-features": 0x1, "snp-policy-bits": "No such device or address (os error 6)",
+                    "snp-req-certs": "No such device or address (os error 6)"},
+    smt="1",
+    misc_current="sev 1\nsev_es 2\n",
+    files={"lib/firmware/amd/amd_sev_fam19h_model0xh.sbin": sev_firmware_header(1, 55, 21)},
+    kernel_log=ccp_log("amd/amd_sev_fam19h_model0xh.sbin", True, 1, 55, 21,
+                       ["kvm_amd: SEV enabled (ASIDs 100 - 509)", "kvm_amd: SEV-ES enabled (ASIDs 1 - 99)",
+                        "kvm_amd: SEV-SNP enabled (ASIDs 1 - 99)"]),
 )
 
 
@@ -152,8 +198,10 @@ HOST_DESCRIPTIONS = {
         HEALTHY_MILAN,
         brand="AMD EPYC 9654 96-Core Processor",
         signature=(0x19, 0x11, 1),
-        mem=memory_encryption(page_flush=False, cbit=51, reduced=1, guests=1006, min_asid=1),
+        mem=memory_encryption(page_flush=False, cbit=51, reduced=1, guests=1006, min_asid=100),
         platform_status=dict(major=1, minor=55, build=37, state="working", flags=0x100, guests=2),
+        files={"lib/firmware/amd/amd_sev_fam19h_model1xh.sbin": sev_firmware_header(1, 55, 37)},
+        kernel_log=ccp_log("amd/amd_sev_fam19h_model1xh.sbin", True, 1, 55, 37, []),
         snp_status=dict(state="initialized", rmp=True, alias=True,
                         platform=tcb(9, 0, 22, 84), reported=tcb(9, 0, 22, 84)),
         osrelease="6.14.0-1-amd64",
@@ -163,9 +211,10 @@ HOST_DESCRIPTIONS = {
     ),
     "rome-sev-es": variant(
         HEALTHY_MILAN,
+        files={}, kernel_log=[], smt=None, misc_current=None,
         brand="AMD EPYC 7742 64-Core Processor",
         signature=(0x17, 0x31, 0),
-        mem=memory_encryption(page_flush=True, snp=False, vmpl=False, cbit=47, reduced=5, guests=509, min_asid=1),
+        mem=memory_encryption(page_flush=True, snp=False, vmpl=False, cbit=47, reduced=5, guests=509, min_asid=100),
         syscfg=(1 << 23) | 0x740000,
         rmp=(0, 0),
         kvm_params={"sev": "1", "sev_es": "1", "nested": "1"},
@@ -179,6 +228,7 @@ HOST_DESCRIPTIONS = {
     ),
     "naples-sev": variant(
         HEALTHY_MILAN,
+        files={}, kernel_log=[], smt=None, misc_current=None,
         brand="AMD EPYC 7601 32-Core Processor",
         signature=(0x17, 0x01, 2),
         mem=memory_encryption(page_flush=True, es=False, snp=False, vmpl=False, cbit=47, reduced=5, guests=15, min_asid=1),
@@ -195,6 +245,7 @@ HOST_DESCRIPTIONS = {
     ),
     "intel": variant(
         HEALTHY_MILAN,
+        files={}, kernel_log=[], smt=None, misc_current=None,
         vendor="GenuineIntel",
         brand="Intel(R) Xeon(R) Platinum 8480+",
         signature=(0x6, 0x8F, 8),
@@ -220,13 +271,47 @@ HOST_DESCRIPTIONS = {
         signature=(0x19, 0x11, 1),
         mem=memory_encryption(cbit=51, reduced=1, guests=1006, min_asid=100, secure_tsc=True),
         osrelease="7.0.0-1-amd64",
-        sev_attributes={"vmsa-features": 0x20001 | (1 << 9), "snp-req-certs": 1},
+        # Linux 7.0: KVM_X86_SNP_POLICY_BITS answers; ciphertext hiding gives SNP ASIDs 1-50.
+        sev_attributes={"vmsa-features": 0x20001 | (1 << 9), "snp-policy-bits": 0x1FBFFFF, "snp-req-certs": 1},
+        kvm_params={"sev": "Y", "sev_es": "Y", "sev_snp": "Y", "nested": "1", "ciphertext_hiding_asids": "50"},
         files={"var/lib/sevhost/snp-certs.bin": certificate_table(["ark", "ask", "vcek"])},
+        kernel_log=[],
     ),
     # Linux 6.12 on a Milan: no Secure TSC in the CPU, no certificate requests in the kernel.
     "milan-snp-no-features": variant(
         HEALTHY_MILAN,
-        sev_attributes={"vmsa-features": 0x1, "snp-req-certs": "No such device or address (os error 6)"},
+        sev_attributes={"vmsa-features": 0x1, "snp-policy-bits": "No such device or address (os error 6)",
+                        "snp-req-certs": "No such device or address (os error 6)"},
+    ),
+    # The firmware file is newer than what runs and the log has no "update successful": the
+    # AMD-SP did not take it at boot (AMDSEV#271's question: which file, which version runs).
+    "milan-sev-firmware-not-taken": variant(
+        HEALTHY_MILAN,
+        files={"lib/firmware/amd/amd_sev_fam19h_model0xh.sbin": sev_firmware_header(1, 55, 29)},
+        kernel_log=ccp_log("amd/amd_sev_fam19h_model0xh.sbin", False, 1, 55, 21, []),
+    ),
+    # A family 0x1A CPU beyond Turin's models: not in the product table, SNP from CPUID, TCB in
+    # Turin's layout, and a note saying so instead of a silent skip (snphost#125, sevctl#203).
+    "family1a-unknown-snp": variant(
+        HEALTHY_MILAN,
+        brand="AMD EPYC 9X75 128-Core Processor",
+        signature=(0x1A, 0x50, 0),
+        mem=memory_encryption(cbit=51, reduced=1, guests=1006, min_asid=100),
+        snp_status=dict(state="initialized", rmp=True, alias=True,
+                        platform=tcb_turin(1, 2, 0, 3, 9), reported=tcb_turin(1, 2, 0, 3, 9)),
+        files={},
+        kernel_log=[],
+    ),
+    # The BIOS left the SEV-ES ASID space at its minimum (CPUID 0x8000001F EDX 1): KVM has no
+    # SEV-ES or SNP ASIDs, so kvm_amd reports both off, whatever libvirt's maxESGuests says.
+    "genoa-no-es-asids": variant(
+        HEALTHY_MILAN,
+        brand="AMD EPYC 9654 96-Core Processor",
+        signature=(0x19, 0x11, 1),
+        mem=memory_encryption(cbit=51, reduced=1, guests=1006, min_asid=1),
+        kvm_params={"sev": "Y", "sev_es": "N", "sev_snp": "N", "nested": "1"},
+        files={},
+        kernel_log=[],
     ),
     "milan-iommu-pt": variant(
         HEALTHY_MILAN,
@@ -256,6 +341,7 @@ HOST_DESCRIPTIONS = {
     ),
     "guest-vm": variant(
         HEALTHY_MILAN,
+        files={}, kernel_log=[], smt=None, misc_current=None,
         brand="AMD EPYC-Milan Processor",
         hypervisor=True,
         mem=(0, 0, 0, 0),
@@ -359,6 +445,12 @@ def write_host(name, h):
         write(os.path.join(root, relative), data)
     for relative, data in h.get("files", {}).items():
         write(os.path.join(root, relative), data)
+    if h.get("smt") is not None:
+        write(os.path.join(root, "sys/devices/system/cpu/smt/active"), h["smt"] + "\n")
+    if h.get("misc_current") is not None:
+        write(os.path.join(root, "sys/fs/cgroup/misc.current"), h["misc_current"])
+    if h.get("kernel_log"):
+        write(os.path.join(root, "kernel-log.txt"), "".join("[%12.6f] %s\n" % (0.5 * i, line) for i, line in enumerate(h["kernel_log"])))
 
 
 if __name__ == "__main__":

@@ -17,3 +17,6 @@ for host in milan-snp guest-vm; do
         "$SEVHOST" ok --$mode --host-root "$HOSTS/$host" | sed "s#$HOSTS#@HOSTS@#g" > "$OUT/$host.$mode.txt" || true
     done
 done
+for host in milan-sev-firmware-not-taken family1a-unknown-snp genoa-no-es-asids genoa-snp-features intel; do
+    "$SEVHOST" ok --verbose --host-root "$HOSTS/$host" | sed "s#$HOSTS#@HOSTS@#g" > "$OUT/$host.verbose.txt" || true
+done

@@ -91,8 +91,10 @@ final class DaemonHarness: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         daemon = process
+        // Ready once it says so: the socket answers before its owner, group and mode are set,
+        // and the daemon logs "listening" after setting them.
         let deadline = Date().addingTimeInterval(30)
-        while !UnixSocket.canConnect(socket) {
+        while !UnixSocket.canConnect(socket) || !daemonLog().contains("[SEVDaemon] listening\n") {
             guard process.isRunning, Date() < deadline else {
                 throw DaemonHarnessError("sevhostd did not start: \(daemonLog())")
             }

@@ -11,7 +11,8 @@ final class OkFixtureTests: XCTestCase {
     static let fixtures: [(name: String, status: Int32)] = [
         ("milan-snp", 0), ("genoa-snp", 0), ("rome-sev-es", 0), ("naples-sev", 0), ("intel", 1),
         ("milan-iommu-pt", 1), ("milan-snp-bios-disabled", 1), ("milan-kvm-snp-off", 1),
-        ("milan-no-dev-sev-access", 1), ("guest-vm", 1),
+        ("milan-no-dev-sev-access", 1), ("guest-vm", 1), ("milan-sev-firmware-not-taken", 1),
+        ("family1a-unknown-snp", 0), ("genoa-no-es-asids", 1), ("genoa-snp-features", 0), ("milan-snp-no-features", 0),
     ]
 
     func host(_ name: String) -> String { Self.hosts.appendingPathComponent(name).path }
@@ -37,6 +38,13 @@ final class OkFixtureTests: XCTestCase {
     func testShortAndVerbose() throws {
         for name in ["milan-snp", "guest-vm"] {
             for mode in ["short", "verbose"] {
+                let result = try Subprocess.sevhost(["ok", "--\(mode)", "--host-root", host(name)])
+                XCTAssertEqual(result.stdout, try expected("\(name).\(mode).txt"), "\(name) --\(mode)")
+            }
+        }
+        // The host-limit lines' pass and fail forms, grouped with what each reads and the fix.
+        for name in ["milan-sev-firmware-not-taken", "family1a-unknown-snp", "genoa-no-es-asids", "genoa-snp-features", "intel"] {
+            for mode in ["verbose"] {
                 let result = try Subprocess.sevhost(["ok", "--\(mode)", "--host-root", host(name)])
                 XCTAssertEqual(result.stdout, try expected("\(name).\(mode).txt"), "\(name) --\(mode)")
             }
@@ -91,6 +99,10 @@ final class OkFixtureTests: XCTestCase {
             [ PASS ] - QEMU: 9.2.0 (/usr/bin/qemu-system-x86_64)
             [ PASS ]   - QEMU supports SEV-SNP (9.1+)
             [ PASS ] - OVMF with SEV metadata: /usr/share/OVMF/OVMF_CODE.fd (SEV, SEV-ES, SEV-SNP)
+            [ PASS ] - Generation: Milan (SEV-SNP)
+            [ PASS ] - ASIDs: SEV 100-509 (410); SEV-ES 1-99 (99); SEV-SNP 1-99 (99), SEV-ES and SEV-SNP share theirs
+            [ PASS ] - SNP policy bits KVM accepts: 0x1bffff (smt, debug, single-socket) from SNP_POLICY_MASK_VALID of Linux 6.11 to 6.18
+            [ PASS ] - SEV firmware file: /lib/firmware/amd/amd_sev_fam19h_model0xh.sbin is 1.55.21; 1.55.21 runs; the kernel log shows amd/amd_sev_fam19h_model0xh.sbin loaded; "SEV firmware update successful"
 
             """
         let result = try Subprocess.sevhost(["ok", "--host-root", host("milan-snp")])
@@ -106,7 +118,7 @@ final class OkFixtureTests: XCTestCase {
         let host = try XCTUnwrap(document["host"] as? [String: Any])
         XCTAssertEqual(host["generation"] as? String, "sev")
         XCTAssertEqual(host["generation-source"] as? String, "argument")
-        XCTAssertEqual(document["summary"] as? [String: Int], ["total": 40, "passed": 23, "failed": 0, "skipped": 17])
+        XCTAssertEqual(document["summary"] as? [String: Int], ["total": 44, "passed": 26, "failed": 0, "skipped": 18])
 
         // Asking for SNP on Rome fails where Rome lacks it (CPU, firmware, kernel, QEMU), and says so.
         let snp = try Subprocess.sevhost(["ok", "snp", "--host-root", self.host("rome-sev-es")])
@@ -119,6 +131,7 @@ final class OkFixtureTests: XCTestCase {
             "[ FAIL ] - Comparing TCB values: Failed to get SNP Platform status: SNP_PLATFORM_STATUS failed: Invalid argument (os error 22)",
             "[ FAIL ]   - guest_memfd for SEV-SNP (Linux 6.11+): kernel 5.15.0 is older than 6.11",
             "[ FAIL ]   - QEMU supports SEV-SNP (9.1+): QEMU 6.2.0 is older than 9.1",
+            "[ FAIL ] - SNP policy bits KVM accepts: KVM_X86_SNP_POLICY_BITS: not offered (Linux before 6.19) and kvm_amd sev_snp is not on: KVM accepts no SNP policy",
         ])
     }
 

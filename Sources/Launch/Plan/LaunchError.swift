@@ -25,6 +25,8 @@ public enum LaunchError: Error, Equatable, Sendable, CustomStringConvertible {
     case hostParametersUnknown
     /// The VM type cannot be had from this QEMU, or not through libvirt.
     case vmTypeUnavailable(String)
+    /// The SNP policy sets bits the host's KVM refuses at SNP_LAUNCH_START (`KVMSNPPolicyBits`).
+    case kvmRefusesPolicyBits(policy: String, bits: String, accepted: String)
 
     public var description: String {
         switch self {
@@ -74,6 +76,8 @@ public enum LaunchError: Error, Equatable, Sendable, CustomStringConvertible {
             "the host's C-bit position and reduced-phys-bits are unknown: pass --cbitpos and --reduced-phys-bits"
         case .vmTypeUnavailable(let reason):
             "confidential.vm-type: \(reason)"
+        case .kvmRefusesPolicyBits(let policy, let bits, let accepted):
+            "confidential.policy: SNP policy \(policy) sets \(bits), which the host's KVM does not accept (\(accepted)): SNP_LAUNCH_START would fail with ret=-22 fw_error=0"
         }
     }
 }
@@ -84,7 +88,8 @@ extension LaunchError {
     public var field: String? {
         switch self {
         case .invalidField(let field, _): field
-        case .invalidPolicy, .snpPolicyWithoutReservedBit, .policyReservedBits, .typePolicyMismatch, .debugOnProduction:
+        case .invalidPolicy, .snpPolicyWithoutReservedBit, .policyReservedBits, .typePolicyMismatch, .debugOnProduction,
+             .kvmRefusesPolicyBits:
             "confidential.policy"
         case .snpWithPflash(let reason): reason.hasPrefix("firmware.vars") ? "firmware.vars" : "firmware.mode"
         case .firmwareNotESCapable, .firmwareWithoutSEVMetadata: "firmware.path"

@@ -49,10 +49,10 @@ public struct LaunchPlan: Equatable, Sendable {
     ///     another host): a session file that cannot be read is listed in `unreadFiles` instead
     ///     of refusing the spec, as an unreadable firmware is.
     public static func resolve(
-        _ spec: VMSpec, host: HostSEVParameters?, firmware: FirmwareFacts?,
+        _ spec: VMSpec, host: HostSEVParameters?, firmware: FirmwareFacts?, kvmPolicyBits: KVMSNPPolicyBits? = nil,
         readFile: FileReader = readFromDisk, namedFilesMayBeMissing: Bool = false
     ) throws(LaunchError) -> LaunchPlan {
-        var plan = try check(spec, host: host, firmware: firmware)
+        var plan = try check(spec, host: host, firmware: firmware, kvmPolicyBits: kvmPolicyBits)
         let confidential = spec.confidential
         func read(_ path: String?, field: String) throws(LaunchError) -> String? {
             do {
@@ -71,7 +71,12 @@ public struct LaunchPlan: Equatable, Sendable {
     /// Every check that needs no file besides the firmware's facts: the plan of what a guest
     /// owner predicts a measurement from. The session files are named or not, both or neither,
     /// but not read (`dhCert` and `session` stay nil): they do not enter the measurement.
-    public static func check(_ spec: VMSpec, host: HostSEVParameters?, firmware: FirmwareFacts?) throws(LaunchError) -> LaunchPlan {
+    ///
+    /// `kvmPolicyBits`, when the host's KVM is known, refuses an SNP policy with a bit KVM would
+    /// refuse at SNP_LAUNCH_START (the same predicate `sevhost check` applies).
+    public static func check(
+        _ spec: VMSpec, host: HostSEVParameters?, firmware: FirmwareFacts?, kvmPolicyBits: KVMSNPPolicyBits? = nil
+    ) throws(LaunchError) -> LaunchPlan {
         try checkShape(spec)
         let confidential = spec.confidential
         let type = confidential.type
@@ -87,6 +92,14 @@ public struct LaunchPlan: Equatable, Sendable {
 
         try checkFieldsApply(confidential)
         try checkPolicy(policy, type: type, spec: spec)
+        if case .snp(let snp) = policy, let kvmPolicyBits {
+            let refused = kvmPolicyBits.refusedBits(of: snp.rawValue)
+            if !refused.isEmpty {
+                throw .kvmRefusesPolicyBits(
+                    policy: snp.hex, bits: refused.map(KVMSNPPolicyBits.describe(bit:)).joined(separator: ", "),
+                    accepted: "\(kvmPolicyBits.hex), \(kvmPolicyBits.source.rawValue)")
+            }
+        }
 
         if confidential.kernelHashes == true, spec.kernel == nil { throw .kernelHashesWithoutKernel }
         if confidential.preAttestation == true, spec.qmp == nil { throw .preAttestationWithoutQMP }

@@ -16,11 +16,15 @@ public struct HostFacts: Sendable, Equatable {
     /// `legacy-vm-type`, so the argv states the SEV VM type only to 9.1 and later (and to a
     /// QEMU of unknown release, which then refuses it rather than creating an unpredicted type).
     public var qemu: QEMUVersion?
+    /// The SNP policy bits the host's KVM accepts, when the probe could read them: the launch
+    /// is refused for a bit outside them rather than failing at SNP_LAUNCH_START.
+    public var snpPolicyBits: KVMSNPPolicyBits?
 
-    public init(sev: HostSEVParameters?, unknownHint: String? = nil, qemu: QEMUVersion? = nil) {
+    public init(sev: HostSEVParameters?, unknownHint: String? = nil, qemu: QEMUVersion? = nil, snpPolicyBits: KVMSNPPolicyBits? = nil) {
         self.sev = sev
         self.unknownHint = unknownHint
         self.qemu = qemu
+        self.snpPolicyBits = snpPolicyBits
     }
 
     /// The release of the QEMU `program` names (a path, or a name in PATH), from its
@@ -41,10 +45,11 @@ public struct HostFacts: Sendable, Equatable {
         }
         let root = try hostRoot.map { path throws(HostProbeError) in try HostRoot(captured: path) } ?? .live
         let probe = try HostProbe(root: root)
+        let bits = try? probe.snpPolicyBits().get()
         do {
-            return HostFacts(sev: try HostSEVParameters(probe: probe))
+            return HostFacts(sev: try HostSEVParameters(probe: probe), snpPolicyBits: bits)
         } catch {
-            return HostFacts(sev: nil, unknownHint: "host probe: \(error.description)")
+            return HostFacts(sev: nil, unknownHint: "host probe: \(error.description)", snpPolicyBits: bits)
         }
     }
 }

@@ -46,7 +46,8 @@ public struct LaunchResolver: Sendable {
             // One rule for every file the spec only names: printing tolerates its absence.
             let printing: Bool
             if case .whenReadable = inspection { printing = true } else { printing = false }
-            let plan = try LaunchPlan.resolve(document.spec, host: host.sev, firmware: facts, namedFilesMayBeMissing: printing)
+            let plan = try LaunchPlan.resolve(
+                document.spec, host: host.sev, firmware: facts, kvmPolicyBits: host.snpPolicyBits, namedFilesMayBeMissing: printing)
             if case .whenReadable(let warning) = inspection {
                 for unread in plan.unreadFiles { warning("checks skipped: \(unread.description)") }
             }

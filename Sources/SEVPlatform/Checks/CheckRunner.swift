@@ -3,9 +3,10 @@ import SEVKit
 /// Runs the check tree against one host for one generation.
 public enum CheckRunner {
     /// The generation to check when the user names none: the newest the CPU's product line
-    /// supports, or SEV-SNP (every check) when the CPU is not a known EPYC, so nothing is hidden.
+    /// supports, else the newest CPUID 0x8000001F says it implements, or SEV-SNP (every check)
+    /// when it implements none, so nothing is hidden.
     public static func defaultGeneration(for probe: HostProbe) -> SEVGeneration {
-        probe.product?.newestGeneration ?? .snp
+        probe.identification.generation ?? .snp
     }
 
     public static func run(

@@ -127,7 +127,7 @@ extension HostChecks {
             case .failure(let failure):
                 return .fail("Failed to get SNP Platform status: \(failure.message)", name: name, hint: firmwareHint)
             case .success(let status):
-                let layout = TCBVersion.Layout(product: context.probe.product ?? .milan)
+                let layout = context.probe.identification.tcbLayout
                 let platform = TCBVersion(raw: status.platformTCB.value, layout: layout)
                 let reported = TCBVersion(raw: status.reportedTCB.value, layout: layout)
                 if platform == reported {

@@ -8,7 +8,7 @@ import SEVKit
 /// OVMF, which is where most real launch failures come from.
 public enum HostChecks {
     public static var all: [HostCheck] {
-        [amdCPU, kvmSupport, memlock, compareTCB, bareMetal, kernel, iommu, qemu, ovmf]
+        [amdCPU, kvmSupport, memlock, compareTCB, bareMetal, kernel, iommu, qemu, ovmf] + limits
     }
 }
 

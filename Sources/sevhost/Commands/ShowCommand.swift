@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Orchestration
 import SEVKit
 import SEVPlatform
 
@@ -11,7 +13,7 @@ struct ShowCommand: ParsableCommand {
         subcommands: [
             CBitPosition.self, ReducedPhysBits.self, Generation.self,
             Identifier.self, Version.self, Flags.self, Guests.self, TCB.self, SNPStatus.self, VCEKURLCommand.self,
-            VLEKURLCommand.self, HashsticksURLCommand.self,
+            VLEKURLCommand.self, HashsticksURLCommand.self, SNPPolicyBits.self, ASIDs.self, FirmwareFile.self,
         ])
 
     /// The C-bit position, QEMU's `cbitpos`.
@@ -50,11 +52,97 @@ struct ShowCommand: ParsableCommand {
         func run() throws {
             let probe = try host.probe()
             let signature = probe.signature
-            guard let product = probe.product else {
+            let identification = probe.identification
+            guard probe.vendor == "AuthenticAMD", identification.generation != nil else {
                 throw MemoryEncryptionUnavailable(
                     reason: "\(probe.vendor) family 0x\(String(signature.family, radix: 16)) model 0x\(String(signature.model, radix: 16)) is not an SEV-capable EPYC")
             }
-            print("\(product.rawValue) (\(product.newestGeneration.displayName))")
+            // A CPU the table does not know: the generation CPUID says, with the note.
+            print(identification.summary)
+        }
+    }
+
+    /// The SNP policy bits this host's KVM accepts at SNP_LAUNCH_START.
+    struct SNPPolicyBits: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "snp-policy-bits",
+            abstract: "The SNP policy bits KVM accepts (KVM_X86_SNP_POLICY_BITS, or Linux 6.11-6.18's fixed mask), hex and by name.",
+            discussion: CommandExamples.text("sevhost show snp-policy-bits"))
+        @OptionGroup var host: HostRootOption
+
+        func run() throws {
+            switch try host.probe().snpPolicyBits() {
+            case .success(let bits):
+                print("\(bits.hex) \(bits.flagNames.joined(separator: ",")) (\(bits.source.rawValue))")
+            case .failure(let failure):
+                throw CommandFailure("KVM_X86_SNP_POLICY_BITS: \(failure.message)")
+            }
+        }
+    }
+
+    /// KVM's ASID ranges for SEV, SEV-ES and SEV-SNP guests.
+    struct ASIDs: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "asids",
+            abstract: "KVM's ASID ranges: SEV, SEV-ES and SEV-SNP (split by ciphertext hiding where the kernel has it).",
+            discussion: CommandExamples.text("sevhost show asids --host-root host"))
+        @OptionGroup var host: HostRootOption
+
+        func run() throws {
+            let probe = try host.probe()
+            guard let split = probe.asidSplit else { throw MemoryEncryptionUnavailable(reason: "CPUID 0x8000001F ECX is 0: the CPU reports no ASIDs") }
+            var lines = ["sev: \(split.sev)", "sev-es: \(split.sevES)", "sev-snp: \(split.snp)"]
+            if let hidden = split.ciphertextHiding { lines.append("ciphertext-hiding: \(hidden)") }
+            if let used = probe.asidsInUse { lines.append("in use: sev \(used.sev), sev-es and sev-snp \(used.sevES)") }
+            print(lines.joined(separator: "\n"))
+        }
+    }
+
+    /// The SEV firmware file the kernel sends the AMD-SP at boot, and what the log says of it.
+    struct FirmwareFile: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "sev-firmware-file",
+            abstract: "The SEV firmware file the kernel loads at boot, its version, and the kernel log's lines about it.",
+            discussion: """
+                The host's firmware commands say which version runs, not which one is committed \
+                (SNP_COMMIT); an SNP attestation report does: --report FILE adds its COMMITTED and \
+                CURRENT versions.
+                """ + "\n\n" + CommandExamples.text("sevhost show sev-firmware-file", "sevhost show sev-firmware-file --report report.bin"))
+        @OptionGroup var host: HostRootOption
+
+        @Option(help: ArgumentHelp("An SNP attestation report from a guest of this host (raw or hex), for the committed version.", valueName: "FILE"))
+        var report: String?
+
+        func run() throws {
+            // The report first: a bad one is refused before anything is printed.
+            var reported: AttestationReport?
+            if let report {
+                let bytes: [UInt8]
+                do { bytes = try ReportVerification.readReport(URL(fileURLWithPath: report)) } catch { throw CommandFailure(error.description) }
+                do { reported = try AttestationReport(bytes: bytes) } catch { throw CommandFailure("\(report): \(error)") }
+            }
+            let probe = try host.probe()
+            var lines: [String] = []
+            if let file = probe.sevFirmwareFile() {
+                lines.append("file: \(file.path) (\(file.version.map { "\($0)" } ?? "not a signed SEV firmware image"))")
+            } else {
+                let names = SEVFirmwareFile.candidateNames(family: probe.signature.family, model: probe.signature.model)
+                lines.append("file: none (looked for \(names.joined(separator: ", ")) under /lib/firmware)")
+            }
+            if case .success(let status) = probe.sevPlatformStatus() { lines.append("running: \(status.version).\(status.build)") }
+            if let reported {
+                let committed = SEVFirmwareFile.Version(major: reported.committedMajor, minor: reported.committedMinor, build: reported.committedBuild)
+                let current = SEVFirmwareFile.Version(major: reported.currentMajor, minor: reported.currentMinor, build: reported.currentBuild)
+                lines.append("committed: \(committed) (the report's COMMITTED_MAJOR, _MINOR, _BUILD; it ran \(current))")
+            }
+            switch probe.kernelLog() {
+            case .success(let log):
+                let load = log.firmwareLoad
+                lines.append("kernel log: \(load.loadedFile.map { "loaded \($0)" } ?? "no firmware load logged")\(load.updateSucceeded ? ", update successful" : "")\(load.apiVersion.map { ", SEV API \($0) build \(load.build.map(String.init) ?? "?")" } ?? "")")
+            case .failure(let failure):
+                lines.append("kernel log: \(failure)")
+            }
+            print(lines.joined(separator: "\n"))
         }
     }
 }
