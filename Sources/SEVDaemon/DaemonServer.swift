@@ -27,6 +27,8 @@ public enum DaemonServer {
                 throw StartupError(description: error.description)
             }
         }
+        let lock = try StateDirectoryLock(stateDirectory: configuration.stateDirectory)
+        defer { withExtendedLifetime(lock) {} }
         let store: VMStore
         do {
             store = try VMStore(path: configuration.databasePath, eventHistory: configuration.eventHistory)

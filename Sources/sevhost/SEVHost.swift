@@ -1,11 +1,13 @@
 import ArgumentParser
+import SEVKit
 
 @main
 struct SEVHost: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sevhost",
         abstract: "Launch and manage AMD SEV, SEV-ES and SEV-SNP confidential VMs.",
-        version: "0.1.0",
+        discussion: CommandExamples.text("sevhost ok", "sevhost launch /usr/share/sevhost/templates/sev.yaml --print libvirt"),
+        version: SEVHostRelease.version,
         subcommands: [
             OkCommand.self,
             ShowCommand.self,

@@ -14,7 +14,7 @@ struct SEVHostDaemon: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sevhostd",
         abstract: "The sevhost daemon: launches confidential VMs from specs, holds them at the pre-attestation gate, supervises QEMU.",
-        version: "0.1.0")
+        version: SEVHostRelease.version)
 
     @Option(help: "The API's Unix socket.")
     var socket = "/run/sevhost/sevhostd.sock"

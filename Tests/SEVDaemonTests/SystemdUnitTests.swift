@@ -33,4 +33,21 @@ final class SystemdUnitTests: XCTestCase {
         XCTAssertTrue(text.contains("\nKillMode=process\n"))
         XCTAssertTrue(text.contains("\nRuntimeDirectoryPreserve=yes\n"))
     }
+
+    /// `systemd-analyze security` rates the unit under 5 ("OK"), and nothing in it hides or
+    /// freezes a path where a spec may put a guest's files (QEMU inherits the namespace).
+    func testTheUnitIsHardenedWithoutHidingGuestFiles() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze") else {
+            try Peers.missing("systemd-analyze (Debian package systemd)")
+        }
+        let result = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/systemd-analyze"), ["security", "--offline=true", "--no-pager", unit.path])
+        let verdict = try XCTUnwrap(result.stdout.split(separator: "\n").last { $0.contains("Overall exposure level") }, result.stdout + result.stderr)
+        let score = try XCTUnwrap(Double(verdict.split(separator: ":").last!.split(separator: " ").first!), String(verdict))
+        XCTAssertLessThan(score, 5, String(verdict))
+        let text = try String(contentsOf: unit, encoding: .utf8)
+        for hiding in ["ProtectHome=", "PrivateTmp=", "PrivateDevices=", "TemporaryFileSystem=", "InaccessiblePaths=", "ReadOnlyPaths=", "DevicePolicy="] {
+            XCTAssertFalse(text.split(separator: "\n").contains { $0.hasPrefix(hiding) }, "\(hiding) would bind QEMU's view of guest files too")
+        }
+        XCTAssertTrue(text.contains("\nProtectSystem=full\n"))
+    }
 }

@@ -110,7 +110,7 @@ final class AMDCADownloadCLITests: XCTestCase {
             amd-ca: 200 3200 bytes
             amd-ca: the CEK is signed by AMD's Rome ASK (\(base)/ask_ark_rome.cert)
 
-            """)
+            """ + ["godh.b64", "session.b64", "tek.bin", "tik.bin"].map { "wrote \(out.path)/g_\($0)\n" }.joined())
         XCTAssertEqual(
             try FileManager.default.contentsOfDirectory(atPath: out.path).sorted(),
             ["g_godh.b64", "g_session.b64", "g_tek.bin", "g_tik.bin"])

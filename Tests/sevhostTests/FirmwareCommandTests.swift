@@ -308,6 +308,22 @@ final class FirmwareCommandTests: XCTestCase {
         try run(["snp", "certs", "export", "--table", path("table.bin"), "--pem", path("pem")])
         XCTAssertEqual(String(decoding: try Data(contentsOf: URL(fileURLWithPath: path("pem/vcek.pem"))), as: UTF8.self), pem)
 
+        // A VLEK host's ASVK goes into the ASK's entry; a file the table does not take is named, not dropped silently.
+        let vlekCerts = path("vlek-in")
+        try FileManager.default.createDirectory(atPath: vlekCerts, withIntermediateDirectories: true)
+        let asvk: [UInt8] = [0x30, 0x01, 0x07]
+        try Data(ark).write(to: URL(fileURLWithPath: vlekCerts + "/ark.der"))
+        try Data(asvk).write(to: URL(fileURLWithPath: vlekCerts + "/asvk.der"))
+        try Data(vcek).write(to: URL(fileURLWithPath: vlekCerts + "/vcek_milan.der"))
+        let vlekImport = try Subprocess.sevhost(["snp", "certs", "import", vlekCerts, "--table", path("vlek-table.bin")])
+        XCTAssertEqual(vlekImport.status, 0, vlekImport.stderr)
+        XCTAssertEqual(vlekImport.stdout, "")
+        XCTAssertEqual(vlekImport.stderr, "sevhost: warning: \(vlekCerts)/vcek_milan.der: ignored: not one of ark, ask, asvk, vcek, vlek (.der, .pem, .crt or .cer)\n")
+        let askGUID: [UInt8] = [0x4A, 0xB7, 0xB3, 0x79, 0xBB, 0xAC, 0x4F, 0xE4, 0xA0, 0x2F, 0x05, 0xAE, 0xF3, 0x27, 0xC7, 0x82]
+        XCTAssertEqual(
+            [UInt8](try Data(contentsOf: URL(fileURLWithPath: path("vlek-table.bin")))),
+            arkGUID + [72, 0, 0, 0, 5, 0, 0, 0] + askGUID + [77, 0, 0, 0, 3, 0, 0, 0] + [UInt8](repeating: 0, count: 24) + ark + asvk)
+
         let empty = try Subprocess.sevhost(["snp", "certs", "import", path("nothing"), "--firmware", sim])
         XCTAssertEqual(empty.stderr, "sevhost: \(path("nothing")): holds none of ark, ask, vcek, vlek (.der, .pem, .crt or .cer)\n")
     }

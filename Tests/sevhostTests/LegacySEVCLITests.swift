@@ -135,7 +135,9 @@ final class LegacySEVCLITests: XCTestCase {
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: false)
         let result = try Subprocess.sevhost(["session", chain, "0x1", "--name", "guest", "--out", out.path])
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(result.stderr, "")
+        // The files' names are messages (stderr); standard output carries no data here.
+        XCTAssertEqual(result.stdout, "")
+        XCTAssertEqual(result.stderr, ["godh.b64", "session.b64", "tek.bin", "tik.bin"].map { "wrote \(out.path)/guest_\($0)\n" }.joined())
         let names = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
         XCTAssertEqual(names, ["guest_godh.b64", "guest_session.b64", "guest_tek.bin", "guest_tik.bin"])
         let godh = try XCTUnwrap(Data(base64Encoded: try String(contentsOf: out.appendingPathComponent("guest_godh.b64"), encoding: .utf8)))
@@ -193,7 +195,8 @@ final class LegacySEVCLITests: XCTestCase {
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: false)
         let result = try Subprocess.sevhost(["session", pdh, "5", "--out", out.path])
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(result.stderr, "warning: \(pdh) is a bare PDH certificate: it is used without verifying that it belongs to a genuine AMD platform\n")
+        XCTAssertEqual(result.stderr, "warning: \(pdh) is a bare PDH certificate: it is used without verifying that it belongs to a genuine AMD platform\n"
+                       + ["godh.b64", "session.b64", "tek.bin", "tik.bin"].map { "wrote \(out.path)/vm_\($0)\n" }.joined())
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted(),
                        ["vm_godh.b64", "vm_session.b64", "vm_tek.bin", "vm_tik.bin"])
     }

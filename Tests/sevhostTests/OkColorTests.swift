@@ -2,17 +2,19 @@ import Foundation
 import SEVTestSupport
 import XCTest
 
-/// Colour goes to terminals only, and never with NO_COLOR.
+/// Colour goes to terminals only, and never with a non-empty NO_COLOR or TERM=dumb
+/// (sevhost(1), CONVENTIONS).
 final class OkColorTests: XCTestCase {
     let milan = PackageRoot.url.appendingPathComponent("Tests/Fixtures/hosts/milan-snp").path
     let escape = "\u{1B}["
 
     /// Runs sevhost on a pseudo-terminal through util-linux's `script`.
-    func onTerminal(noColor: String?) throws -> String {
+    func onTerminal(noColor: String?, term: String? = "xterm") throws -> String {
         let script = try Peers.executable("/usr/bin/script")
         let command = "\(Peers.sevhost.path) ok --host-root \(milan)"
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = noColor
+        environment["TERM"] = term
         let process = Process()
         process.executableURL = script
         process.arguments = ["-q", "-e", "-c", command, "/dev/null"]
@@ -29,6 +31,17 @@ final class OkColorTests: XCTestCase {
     func testColourOnATerminal() throws {
         let text = try onTerminal(noColor: nil)
         XCTAssertTrue(text.contains("[ \(escape)32mPASS\(escape)0m ] - AMD CPU"), text)
+    }
+
+    /// no-color.org: an empty NO_COLOR is as if it were unset.
+    func testColourWithAnEmptyNoColor() throws {
+        XCTAssertTrue(try onTerminal(noColor: "").contains("[ \(escape)32mPASS\(escape)0m ] - AMD CPU"))
+    }
+
+    func testNoColourOnADumbTerminal() throws {
+        let text = try onTerminal(noColor: nil, term: "dumb")
+        XCTAssertFalse(text.contains(escape), text)
+        XCTAssertTrue(text.contains("[ PASS ] - AMD CPU"), text)
     }
 
     func testNoColourWithNoColor() throws {

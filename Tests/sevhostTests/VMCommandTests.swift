@@ -245,7 +245,8 @@ final class VMCommandTests: XCTestCase {
         let out = directory.appendingPathComponent("web.bundle.json")
         let (written, _) = try vm(["measurement", "web", "--out", out.path]) { _ in .json(200, "OK", Self.bundle) }
         XCTAssertEqual(written.status, 0, written.stderr)
-        XCTAssertEqual(written.stdout, "wrote \(out.path)\n")
+        XCTAssertEqual(written.stdout, "")
+        XCTAssertEqual(written.stderr, "wrote \(out.path)\n")
         XCTAssertEqual(try String(contentsOf: out, encoding: .utf8), Self.prettyBundle)
     }
 

@@ -7,8 +7,10 @@ public enum DaemonErrorCode: String, CaseIterable, Sendable {
     case invalidRequest = "invalid-request"
     /// The peer's uid/gid (SO_PEERCRED) is not allowed to use the daemon.
     case forbidden
-    /// No VM of that name.
+    /// No VM of that name, or a path the API does not have.
     case notFound = "not-found"
+    /// A path the API has, with a method it does not serve there (the `Allow` header lists those it does).
+    case methodNotAllowed = "method-not-allowed"
     /// A VM of that name already exists.
     case exists
     /// The VM is not in a state that allows the request.
@@ -28,6 +30,7 @@ public enum DaemonErrorCode: String, CaseIterable, Sendable {
         case .invalidRequest: 400
         case .forbidden: 403
         case .notFound: 404
+        case .methodNotAllowed: 405
         case .exists, .wrongState, .refused: 409
         case .invalidSpec: 422
         case .qemu: 502

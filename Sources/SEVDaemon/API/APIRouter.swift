@@ -17,6 +17,7 @@ struct APIRouter {
     func router(access: AccessPolicy, logger: Logger) -> Router<DaemonRequestContext> {
         let router = Router(context: DaemonRequestContext.self)
         router.add(middleware: PeerCheckMiddleware(access: access, metrics: metrics, logger: logger))
+        router.add(middleware: UnroutedRequestMiddleware())
         for route in DaemonRoute.allCases {
             let method = HTTPRequest.Method(route.method)!
             router.on(RouterPath(route.pathTemplate), method: method) { request, context in

@@ -8,6 +8,8 @@ public enum DaemonError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidRequest(String)
     case forbidden(String)
     case notFound(String)
+    /// The path exists with other methods only: `allowed` goes into the `Allow` header.
+    case methodNotAllowed(String, allowed: [String])
     case exists(String)
     case wrongState(String)
     case refused(String)
@@ -22,6 +24,7 @@ public enum DaemonError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidRequest: .invalidRequest
         case .forbidden: .forbidden
         case .notFound: .notFound
+        case .methodNotAllowed: .methodNotAllowed
         case .exists: .exists
         case .wrongState: .wrongState
         case .refused: .refused
@@ -34,7 +37,7 @@ public enum DaemonError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidRequest(let m), .forbidden(let m), .notFound(let m), .exists(let m), .wrongState(let m),
-             .refused(let m), .invalidSpec(let m), .qemu(let m), .internalError(let m):
+             .refused(let m), .invalidSpec(let m), .qemu(let m), .internalError(let m), .methodNotAllowed(let m, _):
             m
         }
     }
@@ -46,7 +49,11 @@ extension DaemonError: HTTPResponseError {
     public var status: HTTPResponse.Status { .init(code: errorCode.httpStatus) }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        JSONResponse.make(DaemonErrorBody(code: errorCode.rawValue, message: description), status: status)
+        var response = JSONResponse.make(DaemonErrorBody(code: errorCode.rawValue, message: description), status: status)
+        if case .methodNotAllowed(_, let allowed) = self {
+            response.headers[.allow] = allowed.joined(separator: ", ")
+        }
+        return response
     }
 }
 

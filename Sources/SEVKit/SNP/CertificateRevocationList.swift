@@ -17,6 +17,9 @@ public struct CertificateRevocationList: Hashable, Sendable {
     public let revokedSerials: [[UInt8]]
     public let signature: [UInt8]
 
+    /// The PEM text of this CRL (`X509 CRL` block), as openssl writes it.
+    public var pem: String { PEMText.encode(der, label: "X509 CRL") }
+
     /// Decodes DER, or PEM (`X509 CRL` block).
     public init(bytes: [UInt8]) throws(SNPCertificateError) {
         var der = bytes

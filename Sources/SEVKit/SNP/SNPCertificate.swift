@@ -144,10 +144,7 @@ public struct SNPCertificate: Hashable, Sendable {
     }
 
     /// The PEM text of this certificate.
-    public var pem: String {
-        let b64 = Data(der).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
-        return "-----BEGIN CERTIFICATE-----\n\(b64)\n-----END CERTIFICATE-----\n"
-    }
+    public var pem: String { PEMText.encode(der, label: "CERTIFICATE") }
 
     /// SHA-256 of the DER SubjectPublicKeyInfo: what the trust anchors pin.
     public var publicKeyFingerprint: [UInt8] { Array(SHA256.hash(data: subjectPublicKeyInfo)) }

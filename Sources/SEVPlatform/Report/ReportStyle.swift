@@ -1,7 +1,8 @@
 import Foundation
 
-/// How a report is decorated: colour only for a terminal, and never when NO_COLOR is set
-/// (https://no-color.org), so piped and captured output is plain text.
+/// How a report is decorated: colour only for a terminal, and never when NO_COLOR is set to
+/// anything but the empty string (https://no-color.org) or TERM is `dumb`, so piped and captured
+/// output is plain text. Every sevhost command that colours decides here (sevhost(1), CONVENTIONS).
 public struct ReportStyle: Sendable {
     public var color: Bool
 
@@ -9,9 +10,9 @@ public struct ReportStyle: Sendable {
 
     public static let plain = ReportStyle(color: false)
 
-    /// Colour when standard output is a terminal and NO_COLOR is unset or empty.
+    /// Colour when standard output is a terminal, NO_COLOR is unset or empty and TERM is not `dumb`.
     public static func forStandardOutput(environment: [String: String] = ProcessInfo.processInfo.environment) -> ReportStyle {
-        let noColor = !(environment["NO_COLOR"] ?? "").isEmpty
+        let noColor = !(environment["NO_COLOR"] ?? "").isEmpty || environment["TERM"] == "dumb"
         return ReportStyle(color: !noColor && isatty(STDOUT_FILENO) == 1)
     }
 

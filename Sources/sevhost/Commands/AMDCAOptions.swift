@@ -27,6 +27,13 @@ struct AMDCAOptions: ParsableArguments {
     @Flag(name: .customLong("no-cache"), help: "Neither read nor write the CA chain cache.")
     var noCache = false
 
+    @Option(help: ArgumentHelp("Seconds each download may take, the transfer included (default: 30).", valueName: "SECONDS"))
+    var timeout: Double = 30
+
+    func validate() throws {
+        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout \(timeout): expected a positive number of seconds") }
+    }
+
     /// Options that only mean something when the chain is downloaded.
     var downloadOptionsGiven: Bool { caURL != nil || product != nil }
 
@@ -68,7 +75,7 @@ struct AMDCAOptions: ParsableArguments {
     func chain(signing cek: SEVPlatformCertificate, quiet: Bool) async throws -> AMDCAChain {
         let cache: URL? = noCache ? nil : (cacheDir.map { URL(fileURLWithPath: $0) } ?? AMDCAFetcher.defaultCacheDirectory())
         let fetcher = AMDCAFetcher(
-            configuration: KDSConfiguration(baseURL: AMDCAFetcher.resolveBaseURL(option: caURL), cacheDirectory: cache),
+            configuration: KDSConfiguration(baseURL: AMDCAFetcher.resolveBaseURL(option: caURL), cacheDirectory: cache, timeout: timeout),
             progress: { line in if !quiet { CLIFiles.stderr(line) } })
         do {
             return try await fetcher.chain(signing: cek, product: product).chain

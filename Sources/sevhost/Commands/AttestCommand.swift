@@ -18,7 +18,7 @@ struct AttestCommand: AsyncParsableCommand {
             then virDomainResume). `attest export` and `attest inject` split it for a guest owner on another \
             machine: export the measurement and the platform's certificates, let the owner check \
             them and answer with `sevhost secret build`, inject the answer.
-            """,
+            """ + "\n\n" + CommandExamples.text("sevhost attest --qmp vm.qmp --tek vm_tek.bin --tik vm_tik.bin --expect guest.yaml --secret luks-key:disk.key"),
         subcommands: [AttestRunCommand.self, AttestExportCommand.self, AttestInjectCommand.self],
         defaultSubcommand: AttestRunCommand.self
     )
@@ -98,7 +98,7 @@ struct AttestRunCommand: AsyncParsableCommand {
             --nonce-log (default $SEVHOST_STATE_DIR/mnonce.log, else \
             $XDG_STATE_HOME/sevhost/mnonce.log, else ~/.local/state/sevhost/mnonce.log) before the \
             secret is injected; a measurement with an MNONCE already in the log is refused.
-            """
+            """ + "\n\n" + CommandExamples.text("sevhost attest run --qmp vm.qmp --tek vm_tek.bin --tik vm_tik.bin --expect guest.yaml --secret luks-key:disk.key")
     )
 
     @OptionGroup var connection: AttestConnection
@@ -163,7 +163,8 @@ struct AttestRunCommand: AsyncParsableCommand {
 struct AttestExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write the measurement, firmware version, policy and platform certificates as a JSON bundle."
+        abstract: "Write the measurement, firmware version, policy and platform certificates as a JSON bundle.",
+        discussion: CommandExamples.text("sevhost attest export --qmp vm.qmp --out bundle.json")
     )
 
     @OptionGroup var connection: AttestConnection
@@ -185,7 +186,7 @@ struct AttestExportCommand: AsyncParsableCommand {
             var files = AtomicFileSet()
             files.add(out, bundle.json)
             try files.commit()
-            print("wrote \(out)")
+            CLIFiles.stderr("wrote \(out)")
         } catch let error as AttestationError {
             throw AttestReport.fail(error)
         }
@@ -195,7 +196,8 @@ struct AttestExportCommand: AsyncParsableCommand {
 struct AttestInjectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inject",
-        abstract: "Inject a guest owner's answer (`sevhost secret build` output), then continue the guest."
+        abstract: "Inject a guest owner's answer (`sevhost secret build` output), then continue the guest.",
+        discussion: CommandExamples.text("sevhost attest inject --qmp vm.qmp answer.txt --bundle bundle.json")
     )
 
     @OptionGroup var connection: AttestConnection

@@ -10,7 +10,7 @@ struct CaptureCommand: ParsableCommand {
             Copies /proc and /sys files, and records CPUID leaves, MSRs, device node access, firmware \
             answers and the QEMU version as JSON. OVMF images are cut to their last 256 KiB. \
             The capture holds no secrets, but it does identify the machine (CPU, kernel, command line).
-            """)
+            """ + "\n\n" + CommandExamples.text("sevhost capture host"))
 
     @Argument(help: ArgumentHelp("The new directory to write.", valueName: "DIR"))
     var directory: String

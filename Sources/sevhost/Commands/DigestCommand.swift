@@ -21,7 +21,7 @@ struct DigestCommand: AsyncParsableCommand {
             created (--vm-type, sevhost-spec(5) "VM TYPE"): legacy, the default, is what QEMU \
             creates unless its sev-guest says legacy-vm-type=off; sev-snp-measure's seves digest \
             is the init2 one.
-            """)
+            """ + "\n\n" + CommandExamples.text("sevhost digest --mode snp --vcpus 4 --vcpu-type EPYC-Milan --ovmf /usr/share/ovmf/OVMF.fd", "sevhost digest --mode sev --ovmf /usr/share/OVMF/OVMF_CODE.fd"))
 
     enum Mode: String, ExpressibleByArgument, CaseIterable {
         case sev, seves, sevES = "sev-es", snp, snpOVMFHash = "snp:ovmf-hash", snpSVSM = "snp:svsm"

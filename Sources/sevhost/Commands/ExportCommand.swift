@@ -16,7 +16,7 @@ struct ExportCommand: AsyncParsableCommand {
             ask_ark_<product>.cert downloaded as `sevhost verify --sev` does (--product, --ca-url, \
             $SEVHOST_AMD_CA_URL), kept only if its ASK signs the exported CEK and its ARK is AMD's \
             pinned root.
-            """)
+            """ + "\n\n" + CommandExamples.text("sevhost export platform.cert", "sevhost export platform.cert --full --ca ask_ark_milan.cert"))
 
     @OptionGroup var firmware: FirmwareOption
 

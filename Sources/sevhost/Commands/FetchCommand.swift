@@ -10,6 +10,7 @@ struct FetchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fetch",
         abstract: "Fetch SNP certificates and CRLs from AMD's Key Distribution Service.",
+        discussion: CommandExamples.text("sevhost fetch ca Milan --out kds"),
         subcommands: [FetchCACommand.self, FetchVCEKCommand.self, FetchVLEKCommand.self, FetchCRLCommand.self, FetchHashsticksCommand.self])
 }
 
@@ -36,7 +37,8 @@ struct FetchOutput: ParsableArguments {
 
 /// `fetch ca PRODUCT`: the ARK and ASK (VCEK chain) of a product.
 struct FetchCACommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ca", abstract: "Fetch the ARK and ASK (or, with --vlek, ASVK) of a product.")
+    static let configuration = CommandConfiguration(commandName: "ca", abstract: "Fetch the ARK and ASK (or, with --vlek, ASVK) of a product.",
+        discussion: CommandExamples.text("sevhost fetch ca Milan --out kds"))
     @Argument(help: "Milan, Genoa (also Bergamo, Siena) or Turin.") var product: AMDProduct
     @Flag(help: "The VLEK chain (ARK and ASVK) instead of the VCEK chain.") var vlek = false
     @OptionGroup var kds: KDSOptions
@@ -50,7 +52,8 @@ struct FetchCACommand: AsyncParsableCommand {
 /// `fetch vlek PRODUCT`: the VLEK chain (ARK and ASVK). VLEKs themselves are provisioned to
 /// cloud providers and reach a guest through the extended report, not through public KDS.
 struct FetchVLEKCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "vlek", abstract: "Fetch the ARK and ASVK that issue VLEKs of a product.")
+    static let configuration = CommandConfiguration(commandName: "vlek", abstract: "Fetch the ARK and ASVK that issue VLEKs of a product.",
+        discussion: CommandExamples.text("sevhost fetch vlek Genoa --out kds"))
     @Argument(help: "Milan, Genoa (also Bergamo, Siena) or Turin.") var product: AMDProduct
     @OptionGroup var kds: KDSOptions
     @OptionGroup var output: FetchOutput
@@ -77,7 +80,8 @@ enum FetchChain {
 
 /// `fetch vcek`: the VCEK of a chip at a TCB, from a report or given explicitly.
 struct FetchVCEKCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "vcek", abstract: "Fetch the VCEK for a report's chip and REPORTED_TCB.")
+    static let configuration = CommandConfiguration(commandName: "vcek", abstract: "Fetch the VCEK for a report's chip and REPORTED_TCB.",
+        discussion: CommandExamples.text("sevhost fetch vcek --report report.bin --certs certs --out kds"))
     @OptionGroup var source: VCEKSource
     @OptionGroup var kds: KDSOptions
     @OptionGroup var output: FetchOutput
@@ -94,7 +98,8 @@ struct FetchVCEKCommand: AsyncParsableCommand {
 
 /// `fetch crl PRODUCT`: the CRL of a product's ARK, checked against the pinned ARK.
 struct FetchCRLCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "crl", abstract: "Fetch the CRL of a product's ARK.")
+    static let configuration = CommandConfiguration(commandName: "crl", abstract: "Fetch the CRL of a product's ARK (crl.pem, or crl.der with --encoding der).",
+        discussion: CommandExamples.text("sevhost fetch crl Milan --out kds --timeout 10"))
     @Argument(help: "Milan, Genoa (also Bergamo, Siena) or Turin.") var product: AMDProduct
     @Flag(help: "The VLEK CRL.") var vlek = false
     @OptionGroup var kds: KDSOptions
@@ -116,7 +121,7 @@ struct FetchCRLCommand: AsyncParsableCommand {
         }
         let dir = URL(fileURLWithPath: output.out)
         var files = AtomicFileSet()
-        files.add(dir.appendingPathComponent("crl.der").path, list.der)
+        files.add(dir.appendingPathComponent("crl.\(output.encoding.rawValue)").path, output.encoding == .pem ? Array(list.pem.utf8) : list.der)
         try files.commit(creatingDirectoriesWithMode: AtomicFile.publicDirectoryMode)
         print(files.files[0].path)
     }

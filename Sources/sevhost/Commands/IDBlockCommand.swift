@@ -10,7 +10,7 @@ struct IDBlockCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "id-block",
         abstract: "Build and sign an SNP ID block and ID auth info.",
-        discussion: "--policy must be the exact SNP guest policy the VM is launched with; the firmware refuses an ID block whose policy differs.")
+        discussion: "--policy must be the exact SNP guest policy the VM is launched with; the firmware refuses an ID block whose policy differs." + "\n\n" + CommandExamples.text("sevhost id-block --id-key id.pem --author-key author.pem --measurement DIGEST --policy 0x30000"))
 
     @Option(name: .customLong("id-key"), help: ArgumentHelp("ID key, P-384 private key PEM (SEC1 or PKCS#8).", valueName: "KEY"))
     var idKey: String

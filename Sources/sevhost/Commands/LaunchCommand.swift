@@ -27,7 +27,7 @@ struct LaunchCommand: AsyncParsableCommand {
             names that cannot be read here are not checked, and a warning says which; the \
             session files go into the domain, so they must be readable here. With --connect, \
             --print libvirt prints the domain for that host instead.
-            """)
+            """ + "\n\n" + CommandExamples.text("sevhost launch templates/sev.yaml --print libvirt", "sevhost launch templates/snp.yaml --print qemu --cbitpos 51 --reduced-phys-bits 1"))
 
     enum Output: String, ExpressibleByArgument, CaseIterable {
         case qemu, libvirt, json
@@ -163,7 +163,9 @@ struct LaunchCommand: AsyncParsableCommand {
     }
 
     /// `--templates`, else `SEVHOST_TEMPLATES`, else the `templates/` of the checkout the binary
-    /// was built in (`.build/<config>/sevhost` → `../../templates`), else `/usr/share/sevhost/templates`.
+    /// was built in (`.build/<config>/sevhost` → `../../templates`), else `../share/sevhost/templates`
+    /// from the binary (where the Debian package puts them, `/usr/bin` → `/usr/share`, and so
+    /// also in a package unpacked under another root), else `/usr/share/sevhost/templates`.
     private func templatesDirectory() -> URL {
         if let templates { return URL(fileURLWithPath: templates) }
         if let env = ProcessInfo.processInfo.environment["SEVHOST_TEMPLATES"], !env.isEmpty {
@@ -177,6 +179,11 @@ struct LaunchCommand: AsyncParsableCommand {
                 return candidate
             }
             dir.deleteLastPathComponent()
+        }
+        let installed = executable.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("share/sevhost/templates")
+        if FileManager.default.fileExists(atPath: installed.appendingPathComponent(ResolvedLaunch.libvirtTemplateFile).path) {
+            return installed
         }
         return URL(fileURLWithPath: "/usr/share/sevhost/templates")
     }

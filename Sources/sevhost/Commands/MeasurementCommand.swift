@@ -10,6 +10,7 @@ struct MeasurementCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "measurement",
         abstract: "Compute or check a SEV/SEV-ES launch measurement (LAUNCH_MEASURE).",
+        discussion: CommandExamples.text("sevhost measurement verify --bundle bundle.json --expect guest.yaml --tik vm_tik.bin"),
         subcommands: [MeasurementBuildCommand.self, MeasurementVerifyCommand.self]
     )
 }
@@ -85,7 +86,7 @@ struct MeasurementBuildCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "build",
         abstract: "Compute the expected measurement ‖ MNONCE (base64).",
-        discussion: "The MNONCE comes from --nonce, or from the blob QEMU's query-sev-launch-measure returned (--launch-measure-blob)."
+        discussion: "The MNONCE comes from --nonce, or from the blob QEMU's query-sev-launch-measure returned (--launch-measure-blob)." + "\n\n" + CommandExamples.text("sevhost measurement build --api-major 1 --api-minor 55 --build-id 21 --policy 0x1 --tik vm_tik.bin --launch-digest DIGEST --nonce NONCE")
     )
 
     @OptionGroup var inputs: MeasurementInputs
@@ -129,7 +130,7 @@ struct MeasurementVerifyCommand: AsyncParsableCommand {
             the launch digest from --launch-digest or recomputed from the VM spec the guest was \
             launched from (--expect: firmware, kernel hashes, vCPUs and the VM type of its VMSAs), \
             whose policy must then be the launch's.
-            """
+            """ + "\n\n" + CommandExamples.text("sevhost measurement verify --bundle bundle.json --expect guest.yaml --tik vm_tik.bin", "sevhost measurement verify --measurement measure.hex --api-major 1 --api-minor 55 --build-id 21 --policy 0x1 --launch-digest DIGEST --tik vm_tik.bin")
     )
 
     @OptionGroup var inputs: MeasurementInputs

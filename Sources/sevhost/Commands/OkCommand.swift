@@ -13,7 +13,7 @@ struct OkCommand: AsyncParsableCommand {
             host checks neither makes (bare metal, kernel, IOMMU, QEMU, OVMF). Children of a failed \
             check are shown as SKIP. Without a generation, the newest one the CPU supports is checked. \
             Exits 0 only when every selected check passes.
-            """)
+            """ + "\n\n" + CommandExamples.text("sevhost ok snp --verbose", "sevhost ok --json --host-root host"))
 
     enum Generation: String, ExpressibleByArgument, CaseIterable {
         case sev, es, snp

@@ -6,6 +6,7 @@ struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
         abstract: "Explain a guest policy, or build one from flag names.",
+        discussion: CommandExamples.text("sevhost policy explain 0x30000 --type snp"),
         subcommands: [Explain.self, Build.self]
     )
 
@@ -17,7 +18,7 @@ struct PolicyCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "explain",
             abstract: "Print every field of a policy given in hex or as names.",
-            discussion: "Examples: sevhost policy explain --type snp 0x30000; sevhost policy explain --type sev nodbg,es")
+            discussion: CommandExamples.text("sevhost policy explain 0x30000 --type snp", "sevhost policy explain nodbg,es --type sev"))
 
         @Option(name: .long, help: "Which policy: sev (SEV and SEV-ES, 32-bit) or snp (64-bit).")
         var type: Kind
@@ -43,7 +44,7 @@ struct PolicyCommand: ParsableCommand {
                 SEV flags: nodbg, noks, es, nosend, domain, sev, api=MAJOR.MINOR.
                 SNP flags: smt, migrate-ma, debug, single-socket, cxl-allow, mem-aes-256-xts, rapl-dis, \
                 ciphertext-hiding, page-swap-disable, abi=MAJOR.MINOR (bit 17 is always set).
-                """)
+                """ + "\n\n" + CommandExamples.text("sevhost policy build nodbg,nosend,es --type sev"))
 
         @Option(name: .long, help: "Which policy: sev or snp.")
         var type: Kind

@@ -11,7 +11,8 @@ import SEVPlatform
 struct ProvisionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "provision",
-        abstract: "Take ownership of the platform: sign its PEK with an OCA and import both.")
+        abstract: "Take ownership of the platform: sign its PEK with an OCA and import both.",
+        discussion: CommandExamples.text("sevhost provision owner.cert owner.key --yes"))
 
     @OptionGroup var firmware: FirmwareOption
     @OptionGroup var confirmation: ConfirmationOption

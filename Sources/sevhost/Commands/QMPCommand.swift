@@ -21,7 +21,7 @@ struct QMPSubcommand: AsyncParsableCommand {
 
             --json prints QEMU's `return` value as JSON with sorted keys. A refusal is one \
             line on stderr, COMMAND: CLASS: DESCRIPTION, with exit status 1.
-            """
+            """ + "\n\n" + CommandExamples.text("sevhost qmp vm.qmp status", "sevhost qmp vm.qmp measure")
     )
 
     enum Action: String, ExpressibleByArgument, CaseIterable {
@@ -109,7 +109,9 @@ struct QMPSubcommand: AsyncParsableCommand {
         case .sev:
             return typed(QuerySEV(), render: Self.render)
         case .measure:
-            return typed(QuerySEVLaunchMeasure()) { "measurement: \(Hex.encode($0.bytes))" }
+            // Only the blob (measurement ‖ MNONCE, hex): what `measurement verify --measurement`
+            // and `secret build --measurement` take, as a file or as text.
+            return typed(QuerySEVLaunchMeasure()) { Hex.encode($0.bytes) }
         case .capabilities:
             return typed(QuerySEVCapabilities(), render: Self.render)
         case .attestationReport:

@@ -7,7 +7,8 @@ import SEVKit
 struct ReportShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Print every field of an SNP attestation report (raw 1184 bytes or hex).")
+        abstract: "Print every field of an SNP attestation report (raw 1184 bytes or hex).",
+        discussion: CommandExamples.text("sevhost report show report.bin --json"))
 
     @Argument(help: ArgumentHelp("The report file.", valueName: "FILE"))
     var file: String

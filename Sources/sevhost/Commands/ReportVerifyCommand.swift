@@ -16,7 +16,7 @@ struct ReportVerifyCommand: AsyncParsableCommand {
             and image id, guest SVN and VMPL are recomputed from the VM spec (its firmware, kernel and keys; \
             public keys suffice) once, and each report is checked against them. Exit status 0 only when every \
             check of every report passes.
-            """)
+            """ + "\n\n" + CommandExamples.text("sevhost report verify report.bin --certs certs --min-tcb bl=3,tee=0,snp=8,ucode=115", "sevhost report verify report.bin --certs certs --expect guest.yaml"))
 
     @Argument(help: ArgumentHelp("The reports (raw 1184 bytes or hex).", valueName: "FILE"))
     var files: [String]

@@ -6,7 +6,8 @@ import SEVPlatform
 struct ResetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reset",
-        abstract: "Reset the SEV platform: new OCA, PEK and PDH; ownership returns to the platform.")
+        abstract: "Reset the SEV platform: new OCA, PEK and PDH; ownership returns to the platform.",
+        discussion: CommandExamples.text("sevhost reset --yes"))
 
     @OptionGroup var firmware: FirmwareOption
     @OptionGroup var confirmation: ConfirmationOption
@@ -26,7 +27,7 @@ struct RotateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate",
         abstract: "Rotate the platform Diffie-Hellman key (PDH_GEN); --pek rotates the PEK too (PEK_GEN).",
-        discussion: "--pek also drops an external owner: the new PEK is signed by a new self-owned OCA.")
+        discussion: "--pek also drops an external owner: the new PEK is signed by a new self-owned OCA." + "\n\n" + CommandExamples.text("sevhost rotate --pek --yes"))
 
     @OptionGroup var firmware: FirmwareOption
     @OptionGroup var confirmation: ConfirmationOption

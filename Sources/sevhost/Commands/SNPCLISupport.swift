@@ -85,13 +85,20 @@ struct KDSOptions: ParsableArguments {
     @Flag(name: .customLong("quiet"), help: "No progress lines on stderr.")
     var quiet = false
 
+    @Option(help: ArgumentHelp("Seconds each KDS request may take, the transfer included (default: 30).", valueName: "SECONDS"))
+    var timeout: Double = 30
+
     var baseURL: String { KDSConfiguration.resolveBaseURL(option: kdsURL) }
+
+    func validate() throws {
+        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout \(timeout): expected a positive number of seconds") }
+    }
 
     func client() -> KDSClient {
         let cache: URL? = noCache ? nil : (cacheDir.map { URL(fileURLWithPath: $0) } ?? KDSConfiguration.defaultCacheDirectory())
         let quiet = self.quiet
         return KDSClient(
-            configuration: KDSConfiguration(baseURL: baseURL, cacheDirectory: cache),
+            configuration: KDSConfiguration(baseURL: baseURL, cacheDirectory: cache, timeout: timeout),
             progress: { line in if !quiet { CLIFiles.stderr(line) } })
     }
 }

@@ -10,6 +10,7 @@ struct SNPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snp",
         abstract: "SEV-SNP platform management: commit, config, VLEK, certificate table.",
+        discussion: CommandExamples.text("sevhost snp certs export snp-certs"),
         subcommands: [SNPCommitCommand.self, SNPConfigCommand.self, SNPVLEKLoadCommand.self, SNPCertsCommand.self])
 }
 
@@ -17,7 +18,8 @@ struct SNPCommand: AsyncParsableCommand {
 struct SNPCommitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "commit",
-        abstract: "Commit the running SNP firmware (SNP_COMMIT): older firmware can no longer be loaded.")
+        abstract: "Commit the running SNP firmware (SNP_COMMIT): older firmware can no longer be loaded.",
+        discussion: CommandExamples.text("sevhost snp commit --yes"))
 
     @OptionGroup var firmware: FirmwareOption
     @OptionGroup var table: CertificateTableOption
@@ -38,13 +40,14 @@ struct SNPConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Set or reset the SNP configuration (SNP_SET_CONFIG): reported TCB and chip masks.",
+        discussion: CommandExamples.text("sevhost snp config set 3 0 8 115"),
         subcommands: [Set.self, Reset.self])
 
     struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "set",
             abstract: "Report the given TCB in attestation reports (at most the platform's), and set the masks.",
-            discussion: "Turin and later carry an FMC level too: give it with --fmc.")
+            discussion: "Turin and later carry an FMC level too: give it with --fmc." + "\n\n" + CommandExamples.text("sevhost snp config set 3 0 8 115"))
 
         @OptionGroup var firmware: FirmwareOption
         @OptionGroup var table: CertificateTableOption
@@ -76,7 +79,8 @@ struct SNPConfigCommand: AsyncParsableCommand {
     struct Reset: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "reset",
-            abstract: "Reset the SNP configuration: report the committed TCB again, unmask chip id and key.")
+            abstract: "Reset the SNP configuration: report the committed TCB again, unmask chip id and key.",
+            discussion: CommandExamples.text("sevhost snp config reset"))
 
         @OptionGroup var firmware: FirmwareOption
         @OptionGroup var table: CertificateTableOption
@@ -93,13 +97,14 @@ struct SNPCertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "certs",
         abstract: "Import or export the SNP extended certificate table (ARK, ASK, VCEK, VLEK for guests).",
+        discussion: CommandExamples.text("sevhost snp certs import snp-certs --table /var/lib/sevhost/certs-table.bin"),
         subcommands: [Import.self, Export.self])
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "import",
             abstract: "Build the certificate table from DIR (ark, ask or asvk, vcek, vlek as .der or .pem, as snphost names them) and install it.",
-            discussion: "With --table FILE the table replaces FILE (for the VMM) under the kernel's locking rule (an exclusive OFD lock, waiting for VMMs that hold a shared one) instead of going to the firmware.")
+            discussion: "With --table FILE the table replaces FILE (for the VMM) under the kernel's locking rule (an exclusive OFD lock, waiting for VMMs that hold a shared one) instead of going to the firmware." + "\n\n" + CommandExamples.text("sevhost snp certs import snp-certs", "sevhost snp certs import snp-certs --table /var/lib/sevhost/certs-table.bin"))
 
         @OptionGroup var firmware: FirmwareOption
         @Option(help: ArgumentHelp("Write the GHCB-format table to FILE instead.", valueName: "FILE")) var table: String?
@@ -124,6 +129,11 @@ struct SNPCertsCommand: AsyncParsableCommand {
             guard !entries.isEmpty else {
                 throw CommandFailure("\(directory): holds none of ark, ask, vcek, vlek (.der, .pem, .crt or .cer)")
             }
+            // Nothing is dropped silently: a file the table does not take is named.
+            let used = Set(sources.values.map { ($0 as NSString).lastPathComponent })
+            for name in ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted() where !used.contains(name) && !name.hasPrefix(".") {
+                CommandFailure.warn("\((directory as NSString).appendingPathComponent(name)): ignored: not one of ark, ask, asvk, vcek, vlek (.der, .pem, .crt or .cer)")
+            }
             let certificates = SNPCertificateTable(entries: entries)
             if let table {
                 do {
@@ -142,7 +152,7 @@ struct SNPCertsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "export",
             abstract: "Write each certificate of the table to DIR as <name>.der (or .pem).",
-            discussion: "With --table FILE the table is read from FILE instead of from the firmware.")
+            discussion: "With --table FILE the table is read from FILE instead of from the firmware." + "\n\n" + CommandExamples.text("sevhost snp certs export snp-certs"))
 
         @OptionGroup var firmware: FirmwareOption
         @Option(help: ArgumentHelp("Read the GHCB-format table from FILE instead.", valueName: "FILE")) var table: String?
@@ -198,8 +208,5 @@ enum CertificateFile {
         return [UInt8](der)
     }
 
-    static func pem(_ der: [UInt8]) -> [UInt8] {
-        let base64 = Data(der).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
-        return Array("-----BEGIN CERTIFICATE-----\n\(base64)\n-----END CERTIFICATE-----\n".utf8)
-    }
+    static func pem(_ der: [UInt8]) -> [UInt8] { Array(PEMText.encode(der, label: "CERTIFICATE").utf8) }
 }

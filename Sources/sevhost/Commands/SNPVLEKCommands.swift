@@ -58,7 +58,7 @@ struct SNPVLEKLoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vlek-load",
         abstract: "Load a wrapped VLEK hashstick into the firmware (SNP_VLEK_LOAD): reports are then signed with the VLEK.",
-        discussion: "The hashstick is what `sevhost fetch hashsticks` saves. With --table, the table is locked while it loads and its VLEK entry replaced (--vlek-cert) or removed.")
+        discussion: "The hashstick is what `sevhost fetch hashsticks` saves. With --table, the table is locked while it loads and its VLEK entry replaced (--vlek-cert) or removed." + "\n\n" + CommandExamples.text("sevhost snp vlek-load hashstick.bin"))
 
     @OptionGroup var firmware: FirmwareOption
     @OptionGroup var table: CertificateTableOption
@@ -86,7 +86,8 @@ enum VLEKHashstickFile {
 struct VerifyVLEKHashstickCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vlek-hashstick",
-        abstract: "Check that a wrapped VLEK hashstick is for the TCB the firmware reports (what SNP_VLEK_LOAD requires).")
+        abstract: "Check that a wrapped VLEK hashstick is for the TCB the firmware reports (what SNP_VLEK_LOAD requires).",
+        discussion: CommandExamples.text("sevhost verify vlek-hashstick hashstick.bin"))
 
     @OptionGroup var firmware: FirmwareOption
     @Argument(help: "The wrapped VLEK hashstick (432 bytes).") var hashstick: String
@@ -123,7 +124,8 @@ struct VLEKEndpointOptions: ParsableArguments {
 /// `show vlek-url` and `show hashsticks-url`, as snphost prints them.
 struct VLEKURLCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "vlek-url", abstract: "The KDS URL of this platform's VLEK at its reported TCB (cloud providers' endpoint, mutual TLS).")
+        commandName: "vlek-url", abstract: "The KDS URL of this platform's VLEK at its reported TCB (cloud providers' endpoint, mutual TLS).",
+        discussion: CommandExamples.text("sevhost show vlek-url"))
     @OptionGroup var endpoint: VLEKEndpointOptions
 
     func run() async throws { try await endpoint.show(KDSURL.vlek) }
@@ -131,7 +133,8 @@ struct VLEKURLCommand: AsyncParsableCommand {
 
 struct HashsticksURLCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "hashsticks-url", abstract: "The KDS URL for this platform's wrapped VLEK hashsticks at its reported TCB.")
+        commandName: "hashsticks-url", abstract: "The KDS URL for this platform's wrapped VLEK hashsticks at its reported TCB.",
+        discussion: CommandExamples.text("sevhost show hashsticks-url"))
     @OptionGroup var endpoint: VLEKEndpointOptions
 
     func run() async throws { try await endpoint.show(KDSURL.hashsticks) }
@@ -166,7 +169,7 @@ struct FetchHashsticksCommand: AsyncParsableCommand {
             hashstick of this chip (or --hwid) to DIR/hashsticks, which snp vlek-load takes. With --json FILE the \
             request body is FILE (several machines) and the raw answer is written; --result NAME names the file \
             and keeps the raw answer.
-            """)
+            """ + "\n\n" + CommandExamples.text("sevhost fetch hashsticks hashsticks provider.pem provider.key"))
 
     @OptionGroup var firmware: FirmwareOption
     @Argument(help: "Directory to write into (created if missing).") var directory: String

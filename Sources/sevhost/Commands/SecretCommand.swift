@@ -11,6 +11,7 @@ struct SecretCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "secret",
         abstract: "Build SEV launch secrets.",
+        discussion: CommandExamples.text("sevhost secret build --tek vm_tek.bin --tik vm_tik.bin --measurement bundle.json --secret luks-key:disk.key"),
         subcommands: [SecretBuildCommand.self]
     )
 }
@@ -23,7 +24,7 @@ struct SecretBuildCommand: AsyncParsableCommand {
             Each --secret is GUID:FILE; GUID may be an alias: \(WellKnownSecretGUID.aliases.map { "\($0.name) = \($0.guid)" }.joined(separator: ", ")). \
             Without --out-header/--out-payload both are printed base64-encoded; with them they are \
             written base64-encoded, or raw with --raw.
-            """
+            """ + "\n\n" + CommandExamples.text("sevhost secret build --tek vm_tek.bin --tik vm_tik.bin --measurement bundle.json --secret luks-key:disk.key")
     )
 
     @Option(help: "TEK: 16-byte file or base64.")
@@ -84,8 +85,8 @@ struct SecretBuildCommand: AsyncParsableCommand {
             files.add(outHeader, raw ? packet.header : Array(header64.utf8))
             files.add(outPayload, raw ? packet.payload : Array(payload64.utf8))
             try files.commit()
-            print("wrote \(outHeader)")
-            print("wrote \(outPayload)")
+            CLIFiles.stderr("wrote \(outHeader)")
+            CLIFiles.stderr("wrote \(outPayload)")
         } else {
             print("header: \(header64)")
             print("payload: \(payload64)")

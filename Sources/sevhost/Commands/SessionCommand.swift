@@ -18,7 +18,7 @@ struct SessionCommand: AsyncParsableCommand {
             ARK come from the chain file or --ca, or else AMD's ask_ark_<product>.cert is downloaded as \
             `sevhost verify --sev` does (--product, --ca-url, $SEVHOST_AMD_CA_URL). A bare PDH cannot be \
             verified, and a warning says so.
-            """
+            """ + "\n\n" + CommandExamples.text("sevhost session chain.cert 0x1 --name vm --out owner")
     )
 
     @Argument(help: "PDH certificate, or SEV chain (PDH, PEK, OCA, CEK [, ASK, ARK]).")
@@ -86,7 +86,7 @@ struct SessionCommand: AsyncParsableCommand {
             if made { rmdir(out) }
             throw error
         }
-        for file in files.files { print("wrote \(file.path)") }
+        for file in files.files { CLIFiles.stderr("wrote \(file.path)") }
     }
 
     /// The POSIX reason of a file error, without Foundation's sentence around it.

@@ -9,6 +9,7 @@ struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Print one fact about this host (or a captured one).",
+        discussion: CommandExamples.text("sevhost show cbitpos", "sevhost show version --firmware sim:fw"),
         subcommands: [
             CBitPosition.self, ReducedPhysBits.self, Generation.self,
             Identifier.self, Version.self, Flags.self, Guests.self, TCB.self, SNPStatus.self, VCEKURLCommand.self,
@@ -18,7 +19,8 @@ struct ShowCommand: ParsableCommand {
     /// The C-bit position, QEMU's `cbitpos`.
     struct CBitPosition: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "cbitpos", abstract: "The C-bit position (CPUID 0x8000001F EBX[5:0]), QEMU's cbitpos.")
+            commandName: "cbitpos", abstract: "The C-bit position (CPUID 0x8000001F EBX[5:0]), QEMU's cbitpos.",
+            discussion: CommandExamples.text("sevhost show cbitpos", "sevhost show cbitpos --host-root host"))
         @OptionGroup var host: HostRootOption
 
         func run() throws {
@@ -30,7 +32,8 @@ struct ShowCommand: ParsableCommand {
     struct ReducedPhysBits: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "reduced-phys-bits",
-            abstract: "Physical address bit reduction (CPUID 0x8000001F EBX[11:6]), QEMU's reduced-phys-bits.")
+            abstract: "Physical address bit reduction (CPUID 0x8000001F EBX[11:6]), QEMU's reduced-phys-bits.",
+            discussion: CommandExamples.text("sevhost show reduced-phys-bits"))
         @OptionGroup var host: HostRootOption
 
         func run() throws {
@@ -42,7 +45,8 @@ struct ShowCommand: ParsableCommand {
     struct Generation: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "generation",
-            abstract: "The EPYC product line (Naples, Rome, Milan, Genoa, Turin) from the CPU family and model.")
+            abstract: "The EPYC product line (Naples, Rome, Milan, Genoa, Turin) from the CPU family and model.",
+            discussion: CommandExamples.text("sevhost show generation"))
         @OptionGroup var host: HostRootOption
 
         func run() throws {
@@ -62,7 +66,8 @@ struct ShowCommand: ParsableCommand {
     struct SNPPolicyBits: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "snp-policy-bits",
-            abstract: "The SNP policy bits KVM accepts (KVM_X86_SNP_POLICY_BITS, or Linux 6.11-6.18's fixed mask), hex and by name.")
+            abstract: "The SNP policy bits KVM accepts (KVM_X86_SNP_POLICY_BITS, or Linux 6.11-6.18's fixed mask), hex and by name.",
+            discussion: CommandExamples.text("sevhost show snp-policy-bits"))
         @OptionGroup var host: HostRootOption
 
         func run() throws {
@@ -79,7 +84,8 @@ struct ShowCommand: ParsableCommand {
     struct ASIDs: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "asids",
-            abstract: "KVM's ASID ranges: SEV, SEV-ES and SEV-SNP (split by ciphertext hiding where the kernel has it).")
+            abstract: "KVM's ASID ranges: SEV, SEV-ES and SEV-SNP (split by ciphertext hiding where the kernel has it).",
+            discussion: CommandExamples.text("sevhost show asids --host-root host"))
         @OptionGroup var host: HostRootOption
 
         func run() throws {
@@ -101,7 +107,7 @@ struct ShowCommand: ParsableCommand {
                 The host's firmware commands say which version runs, not which one is committed \
                 (SNP_COMMIT); an SNP attestation report does: --report FILE adds its COMMITTED and \
                 CURRENT versions.
-                """)
+                """ + "\n\n" + CommandExamples.text("sevhost show sev-firmware-file", "sevhost show sev-firmware-file --report report.bin"))
         @OptionGroup var host: HostRootOption
 
         @Option(help: ArgumentHelp("An SNP attestation report from a guest of this host (raw or hex), for the committed version.", valueName: "FILE"))

@@ -7,7 +7,8 @@ extension ShowCommand {
     /// GET_ID: one line of upper-case hex per socket (64 bytes each).
     struct Identifier: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "identifier", abstract: "The chip identifier (GET_ID), one line of hex per socket.")
+            commandName: "identifier", abstract: "The chip identifier (GET_ID), one line of hex per socket.",
+            discussion: CommandExamples.text("sevhost show identifier", "sevhost show identifier --firmware sim:fw"))
         @OptionGroup var firmware: FirmwareOption
 
         func run() async throws {
@@ -22,7 +23,8 @@ extension ShowCommand {
     /// PLATFORM_STATUS: `major.minor.build`.
     struct Version: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "version", abstract: "The SEV firmware version (PLATFORM_STATUS), major.minor.build.")
+            commandName: "version", abstract: "The SEV firmware version (PLATFORM_STATUS), major.minor.build.",
+            discussion: CommandExamples.text("sevhost show version"))
         @OptionGroup var firmware: FirmwareOption
 
         func run() async throws {
@@ -34,7 +36,8 @@ extension ShowCommand {
     /// PLATFORM_STATUS flags, each by name.
     struct Flags: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "flags", abstract: "The platform flags (PLATFORM_STATUS): owner and SEV-ES.")
+            commandName: "flags", abstract: "The platform flags (PLATFORM_STATUS): owner and SEV-ES.",
+            discussion: CommandExamples.text("sevhost show flags"))
         @OptionGroup var firmware: FirmwareOption
 
         func run() async throws {
@@ -47,7 +50,8 @@ extension ShowCommand {
     /// PLATFORM_STATUS guest count.
     struct Guests: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "guests", abstract: "The number of SEV guests the firmware runs (PLATFORM_STATUS).")
+            commandName: "guests", abstract: "The number of SEV guests the firmware runs (PLATFORM_STATUS).",
+            discussion: CommandExamples.text("sevhost show guests"))
         @OptionGroup var firmware: FirmwareOption
 
         func run() async throws {
@@ -58,7 +62,8 @@ extension ShowCommand {
     /// SNP_PLATFORM_STATUS: the current and reported TCB, decoded with the product's layout.
     struct TCB: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "tcb", abstract: "The SNP TCB versions (SNP_PLATFORM_STATUS): platform (current) and reported.")
+            commandName: "tcb", abstract: "The SNP TCB versions (SNP_PLATFORM_STATUS): platform (current) and reported.",
+            discussion: CommandExamples.text("sevhost show tcb"))
         @OptionGroup var firmware: FirmwareOption
 
         func run() async throws {
@@ -69,7 +74,8 @@ extension ShowCommand {
     /// SNP_PLATFORM_STATUS, every field.
     struct SNPStatus: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "snp-status", abstract: "Every field of SNP_PLATFORM_STATUS.")
+            commandName: "snp-status", abstract: "Every field of SNP_PLATFORM_STATUS.",
+            discussion: CommandExamples.text("sevhost show snp-status"))
         @OptionGroup var firmware: FirmwareOption
 
         func run() async throws {

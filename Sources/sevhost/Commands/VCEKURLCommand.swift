@@ -7,7 +7,8 @@ import SEVKit
 struct VCEKURLCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vcek-url",
-        abstract: "Print the AMD KDS URL of the VCEK for a report (or a chip id and TCB).")
+        abstract: "Print the AMD KDS URL of the VCEK for a report (or a chip id and TCB).",
+        discussion: CommandExamples.text("sevhost show vcek-url --report report.bin --certs certs"))
 
     @OptionGroup var source: VCEKSource
 

@@ -9,6 +9,7 @@ struct VMSACommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vmsa",
         abstract: "Build or show the initial VMSA page of an SEV-ES or SEV-SNP vCPU.",
+        discussion: CommandExamples.text("sevhost vmsa show vmsa1.bin"),
         subcommands: [Build.self, Show.self])
 
     struct Build: AsyncParsableCommand {
@@ -21,7 +22,7 @@ struct VMSACommand: AsyncParsableCommand {
                 control words zero and is byte-identical to sevctl's page; init2 (KVM_SEV_INIT2) \
                 carries their reset values (FCW 0x37F, MXCSR 0x1F80), as sev-snp-measure's seves \
                 and every snp page do.
-                """)
+                """ + "\n\n" + CommandExamples.text("sevhost vmsa build vmsa1.bin --cpu 1 --family 25 --model 1 --stepping 1 --firmware /usr/share/ovmf/OVMF.fd"))
 
         @Argument(help: "Output file.")
         var file: String
@@ -139,7 +140,7 @@ struct VMSACommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "show",
             abstract: "Print a VMSA page's fields as JSON (sevctl's layout).",
-            discussion: "--extended adds the SNP VMPL and SEV_FEATURES, the x87/SSE control words and any other non-zero byte sevctl's layout does not show.")
+            discussion: "--extended adds the SNP VMPL and SEV_FEATURES, the x87/SSE control words and any other non-zero byte sevctl's layout does not show." + "\n\n" + CommandExamples.text("sevhost vmsa show vmsa1.bin --extended"))
 
         @Argument(help: "VMSA page file (4096 bytes).")
         var file: String

@@ -8,7 +8,8 @@ import SEVKit
 struct VerifyCertsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "certs",
-        abstract: "Verify the SNP certificate chain (ARK, ASK or ASVK, VCEK or VLEK, CRL) in a directory.")
+        abstract: "Verify the SNP certificate chain (ARK, ASK or ASVK, VCEK or VLEK, CRL) in a directory.",
+        discussion: CommandExamples.text("sevhost verify certs certs --json"))
 
     @Argument(help: ArgumentHelp("Directory holding the certificates (PEM or DER, any names).", valueName: "DIR"))
     var directory: String

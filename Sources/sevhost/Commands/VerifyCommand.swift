@@ -2,6 +2,7 @@ import ArgumentParser
 import BoundedFiles
 import Foundation
 import SEVKit
+import SEVPlatform
 
 /// `sevhost verify`: certificate verification, one subcommand per certificate world.
 ///
@@ -12,6 +13,7 @@ struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Verify AMD certificate chains.",
+        discussion: CommandExamples.text("sevhost verify --sev chain.cert --ca ask_ark_rome.cert", "sevhost verify certs certs"),
         subcommands: [
             VerifySEVChainCommand.self,
             VerifyCertsCommand.self,
@@ -40,7 +42,7 @@ struct VerifySEVChainCommand: AsyncParsableCommand {
             (Naples, Rome, Milan, Genoa, Turin).
 
             Legend: • = self signed, ⬑ = signs, •̷ = invalid self sign, ⬑̸ = invalid signs
-            """
+            """ + "\n\n" + CommandExamples.text("sevhost verify sev --sev chain.cert --ca ask_ark_rome.cert", "sevhost verify sev --sev chain.cert --product rome")
     )
 
     @Option(name: .customLong("sev"), help: "SEV chain file (PDH, PEK, OCA, CEK [, ASK, ARK]).")
@@ -92,9 +94,7 @@ struct VerifySEVChainCommand: AsyncParsableCommand {
         }
     }
 
-    private static var useColor: Bool {
-        isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
-    }
+    private static var useColor: Bool { ReportStyle.forStandardOutput().color }
 }
 
 /// The tree sevctl prints: the PDH, then each signer indented under what it signs, marked

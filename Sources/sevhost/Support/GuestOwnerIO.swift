@@ -36,23 +36,31 @@ enum GuestOwnerInput {
         return value
     }
 
-    /// sevctl's convention for keys and blobs: an existing file path, else base64 text.
-    /// A file holding base64 text (as saved from QMP or virsh) is accepted too when its raw
-    /// size is not the expected one but its decoded size is.
+    /// sevctl's convention for keys and blobs: an existing file path, else text. A file may
+    /// hold the raw bytes or, as saved from QMP, virsh or `sevhost qmp`, their base64 or hex;
+    /// text may be base64 or hex. Each form is told apart by its length (`count` bytes are
+    /// `2 × count` hex digits, never the length of their base64), so none is ambiguous.
     static func fixed(_ value: String, option: String, count: Int) throws -> [UInt8] {
         if FileManager.default.fileExists(atPath: value) {
             let bytes = try read(value, option: option, .smallBlob)
             if bytes.count == count { return bytes }
-            if let decoded = base64(String(decoding: bytes, as: UTF8.self)), decoded.count == count { return decoded }
-            throw CommandFailure("\(option) \(value): expected \(count) bytes (raw or base64), found \(bytes.count) bytes")
+            if let decoded = text(String(decoding: bytes, as: UTF8.self), count: count) { return decoded }
+            throw CommandFailure("\(option) \(value): expected \(count) bytes (raw, base64 or hex), found \(bytes.count) bytes")
         }
-        guard let decoded = base64(value) else {
-            throw CommandFailure("\(option): not an existing file and not valid base64")
-        }
-        guard decoded.count == count else {
+        if let decoded = text(value, count: count) { return decoded }
+        if let decoded = base64(value) {
             throw CommandFailure("\(option): expected \(count) bytes, the base64 text decodes to \(decoded.count)")
         }
-        return decoded
+        throw CommandFailure("\(option): not an existing file, nor base64 or hex of \(count) bytes")
+    }
+
+    /// `count` bytes from hex (`2 × count` digits, `0x` allowed) or base64 text.
+    private static func text(_ text: String, count: Int) -> [UInt8]? {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let digits = trimmed.hasPrefix("0x") ? String(trimmed.dropFirst(2)) : trimmed
+        if digits.count == 2 * count, let bytes = Hex.decode(digits), bytes.count == count { return bytes }
+        if let decoded = base64(trimmed), decoded.count == count { return decoded }
+        return nil
     }
 
     static func base64(_ text: String) -> [UInt8]? {

@@ -38,6 +38,9 @@ final class GeneratedPKITests: XCTestCase {
 
         let empty = try CertificateRevocationList(bytes: try bytes("crl-empty.pem"))
         XCTAssertEqual(empty.revokedSerials.count, 0)
+        // `fetch crl --encoding pem` writes what openssl wrote, byte for byte.
+        XCTAssertEqual(Array(empty.pem.utf8), try bytes("crl-empty.pem"))
+        XCTAssertEqual(try CertificateRevocationList(bytes: Array(crl.pem.utf8)).der, crl.der)
         XCTAssertTrue(empty.isSigned(by: try cert("ark.pem")))
 
         // Any change to the signed part breaks the signature.

@@ -95,4 +95,29 @@ final class FetchCommandTests: XCTestCase {
         XCTAssertEqual(with.status, 0, with.stdout + with.stderr)
         XCTAssertTrue(with.stdout.hasSuffix("VALID (16 checks passed)\n"), with.stdout)  // with expected-product
     }
+
+    /// `--timeout`: a server that takes the connection and never answers fails the fetch with
+    /// the reason, instead of holding it for the default 30 s.
+    func testTimeoutEndsADownloadThatNeverAnswers() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        XCTAssertTrue(bound)
+        XCTAssertEqual(listen(fd, 8), 0)   // connections complete in the kernel; nothing ever reads them
+        let url = "http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
+        let r = try Subprocess.sevhost(["fetch", "ca", "milan", "--kds-url", url, "--no-cache", "--timeout", "0.5", "--out", temp.path])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertEqual(r.stdout, "")
+        XCTAssertTrue(r.stderr.lowercased().contains("timed out") || r.stderr.lowercased().contains("timeout"), r.stderr)
+        let zero = try Subprocess.sevhost(["fetch", "ca", "milan", "--timeout", "0"])
+        XCTAssertEqual(zero.status, 64)
+        XCTAssertTrue(zero.stderr.hasPrefix("sevhost: --timeout 0.0: expected a positive number of seconds"), zero.stderr)
+    }
 }

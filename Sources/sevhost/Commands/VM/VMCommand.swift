@@ -12,7 +12,7 @@ struct VMCommand: AsyncParsableCommand {
             else /run/sevhost/sevhostd.sock. A failure is one line on stderr, \
             `sevhost: vm VERB: MESSAGE`, with exit status 1; `vm inject` exits with status 2 \
             when the daemon or the firmware refused the secret.
-            """,
+            """ + "\n\n" + CommandExamples.text("sevhost vm list", "sevhost vm start guest"),
         subcommands: [
             VMCreateCommand.self, VMListCommand.self, VMShowCommand.self, VMStartCommand.self,
             VMStopCommand.self, VMDestroyCommand.self, VMMeasurementCommand.self, VMExpectCommand.self, VMInjectCommand.self,

@@ -11,7 +11,7 @@ struct VMCreateCommand: AsyncParsableCommand {
             file's own line. Relative paths in it are made absolute against the spec file's \
             directory, because the daemon reads them from elsewhere; the spec goes to the daemon \
             as JSON.
-            """
+            """ + "\n\n" + CommandExamples.text("sevhost vm create guest.yaml")
     )
 
     @OptionGroup var options: VMDaemonOptions

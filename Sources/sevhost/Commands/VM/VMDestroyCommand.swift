@@ -6,7 +6,7 @@ struct VMDestroyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "destroy",
         abstract: "Forget a VM (its spec, state and events).",
-        discussion: "A VM with a QEMU process is refused unless --force, which kills QEMU first."
+        discussion: "A VM with a QEMU process is refused unless --force, which kills QEMU first." + "\n\n" + CommandExamples.text("sevhost vm destroy guest --force")
     )
 
     @OptionGroup var options: VMDaemonOptions

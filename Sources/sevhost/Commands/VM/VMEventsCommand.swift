@@ -12,7 +12,7 @@ struct VMEventsCommand: AsyncParsableCommand {
             object per line). --follow keeps asking the daemon for newer events (long polls of \
             30 s) until interrupted; when the daemon goes away after answering once (a \
             restart), it says so once on stderr and asks again every second.
-            """
+            """ + "\n\n" + CommandExamples.text("sevhost vm events guest --after 10")
     )
 
     @OptionGroup var options: VMDaemonOptions

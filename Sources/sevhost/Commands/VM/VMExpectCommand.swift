@@ -10,7 +10,7 @@ struct VMExpectCommand: AsyncParsableCommand {
             sevhostd computes it from the VM's spec when it signs the VM's launch. A guest owner \
             pins it: `sevhost vm expect NAME --json > vm.expect.json`, then \
             `sevhost report verify REPORT --certs DIR --expect vm.expect.json`.
-            """
+            """ + "\n\n" + CommandExamples.text("sevhost vm expect guest --json")
     )
 
     @OptionGroup var options: VMDaemonOptions

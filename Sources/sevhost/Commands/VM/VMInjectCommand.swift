@@ -13,7 +13,7 @@ struct VMInjectCommand: AsyncParsableCommand {
             guest's current launch is another one. A refusal (by the daemon, or by the firmware \
             for a secret made for another launch) exits with status 2 and leaves the VM \
             paused; other failures exit with status 1. The secret is not stored by the daemon.
-            """
+            """ + "\n\n" + CommandExamples.text("sevhost vm inject guest answer.txt --bundle bundle.json")
     )
 
     @OptionGroup var options: VMDaemonOptions

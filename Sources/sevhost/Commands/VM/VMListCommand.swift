@@ -6,7 +6,8 @@ import Orchestration
 struct VMListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "List the daemon's VMs: name, state, type, policy and QEMU's pid."
+        abstract: "List the daemon's VMs: name, state, type, policy and QEMU's pid.",
+        discussion: CommandExamples.text("sevhost vm list --json")
     )
 
     @OptionGroup var options: VMDaemonOptions

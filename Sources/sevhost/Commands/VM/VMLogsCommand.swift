@@ -6,7 +6,8 @@ import SEVKit
 struct VMLogsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logs",
-        abstract: "Print the last lines of a VM's QEMU output (stdout and stderr)."
+        abstract: "Print the last lines of a VM's QEMU output (stdout and stderr).",
+        discussion: CommandExamples.text("sevhost vm logs guest --lines 20")
     )
 
     @OptionGroup var options: VMDaemonOptions

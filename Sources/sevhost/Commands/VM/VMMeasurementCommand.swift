@@ -12,7 +12,7 @@ struct VMMeasurementCommand: AsyncParsableCommand {
             The bundle is what `sevhost attest export` writes (sevhost-attestation-bundle/1): \
             the guest owner checks it with `sevhost measurement verify` and answers with \
             `sevhost secret build`; the answer goes back through `sevhost vm inject`.
-            """
+            """ + "\n\n" + CommandExamples.text("sevhost vm measurement guest --out bundle.json")
     )
 
     @OptionGroup var options: VMDaemonOptions
@@ -30,7 +30,7 @@ struct VMMeasurementCommand: AsyncParsableCommand {
                 var files = AtomicFileSet()
                 files.add(out, bundle.json)
                 try files.commit()
-                print("wrote \(out)")
+                CLIFiles.stderr("wrote \(out)")
             } else {
                 FileHandle.standardOutput.write(Data(bundle.json))
             }

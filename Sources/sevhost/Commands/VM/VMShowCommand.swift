@@ -5,7 +5,8 @@ import Orchestration
 struct VMShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Show one VM: state (and why it failed), type, policy, QEMU's pid and QMP socket, times."
+        abstract: "Show one VM: state (and why it failed), type, policy, QEMU's pid and QMP socket, times.",
+        discussion: CommandExamples.text("sevhost vm show guest")
     )
 
     @OptionGroup var options: VMDaemonOptions

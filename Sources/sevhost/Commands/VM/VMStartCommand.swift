@@ -12,7 +12,7 @@ struct VMStartCommand: AsyncParsableCommand {
             `sevhost vm measurement NAME` for the guest owner, and inject the answer with \
             `sevhost vm inject`. A VM that fails to start prints the reason (QEMU's last \
             lines) and exits with status 1.
-            """
+            """ + "\n\n" + CommandExamples.text("sevhost vm start guest")
     )
 
     @OptionGroup var options: VMDaemonOptions
@@ -25,7 +25,10 @@ struct VMStartCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await VMReport.run("start", vm: name, options: options) {
-            let info = try await options.client.startVM(name, wait: !noWait)
+            let client = options.client
+            let info = try await TerminalProgress.around("starting \(name): waiting until it is measured or runs") {
+                try await client.startVM(name, wait: !noWait)
+            }
             switch info.state {
             case .awaitingSecret:
                 print("\(name): awaiting-secret (paused, measured; fetch with: sevhost vm measurement \(name))")

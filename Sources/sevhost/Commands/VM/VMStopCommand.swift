@@ -6,7 +6,7 @@ struct VMStopCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stop",
         abstract: "Stop a VM's QEMU: QMP quit, then SIGTERM and SIGKILL after the daemon's stop timeout.",
-        discussion: "--force sends SIGKILL at once. Waits until the VM is stopped unless --no-wait."
+        discussion: "--force sends SIGKILL at once. Waits until the VM is stopped unless --no-wait." + "\n\n" + CommandExamples.text("sevhost vm stop guest")
     )
 
     @OptionGroup var options: VMDaemonOptions
@@ -22,7 +22,10 @@ struct VMStopCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await VMReport.run("stop", vm: name, options: options) {
-            let info = try await options.client.stopVM(name, force: force, wait: !noWait)
+            let client = options.client
+            let info = try await TerminalProgress.around("stopping \(name)") {
+                try await client.stopVM(name, force: force, wait: !noWait)
+            }
             print("\(name): \(noWait && info.state.hasProcess ? "stopping" : info.state.rawValue)")
         }
     }
