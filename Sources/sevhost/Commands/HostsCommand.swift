@@ -15,7 +15,7 @@ struct HostsCommand: AsyncParsableCommand {
             ASIDs for ES guests. The firmware version is the one a running SEV guest of the host \
             reports, "-" when none runs. A host that cannot be reached gets a line saying why, \
             and the exit status is 1.
-            """)
+            """ + "\n\n" + CommandExamples.text("sevhost hosts qemu:///system", "sevhost hosts qemu:///system --json"))
 
     @Argument(help: "libvirt URIs.")
     var uris: [String]
