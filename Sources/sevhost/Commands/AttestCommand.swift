@@ -100,6 +100,7 @@ struct AttestRunCommand: AsyncParsableCommand {
             secret is injected; a measurement with an MNONCE already in the log is refused.
             """ + "\n\n" + CommandExamples.text("sevhost attest run --qmp vm.qmp --tek vm_tek.bin --tik vm_tik.bin --expect guest.yaml --secret luks-key:disk.key")
     )
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var connection: AttestConnection
 
@@ -166,6 +167,7 @@ struct AttestExportCommand: AsyncParsableCommand {
         abstract: "Write the measurement, firmware version, policy and platform certificates as a JSON bundle.",
         discussion: CommandExamples.text("sevhost attest export --qmp vm.qmp --out bundle.json")
     )
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var connection: AttestConnection
 
@@ -199,6 +201,7 @@ struct AttestInjectCommand: AsyncParsableCommand {
         abstract: "Inject a guest owner's answer (`sevhost secret build` output), then continue the guest.",
         discussion: CommandExamples.text("sevhost attest inject --qmp vm.qmp answer.txt --bundle bundle.json")
     )
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var connection: AttestConnection
 

@@ -22,6 +22,7 @@ struct DigestCommand: AsyncParsableCommand {
             creates unless its sev-guest says legacy-vm-type=off; sev-snp-measure's seves digest \
             is the init2 one.
             """ + "\n\n" + CommandExamples.text("sevhost digest --mode snp --vcpus 4 --vcpu-type EPYC-Milan --ovmf /usr/share/ovmf/OVMF.fd", "sevhost digest --mode sev --ovmf /usr/share/OVMF/OVMF_CODE.fd"))
+    @OptionGroup var messages: OutputOptions
 
     enum Mode: String, ExpressibleByArgument, CaseIterable {
         case sev, seves, sevES = "sev-es", snp, snpOVMFHash = "snp:ovmf-hash", snpSVSM = "snp:svsm"
@@ -254,13 +255,14 @@ struct DigestCommand: AsyncParsableCommand {
     }
 }
 
-/// Progress lines for hashing large kernels and initrds, on stderr when it is a terminal: a
-/// line per 256 MiB, so a multi-GiB initrd does not look like a hang.
+/// Progress lines for hashing large kernels and initrds, on stderr when it is a terminal (and
+/// neither TERM=dumb nor `-q`): a line per 256 MiB, so a multi-GiB initrd does not look like a
+/// hang.
 enum HashingProgress {
     static let step: Int64 = 256 << 20
 
     static func onTerminal() -> (@Sendable (String, Int64, Int64) -> Void)? {
-        guard isatty(STDERR_FILENO) != 0 else { return nil }
+        guard OutputPolicy.showsProgress else { return nil }
         return { file, done, size in
             guard size >= step, done % step == 0 || done == size else { return }
             CLIFiles.stderr("hashing \(file): \(done >> 20) of \(size >> 20) MiB")

@@ -9,6 +9,7 @@ struct GenerateCommand: AsyncParsableCommand {
         commandName: "generate",
         abstract: "Generate an OCA (owner certificate authority): a self-signed SEV certificate and its P-384 key.",
         discussion: "OCA-CERT gets the 2084-byte SEV certificate; OCA-KEY the private key as PKCS#8 PEM, mode 0600." + "\n\n" + CommandExamples.text("sevhost generate owner.cert owner.key"))
+    @OptionGroup var messages: OutputOptions
 
     @Argument(help: "Output file for the OCA certificate.")
     var ocaCert: String

@@ -10,6 +10,7 @@ struct KeyDigestCommand: ParsableCommand {
         commandName: "key-digest",
         abstract: "Print the SNP key digest (SHA-384 of the SEV public-key structure) of a P-384 key.",
         discussion: CommandExamples.text("sevhost key-digest id.pem"))
+    @OptionGroup var messages: OutputOptions
 
     @Argument(help: ArgumentHelp("P-384 key, PEM (private SEC1/PKCS#8, or public).", valueName: "KEY"))
     var key: String

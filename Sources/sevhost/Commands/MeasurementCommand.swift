@@ -88,6 +88,7 @@ struct MeasurementBuildCommand: AsyncParsableCommand {
         abstract: "Compute the expected measurement ‖ MNONCE (base64).",
         discussion: "The MNONCE comes from --nonce, or from the blob QEMU's query-sev-launch-measure returned (--launch-measure-blob)." + "\n\n" + CommandExamples.text("sevhost measurement build --api-major 1 --api-minor 55 --build-id 21 --policy 0x1 --tik vm_tik.bin --launch-digest DIGEST --nonce NONCE")
     )
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var inputs: MeasurementInputs
 
@@ -132,6 +133,7 @@ struct MeasurementVerifyCommand: AsyncParsableCommand {
             whose policy must then be the launch's.
             """ + "\n\n" + CommandExamples.text("sevhost measurement verify --bundle bundle.json --expect guest.yaml --tik vm_tik.bin", "sevhost measurement verify --measurement measure.hex --api-major 1 --api-minor 55 --build-id 21 --policy 0x1 --launch-digest DIGEST --tik vm_tik.bin")
     )
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var inputs: MeasurementInputs
 

@@ -19,6 +19,7 @@ struct PolicyCommand: ParsableCommand {
             commandName: "explain",
             abstract: "Print every field of a policy given in hex or as names.",
             discussion: CommandExamples.text("sevhost policy explain 0x30000 --type snp", "sevhost policy explain nodbg,es --type sev"))
+        @OptionGroup var messages: OutputOptions
 
         @Option(name: .long, help: "Which policy: sev (SEV and SEV-ES, 32-bit) or snp (64-bit).")
         var type: Kind
@@ -45,6 +46,7 @@ struct PolicyCommand: ParsableCommand {
                 SNP flags: smt, migrate-ma, debug, single-socket, cxl-allow, mem-aes-256-xts, rapl-dis, \
                 ciphertext-hiding, page-swap-disable, abi=MAJOR.MINOR (bit 17 is always set).
                 """ + "\n\n" + CommandExamples.text("sevhost policy build nodbg,nosend,es --type sev"))
+        @OptionGroup var messages: OutputOptions
 
         @Option(name: .long, help: "Which policy: sev or snp.")
         var type: Kind

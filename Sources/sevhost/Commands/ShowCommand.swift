@@ -21,6 +21,7 @@ struct ShowCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "cbitpos", abstract: "The C-bit position (CPUID 0x8000001F EBX[5:0]), QEMU's cbitpos.",
             discussion: CommandExamples.text("sevhost show cbitpos", "sevhost show cbitpos --host-root host"))
+        @OptionGroup var messages: OutputOptions
         @OptionGroup var host: HostRootOption
 
         func run() throws {
@@ -34,6 +35,7 @@ struct ShowCommand: ParsableCommand {
             commandName: "reduced-phys-bits",
             abstract: "Physical address bit reduction (CPUID 0x8000001F EBX[11:6]), QEMU's reduced-phys-bits.",
             discussion: CommandExamples.text("sevhost show reduced-phys-bits"))
+        @OptionGroup var messages: OutputOptions
         @OptionGroup var host: HostRootOption
 
         func run() throws {
@@ -47,6 +49,7 @@ struct ShowCommand: ParsableCommand {
             commandName: "generation",
             abstract: "The EPYC product line (Naples, Rome, Milan, Genoa, Turin) from the CPU family and model.",
             discussion: CommandExamples.text("sevhost show generation"))
+        @OptionGroup var messages: OutputOptions
         @OptionGroup var host: HostRootOption
 
         func run() throws {
@@ -68,6 +71,7 @@ struct ShowCommand: ParsableCommand {
             commandName: "snp-policy-bits",
             abstract: "The SNP policy bits KVM accepts (KVM_X86_SNP_POLICY_BITS, or Linux 6.11-6.18's fixed mask), hex and by name.",
             discussion: CommandExamples.text("sevhost show snp-policy-bits"))
+        @OptionGroup var messages: OutputOptions
         @OptionGroup var host: HostRootOption
 
         func run() throws {
@@ -86,6 +90,7 @@ struct ShowCommand: ParsableCommand {
             commandName: "asids",
             abstract: "KVM's ASID ranges: SEV, SEV-ES and SEV-SNP (split by ciphertext hiding where the kernel has it).",
             discussion: CommandExamples.text("sevhost show asids --host-root host"))
+        @OptionGroup var messages: OutputOptions
         @OptionGroup var host: HostRootOption
 
         func run() throws {
@@ -108,6 +113,7 @@ struct ShowCommand: ParsableCommand {
                 (SNP_COMMIT); an SNP attestation report does: --report FILE adds its COMMITTED and \
                 CURRENT versions.
                 """ + "\n\n" + CommandExamples.text("sevhost show sev-firmware-file", "sevhost show sev-firmware-file --report report.bin"))
+        @OptionGroup var messages: OutputOptions
         @OptionGroup var host: HostRootOption
 
         @Option(help: ArgumentHelp("An SNP attestation report from a guest of this host (raw or hex), for the committed version.", valueName: "FILE"))

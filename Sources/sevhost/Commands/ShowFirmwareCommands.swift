@@ -9,6 +9,7 @@ extension ShowCommand {
         static let configuration = CommandConfiguration(
             commandName: "identifier", abstract: "The chip identifier (GET_ID), one line of hex per socket.",
             discussion: CommandExamples.text("sevhost show identifier", "sevhost show identifier --firmware sim:fw"))
+        @OptionGroup var messages: OutputOptions
         @OptionGroup var firmware: FirmwareOption
 
         func run() async throws {
@@ -25,6 +26,7 @@ extension ShowCommand {
         static let configuration = CommandConfiguration(
             commandName: "version", abstract: "The SEV firmware version (PLATFORM_STATUS), major.minor.build.",
             discussion: CommandExamples.text("sevhost show version"))
+        @OptionGroup var messages: OutputOptions
         @OptionGroup var firmware: FirmwareOption
 
         func run() async throws {
@@ -38,6 +40,7 @@ extension ShowCommand {
         static let configuration = CommandConfiguration(
             commandName: "flags", abstract: "The platform flags (PLATFORM_STATUS): owner and SEV-ES.",
             discussion: CommandExamples.text("sevhost show flags"))
+        @OptionGroup var messages: OutputOptions
         @OptionGroup var firmware: FirmwareOption
 
         func run() async throws {
@@ -52,6 +55,7 @@ extension ShowCommand {
         static let configuration = CommandConfiguration(
             commandName: "guests", abstract: "The number of SEV guests the firmware runs (PLATFORM_STATUS).",
             discussion: CommandExamples.text("sevhost show guests"))
+        @OptionGroup var messages: OutputOptions
         @OptionGroup var firmware: FirmwareOption
 
         func run() async throws {
@@ -64,6 +68,7 @@ extension ShowCommand {
         static let configuration = CommandConfiguration(
             commandName: "tcb", abstract: "The SNP TCB versions (SNP_PLATFORM_STATUS): platform (current) and reported.",
             discussion: CommandExamples.text("sevhost show tcb"))
+        @OptionGroup var messages: OutputOptions
         @OptionGroup var firmware: FirmwareOption
 
         func run() async throws {
@@ -76,6 +81,7 @@ extension ShowCommand {
         static let configuration = CommandConfiguration(
             commandName: "snp-status", abstract: "Every field of SNP_PLATFORM_STATUS.",
             discussion: CommandExamples.text("sevhost show snp-status"))
+        @OptionGroup var messages: OutputOptions
         @OptionGroup var firmware: FirmwareOption
 
         func run() async throws {

@@ -44,6 +44,7 @@ struct VerifySEVChainCommand: AsyncParsableCommand {
             Legend: • = self signed, ⬑ = signs, •̷ = invalid self sign, ⬑̸ = invalid signs
             """ + "\n\n" + CommandExamples.text("sevhost verify sev --sev chain.cert --ca ask_ark_rome.cert", "sevhost verify sev --sev chain.cert --product rome")
     )
+    @OptionGroup var messages: OutputOptions
 
     @Option(name: .customLong("sev"), help: "SEV chain file (PDH, PEK, OCA, CEK [, ASK, ARK]).")
     var chainPath: String
@@ -55,9 +56,6 @@ struct VerifySEVChainCommand: AsyncParsableCommand {
     var ca: String?
 
     @OptionGroup var download: AMDCAOptions
-
-    @Flag(name: .shortAndLong, help: "Print nothing; only the exit status tells.")
-    var quiet = false
 
     func run() async throws {
         let chainFile: SEVChainFile
@@ -79,10 +77,11 @@ struct VerifySEVChainCommand: AsyncParsableCommand {
             }
         }
         let caChain = try await download.resolve(
-            ca: ca, embedded: chainFile.ca, chainPath: chainPath, signing: platform.cek, quiet: quiet)
+            ca: ca, embedded: chainFile.ca, chainPath: chainPath, signing: platform.cek)
 
         let result = SEVChainVerification(platform: platform, ca: caChain)
-        if !quiet {
+        // The tree is for a person: with -q, as with sevctl's, only the exit status tells.
+        if !OutputPolicy.quiet {
             print(SEVChainTree.render(platform: platform, ca: caChain, verification: result, color: Self.useColor))
         }
         guard result.isValid else {

@@ -13,6 +13,7 @@ struct VMCreateCommand: AsyncParsableCommand {
             as JSON.
             """ + "\n\n" + CommandExamples.text("sevhost vm create guest.yaml")
     )
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var options: VMDaemonOptions
 
