@@ -76,11 +76,11 @@ enum FetchChain {
                 try await kds.client().certChain(signer, product: product)
             }
         } catch let error as KDSError {
-            throw CommandFailure(error.message)
+            throw error.failure
         }
         let chain = try SNPCertificateChain(sorting: certs)
         guard let anchored = chain.product, anchored == product else {
-            throw CommandFailure("the ARK served for \(product.rawValue) is not AMD's pinned \(product.rawValue) root; refusing to save it")
+            throw CommandFailure("the ARK served for \(product.rawValue) is not AMD's pinned \(product.rawValue) root; refusing to save it", exitCode: 2)
         }
         try output.write([("ark", chain.ark), (signer == .vlek ? "asvk" : "ask", chain.intermediate)])
     }
@@ -103,7 +103,7 @@ struct FetchVCEKCommand: AsyncParsableCommand {
                 try await kds.client().vcek(product: product, chipID: chipID, tcb: tcb)
             }
         } catch let error as KDSError {
-            throw CommandFailure(error.message)
+            throw error.failure
         }
         try output.write([("vcek", cert)])
     }
@@ -130,10 +130,10 @@ struct FetchCRLCommand: AsyncParsableCommand {
                  try SNPCertificateChain(sorting: try await client.certChain(signer, product: product)))
             }
         } catch let error as KDSError {
-            throw CommandFailure(error.message)
+            throw error.failure
         }
         guard chain.product == product, list.isSigned(by: chain.ark) else {
-            throw CommandFailure("the CRL for \(product.rawValue) is not signed by AMD's pinned \(product.rawValue) ARK; refusing to save it")
+            throw CommandFailure("the CRL for \(product.rawValue) is not signed by AMD's pinned \(product.rawValue) ARK; refusing to save it", exitCode: 2)
         }
         let dir = URL(fileURLWithPath: output.out)
         var files = AtomicFileSet()

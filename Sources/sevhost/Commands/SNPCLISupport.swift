@@ -99,6 +99,14 @@ struct KDSOptions: ParsableArguments {
     }
 }
 
+extension KDSError {
+    /// The one line for this error; an answer sevhost refuses to save (not AMD's, not what
+    /// the URL promises) exits 2, a refusal, like every fail-closed refusal (sevhost(1)).
+    var failure: CommandFailure {
+        CommandFailure(message, exitCode: kind == .badContent ? 2 : 1)
+    }
+}
+
 enum CLIFiles {
     /// A progress line on stderr, silenced by `-q` (`OutputPolicy.note`).
     static func stderr(_ line: String) {

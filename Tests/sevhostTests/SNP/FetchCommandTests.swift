@@ -70,7 +70,7 @@ final class FetchCommandTests: XCTestCase {
         XCTAssertEqual(missing.status, 1)
         XCTAssertEqual(missing.stderr, "sevhost: KDS has nothing at \(server.baseURL)/vcek/v1/Turin/cert_chain (HTTP 404): check the product, chip id and TCB\n")
         let forged = try Subprocess.sevhost(["fetch", "ca", "genoa", "--kds-url", server.baseURL, "--out", out.path, "--quiet"] + cacheArgs)
-        XCTAssertEqual(forged.status, 1)
+        XCTAssertEqual(forged.status, 2)
         XCTAssertEqual(forged.stderr, "sevhost: KDS answer refused: holds AMD's Milan ARK, not the Genoa one\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("ark.pem").path))
     }
