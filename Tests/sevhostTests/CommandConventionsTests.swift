@@ -147,7 +147,8 @@ final class CommandOutputConventionsTests: XCTestCase {
 
     /// The commands whose report has a `--json` form, by their words.
     static let reportsJSON: Set<String> = [
-        "ok", "check", "hosts", "verify certs", "report show", "report verify", "id-block",
+        "ok", "check", "hosts", "verify certs", "verify sev", "verify vlek-hashstick", "report show", "report verify",
+        "id-block", "policy explain", "digest", "key-digest", "measurement build", "measurement verify",
         "vm list", "vm show", "vm expect", "vm events",
         // QEMU's own `return` value, passed through: its layout is QEMU's QAPI schema, not
         // sevhost's, so it has no `schema` key (sevhost(1), JSON).
@@ -163,25 +164,22 @@ final class CommandOutputConventionsTests: XCTestCase {
             "show cbitpos", "show reduced-phys-bits", "show generation", "show identifier", "show version",
             "show flags", "show guests", "show tcb", "show snp-status", "show vcek-url", "show vlek-url",
             "show hashsticks-url", "show snp-policy-bits", "show asids", "show sev-firmware-file",
-            "policy build", "key-digest", "digest", "measurement build", "vm measurement",
+            "policy build",
         ],
         // They write files or bytes (a capture, certificates, keys, a session, a secret, a
         // QEMU command line or domain), and say which on stderr.
         "writes files or bytes": [
             "capture", "launch", "vmsa build", "session", "secret build", "attest export", "export",
             "generate", "snp certs export", "snp certs import", "fetch ca", "fetch vcek", "fetch vlek",
-            "fetch crl", "fetch hashsticks", "vm logs",
+            "fetch crl", "fetch hashsticks", "vm logs", "vm measurement",
         ],
         // They act (on the firmware, a guest, the daemon); the exit status says how it went.
         "acts; the exit status tells": [
             "provision", "reset", "rotate", "snp commit", "snp config set", "snp config reset", "snp vlek-load",
             "attest run", "attest inject", "vm create", "vm start", "vm stop", "vm destroy", "vm inject",
         ],
-        // A report for a person, compared with a peer's text (sevctl's tree, the policy's
-        // fields); the exit status is the verdict. Not yet in JSON: see CHANGELOG.
-        "text report, not yet JSON": [
-            "policy explain", "vmsa show", "verify sev", "verify vlek-hashstick", "measurement verify",
-        ],
+        // Already JSON, in sevctl's layout (its keys, no schema), so the two can be diffed.
+        "a peer's JSON layout": ["vmsa show"],
     ]
 
     func testEveryCommandTakesQuiet() throws {
@@ -244,6 +242,20 @@ final class CommandOutputConventionsTests: XCTestCase {
         try assertConventional(["report", "verify"], [report, "--certs", certs.path])
         let key = try TestData.url("virtee-sev-snp-measure/tests/keyfile/id_key_test.pem").path
         try assertConventional(["id-block"], ["--id-key", key, "--measurement", String(repeating: "00", count: 48), "--policy", "0x30000"])
+        try assertConventional(["key-digest"], [key])
+        try assertConventional(["policy", "explain"], ["0x30000", "--type", "snp"])
+        try assertConventional(["policy", "explain"], ["nodbg,es", "--type", "sev"])
+        let ovmf = try TestData.url("virtee-sev-snp-measure/tests/fixtures/ovmf_AmdSev_suffix.bin").path
+        try assertConventional(["digest"], ["--mode", "snp:ovmf-hash", "--ovmf", ovmf])
+        let launch = ["--api-major", "1", "--api-minor", "55", "--build-id", "21", "--policy", "0x1",
+                      "--launch-digest", String(repeating: "ab", count: 32), "--tik", String(repeating: "cd", count: 16)]
+        try assertConventional(["measurement", "build"], launch + ["--nonce", String(repeating: "ef", count: 16)])
+        let built = try Subprocess.sevhost(["measurement", "build"] + launch + ["--nonce", String(repeating: "ef", count: 16)])
+        try assertConventional(["measurement", "verify"], launch + ["--measurement", built.stdout.trimmingCharacters(in: .whitespacesAndNewlines)])
+        let chain = certs.appendingPathComponent("rome.chain")
+        let parts = ["pdh", "pek", "oca", "cek"].map { "virtee-sev/tests/rome/\($0).cert" } + ["ask", "ark"].map { "virtee-sev/src/certs/sev/builtin/rome/\($0).cert" }
+        try Data(try parts.flatMap { try TestData.bytes($0) }).write(to: chain)
+        try assertConventional(["verify", "sev"], ["--sev", chain.path])
     }
 
     /// The exit classes of sevhost(1) on representative commands: a failed check is 1, a

@@ -104,6 +104,9 @@ struct DigestCommand: AsyncParsableCommand {
     @Option(name: .customLong("vars-file"), help: "OVMF variable store file, for its size (snp:svsm).")
     var varsFile: String?
 
+    @Flag(help: "Print the measurement and the mode as JSON (schema sevhost-digest/1).")
+    var json = false
+
     @Flag(name: .shortAndLong, help: "Say which measurement is printed.")
     var verbose = false
 
@@ -219,7 +222,13 @@ struct DigestCommand: AsyncParsableCommand {
         // sev-snp-measure prints the snp:ovmf-hash seed as hex whatever --output-format says
         // (it is --snp-ovmf-hash's input format).
         let text = outputFormat == .hex || mode == .snpOVMFHash ? Hex.encode(digest) : Data(digest).base64EncodedString()
-        print(verbose ? "Calculated \(mode.measureName) guest measurement: \(text)" : text)
+        if json {
+            print(JSONOutput.render(JSONOutput.schema("digest"), [
+                ("mode", .string(mode.rawValue)), ("measurement", .string(text)),
+            ]), terminator: "")
+        } else {
+            print(verbose ? "Calculated \(mode.measureName) guest measurement: \(text)" : text)
+        }
     }
 
     private func hashTable() async throws(MeasurementFileError) -> SEVHashTable? {

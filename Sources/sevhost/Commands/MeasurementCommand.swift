@@ -101,6 +101,9 @@ struct MeasurementBuildCommand: AsyncParsableCommand {
     @Option(help: "Also write the 48 raw bytes to this file.")
     var outfile: String?
 
+    @Flag(help: "Print the blob as JSON (schema sevhost-measurement-build/1).")
+    var json = false
+
     func run() async throws {
         let mnonce: [UInt8]
         if let nonce {
@@ -116,7 +119,14 @@ struct MeasurementBuildCommand: AsyncParsableCommand {
             files.add(outfile, result.encoded)
             try files.commit()
         }
-        print(Data(result.encoded).base64EncodedString())
+        if json {
+            print(JSONOutput.render(JSONOutput.schema("measurement-build"), [
+                ("blob", .string(Data(result.encoded).base64EncodedString())), ("measurement", .string(Hex.encode(result.measurement))),
+                ("mnonce", .string(Hex.encode(mnonce))),
+            ]), terminator: "")
+        } else {
+            print(Data(result.encoded).base64EncodedString())
+        }
     }
 }
 
@@ -145,6 +155,9 @@ struct MeasurementVerifyCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("The VM spec the guest was launched from: its launch digest and policy.", valueName: "SPEC"))
     var expect: String?
+
+    @Flag(help: "Print the match as JSON (schema sevhost-measurement-verify/1).")
+    var json = false
 
     func validate() throws {
         if bundle != nil {
@@ -202,6 +215,13 @@ struct MeasurementVerifyCommand: AsyncParsableCommand {
             throw CommandFailure(
                 "measurement mismatch: the firmware reported \(Hex.encode(reported.measurement)), the expected launch gives \(Hex.encode(expected.measurement))")
         }
-        print("measurement matches: \(Hex.encode(reported.measurement))")
+        if json {
+            print(JSONOutput.render(JSONOutput.schema("measurement-verify"), [
+                ("matches", .bool(true)), ("measurement", .string(Hex.encode(reported.measurement))),
+                ("mnonce", .string(Hex.encode(reported.mnonce))),
+            ]), terminator: "")
+        } else {
+            print("measurement matches: \(Hex.encode(reported.measurement))")
+        }
     }
 }

@@ -27,13 +27,28 @@ struct PolicyCommand: ParsableCommand {
         @Argument(help: "The policy: 0x… hex, decimal, or comma-separated flag names.")
         var policy: String
 
+        @Flag(help: "Print every field as JSON (schema sevhost-policy-explain/1).")
+        var json = false
+
         func run() throws {
             let lines: [String]
+            let fields: [(String, OrderedJSON)]
+            let names: String
             switch type {
-            case .sev: lines = try readPolicy { () throws(PolicyParseError) in try SEVGuestPolicy(parsing: policy) }.explanation
-            case .snp: lines = try readPolicy { () throws(PolicyParseError) in try SNPGuestPolicy(parsing: policy) }.explanation
+            case .sev:
+                let value = try readPolicy { () throws(PolicyParseError) in try SEVGuestPolicy(parsing: policy) }
+                (lines, fields, names) = (value.explanation, value.fields, value.names)
+            case .snp:
+                let value = try readPolicy { () throws(PolicyParseError) in try SNPGuestPolicy(parsing: policy) }
+                (lines, fields, names) = (value.explanation, value.fields, value.names)
             }
-            print(lines.joined(separator: "\n"))
+            if json {
+                print(JSONOutput.render(JSONOutput.schema("policy-explain"), [
+                    ("type", .string(type.rawValue)), ("names", .string(names)), ("fields", .object(fields)),
+                ]), terminator: "")
+            } else {
+                print(lines.joined(separator: "\n"))
+            }
         }
     }
 

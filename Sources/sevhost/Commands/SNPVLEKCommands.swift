@@ -93,6 +93,7 @@ struct VerifyVLEKHashstickCommand: AsyncParsableCommand {
 
     @OptionGroup var firmware: FirmwareOption
     @Argument(help: "The wrapped VLEK hashstick (432 bytes).") var hashstick: String
+    @Flag(help: "Print both TCBs as JSON (schema sevhost-verify-vlek-hashstick/1).") var json = false
 
     func run() async throws {
         let parsed = try VLEKHashstickFile.read(hashstick)
@@ -104,9 +105,16 @@ struct VerifyVLEKHashstickCommand: AsyncParsableCommand {
         guard parsed.tcb == reported else {
             throw CommandFailure("\(hashstick): the hashstick is for TCB \(stick) (\(stick.hex)), the firmware reports \(platform) (\(platform.hex))")
         }
-        print("VLEK hashstick TCB: \(stick) (\(stick.hex))")
-        print("reported TCB: \(platform) (\(platform.hex))")
-        print("hashstick \(hashstick): matches the reported TCB")
+        if json {
+            print(JSONOutput.render(JSONOutput.schema("verify-vlek-hashstick"), [
+                ("hashstick", .string(hashstick)), ("matches", .bool(true)),
+                ("hashstick-tcb", .string(stick.hex)), ("reported-tcb", .string(platform.hex)),
+            ]), terminator: "")
+        } else {
+            print("VLEK hashstick TCB: \(stick) (\(stick.hex))")
+            print("reported TCB: \(platform) (\(platform.hex))")
+            print("hashstick \(hashstick): matches the reported TCB")
+        }
     }
 }
 
