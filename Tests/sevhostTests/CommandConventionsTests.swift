@@ -148,7 +148,7 @@ final class CommandOutputConventionsTests: XCTestCase {
     /// The commands whose report has a `--json` form, by their words.
     static let reportsJSON: Set<String> = [
         "ok", "check", "hosts", "verify certs", "verify sev", "verify vlek-hashstick", "report show", "report verify",
-        "id-block", "policy explain", "digest", "key-digest", "measurement build", "measurement verify",
+        "id-block", "policy explain", "digest", "key-digest", "measurement build", "measurement verify", "attest run",
         "vm list", "vm show", "vm expect", "vm events",
         // QEMU's own `return` value, passed through: its layout is QEMU's QAPI schema, not
         // sevhost's, so it has no `schema` key (sevhost(1), JSON).
@@ -176,7 +176,7 @@ final class CommandOutputConventionsTests: XCTestCase {
         // They act (on the firmware, a guest, the daemon); the exit status says how it went.
         "acts; the exit status tells": [
             "provision", "reset", "rotate", "snp commit", "snp config set", "snp config reset", "snp vlek-load",
-            "attest run", "attest inject", "vm create", "vm start", "vm stop", "vm destroy", "vm inject",
+            "attest inject", "vm create", "vm start", "vm stop", "vm destroy", "vm inject",
         ],
         // Already JSON, in sevctl's layout (its keys, no schema), so the two can be diffed.
         "a peer's JSON layout": ["vmsa show"],

@@ -125,6 +125,9 @@ struct AttestRunCommand: AsyncParsableCommand {
     @Option(help: "The replay log of accepted MNONCEs.")
     var nonceLog: String?
 
+    @Flag(help: "Print what was verified and injected as JSON (schema sevhost-attest-run/1).")
+    var json = false
+
     func run() async throws {
         guard !secret.isEmpty else { throw CommandFailure("at least one --secret GUID:FILE is needed") }
         let entries = try SecretArguments.entries(secret)
@@ -151,10 +154,20 @@ struct AttestRunCommand: AsyncParsableCommand {
                 throw error
             }
             await client.close()
-            print("measurement: \(Hex.encode(outcome.measurement.measurement)) (verified)")
-            print("mnonce: \(Hex.encode(outcome.measurement.mnonce))")
-            print("firmware: API \(outcome.apiMajor).\(outcome.apiMinor) build \(outcome.buildID), policy 0x\(String(outcome.policy, radix: 16))")
-            print("injected: \(entries.count) secret(s), \(outcome.injectedBytes) bytes; guest continued")
+            if json {
+                print(JSONOutput.render(JSONOutput.schema("attest-run"), [
+                    ("measurement", .string(Hex.encode(outcome.measurement.measurement))), ("verified", .bool(true)),
+                    ("mnonce", .string(Hex.encode(outcome.measurement.mnonce))),
+                    ("api-major", .uint(UInt64(outcome.apiMajor))), ("api-minor", .uint(UInt64(outcome.apiMinor))),
+                    ("build-id", .uint(UInt64(outcome.buildID))), ("policy", .string("0x" + String(outcome.policy, radix: 16))),
+                    ("secrets", .uint(UInt64(entries.count))), ("injected-bytes", .uint(UInt64(outcome.injectedBytes))),
+                ]), terminator: "")
+            } else {
+                print("measurement: \(Hex.encode(outcome.measurement.measurement)) (verified)")
+                print("mnonce: \(Hex.encode(outcome.measurement.mnonce))")
+                print("firmware: API \(outcome.apiMajor).\(outcome.apiMinor) build \(outcome.buildID), policy 0x\(String(outcome.policy, radix: 16))")
+                print("injected: \(entries.count) secret(s), \(outcome.injectedBytes) bytes; guest continued")
+            }
         } catch let error as AttestationError {
             throw AttestReport.fail(error, onMismatch: onMismatch)
         }
