@@ -278,6 +278,26 @@ final class CommandOutputConventionsTests: XCTestCase {
         XCTAssertEqual(unreadable.stderr, "sevhost: \(empty.path)/none.bin: No such file or directory\n")
     }
 
+    /// A socket or file that is not there is one plain line naming it: no NIO call
+    /// (`connect(descriptor:addr:size:)`) and no Foundation error domain.
+    func testErrorsNameTheSocketOrFileInOneLine() throws {
+        let cases: [([String], String)] = [
+            (["qmp", "/nonexistent/qmp.sock", "measure"], "sevhost: qmp: cannot connect to QMP socket /nonexistent/qmp.sock: No such file or directory\n"),
+            (["attest", "export", "--qmp", "/nonexistent/qmp.sock", "--out", "/nonexistent/bundle.json"],
+             "sevhost: attest: QMP: cannot connect to QMP socket /nonexistent/qmp.sock: No such file or directory\n"),
+            (["vm", "list", "--daemon", "/nonexistent/sevhostd.sock"],
+             "sevhost: vm list: cannot reach sevhostd at /nonexistent/sevhostd.sock: No such file or directory (is it running? --daemon or SEVHOST_DAEMON names another socket)\n"),
+            (["vmsa", "show", "/"], "sevhost: /: a directory, expected a regular file\n"),
+            (["key-digest", "/nonexistent/id.pem"], "sevhost: KEY /nonexistent/id.pem: No such file or directory\n"),
+        ]
+        for (arguments, expected) in cases {
+            let result = try Subprocess.sevhost(arguments)
+            XCTAssertEqual(result.status, 1, arguments.joined(separator: " "))
+            XCTAssertEqual(result.stdout, "", arguments.joined(separator: " "))
+            XCTAssertEqual(result.stderr, expected)
+        }
+    }
+
     func testQuietLeavesDataAndErrors() throws {
         let hosts = PackageRoot.url.appendingPathComponent("Tests/Fixtures/hosts/milan-snp").path
         let loud = try Subprocess.sevhost(["show", "cbitpos", "--host-root", hosts])
