@@ -87,7 +87,9 @@ struct VerifySEVChainCommand: AsyncParsableCommand {
             print(SEVChainTree.json(platform: platform, ca: caChain, verification: result), terminator: "")
         } else if !OutputPolicy.quiet {
             // The tree is for a person: with -q, as with sevctl's, only the exit status tells.
-            print(SEVChainTree.render(platform: platform, ca: caChain, verification: result, color: Self.useColor))
+            // Written as it is, colour included: every line is sevhost's own (usages, sizes,
+            // hex digests), so there is nothing from outside to make safe.
+            Swift.print(SEVChainTree.render(platform: platform, ca: caChain, verification: result, color: Self.useColor))
         }
         guard result.isValid else {
             if let failed = result.links.first(where: { !$0.verdict.isValid }) {
