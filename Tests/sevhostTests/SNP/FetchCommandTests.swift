@@ -64,6 +64,42 @@ final class FetchCommandTests: XCTestCase {
                        try Data(contentsOf: TestData.url("virtee-sev/tests/certs_data/vcek_milan.der")))
     }
 
+    /// A download that takes longer than a second (here KDS asks for two seconds' patience)
+    /// is shown going on a terminal, erased at the end; not with -q, nor with TERM=dumb.
+    func testALongDownloadShowsProgressOnATerminalOnly() throws {
+        let script = try Peers.executable("/usr/bin/script")
+        // Each run with its own server: the first request gets the 429.
+        func onTerminal(term: String, _ extra: String = "") throws -> String {
+            let slow = try LocalKDSServer(routes: [
+                "/vcek/v1/Milan/cert_chain": .init(file: try TestData.url("virtee-sev/tests/certs_data/cert_chain_milan"), throttle: 1, retryAfter: "2"),
+            ])
+            defer { slow.stop() }
+            let out = temp.appendingPathComponent("out-\(term)\(extra)")
+            let process = Process()
+            process.executableURL = script
+            process.arguments = ["-q", "-e", "-c", "\(Peers.sevhost.path) fetch ca milan --kds-url \(slow.baseURL) --no-cache --out \(out.path) \(extra)", "/dev/null"]
+            process.environment = ProcessInfo.processInfo.environment.merging(["TERM": term]) { $1 }
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0)
+            return String(decoding: data, as: UTF8.self)
+        }
+        let shown = try onTerminal(term: "xterm")
+        XCTAssertTrue(shown.contains("\rfetching the Milan certificate chain from KDS (1 s)"), shown)
+        XCTAssertTrue(shown.contains("\r\u{1B}[K"), shown)
+        XCTAssertTrue(shown.contains("kds: HTTP 429, retrying in 2s"), shown)
+        let dumb = try onTerminal(term: "dumb")
+        XCTAssertFalse(dumb.contains("fetching"), dumb)
+        XCTAssertTrue(dumb.contains("kds: HTTP 429, retrying in 2s"), dumb)
+        let quiet = try onTerminal(term: "xterm", "-q")
+        let out = temp.appendingPathComponent("out-xterm-q").path
+        XCTAssertEqual(quiet, "\(out)/ark.pem\r\n\(out)/ask.pem\r\n")
+    }
+
     func testNotFoundAndUnpinnedRootWriteNothing() throws {
         let out = temp.appendingPathComponent("none")
         let missing = try Subprocess.sevhost(["fetch", "ca", "turin", "--kds-url", server.baseURL, "--out", out.path, "--quiet"] + cacheArgs)
