@@ -8,24 +8,9 @@ final class OkColorTests: XCTestCase {
     let milan = PackageRoot.url.appendingPathComponent("Tests/Fixtures/hosts/milan-snp").path
     let escape = "\u{1B}["
 
-    /// Runs sevhost on a pseudo-terminal through util-linux's `script`.
+    /// Runs sevhost on a pseudo-terminal (`ok` on the Milan fixture unless `arguments` says).
     func onTerminal(noColor: String?, term: String? = "xterm", arguments: String? = nil) throws -> String {
-        let script = try Peers.executable("/usr/bin/script")
-        let command = "\(Peers.sevhost.path) \(arguments ?? "ok --host-root \(milan)")"
-        var environment = ProcessInfo.processInfo.environment
-        environment["NO_COLOR"] = noColor
-        environment["TERM"] = term
-        let process = Process()
-        process.executableURL = script
-        process.arguments = ["-q", "-e", "-c", command, "/dev/null"]
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try Subprocess.sevhostOnTerminal(arguments ?? "ok --host-root \(milan)", environment: ["NO_COLOR": noColor, "TERM": term]).stdout
     }
 
     func testColourOnATerminal() throws {

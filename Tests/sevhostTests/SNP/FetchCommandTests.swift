@@ -67,7 +67,6 @@ final class FetchCommandTests: XCTestCase {
     /// A download that takes longer than a second (here KDS asks for two seconds' patience)
     /// is shown going on a terminal, erased at the end; not with -q, nor with TERM=dumb.
     func testALongDownloadShowsProgressOnATerminalOnly() throws {
-        let script = try Peers.executable("/usr/bin/script")
         // Each run with its own server: the first request gets the 429.
         func onTerminal(term: String, _ extra: String = "") throws -> String {
             let slow = try LocalKDSServer(routes: [
@@ -75,18 +74,10 @@ final class FetchCommandTests: XCTestCase {
             ])
             defer { slow.stop() }
             let out = temp.appendingPathComponent("out-\(term)\(extra)")
-            let process = Process()
-            process.executableURL = script
-            process.arguments = ["-q", "-e", "-c", "\(Peers.sevhost.path) fetch ca milan --kds-url \(slow.baseURL) --no-cache --out \(out.path) \(extra)", "/dev/null"]
-            process.environment = ProcessInfo.processInfo.environment.merging(["TERM": term]) { $1 }
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            XCTAssertEqual(process.terminationStatus, 0)
-            return String(decoding: data, as: UTF8.self)
+            let result = try Subprocess.sevhostOnTerminal(
+                "fetch ca milan --kds-url \(slow.baseURL) --no-cache --out \(out.path) \(extra)", environment: ["TERM": term])
+            XCTAssertEqual(result.status, 0, result.stdout)
+            return result.stdout
         }
         let shown = try onTerminal(term: "xterm")
         XCTAssertTrue(shown.contains("\rfetching the Milan certificate chain from KDS (1 s)"), shown)
