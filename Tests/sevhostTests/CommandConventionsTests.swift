@@ -150,6 +150,7 @@ final class CommandOutputConventionsTests: XCTestCase {
         "ok", "check", "hosts", "verify certs", "verify sev", "verify vlek-hashstick", "report show", "report verify",
         "id-block", "policy explain", "digest", "key-digest", "measurement build", "measurement verify", "attest run",
         "vm list", "vm show", "vm expect", "vm events",
+        "show flags", "show tcb", "show snp-status", "show asids", "show snp-policy-bits", "show sev-firmware-file",
         // QEMU's own `return` value, passed through: its layout is QEMU's QAPI schema, not
         // sevhost's, so it has no `schema` key (sevhost(1), JSON).
         "qmp",
@@ -158,13 +159,11 @@ final class CommandOutputConventionsTests: XCTestCase {
     /// The commands without `--json`, by why: the decision for each is here, so a new command
     /// fails the walk until someone decides.
     static let withoutJSON: [String: Set<String>] = [
-        // Their output is one value (or one value per line) meant for `$(…)`; `ok --json` has
-        // the host's facts as a document.
+        // Their output is one value (or one value per line: GET_ID per socket) meant for
+        // `$(…)`; `ok --json` has the host's facts as a document.
         "one value for a script": [
             "show cbitpos", "show reduced-phys-bits", "show generation", "show identifier", "show version",
-            "show flags", "show guests", "show tcb", "show snp-status", "show vcek-url", "show vlek-url",
-            "show hashsticks-url", "show snp-policy-bits", "show asids", "show sev-firmware-file",
-            "policy build",
+            "show guests", "show vcek-url", "show vlek-url", "show hashsticks-url", "policy build",
         ],
         // They write files or bytes (a capture, certificates, keys, a session, a secret, a
         // QEMU command line or domain), and say which on stderr.
@@ -256,6 +255,14 @@ final class CommandOutputConventionsTests: XCTestCase {
         let parts = ["pdh", "pek", "oca", "cek"].map { "virtee-sev/tests/rome/\($0).cert" } + ["ask", "ark"].map { "virtee-sev/src/certs/sev/builtin/rome/\($0).cert" }
         try Data(try parts.flatMap { try TestData.bytes($0) }).write(to: chain)
         try assertConventional(["verify", "sev"], ["--sev", chain.path])
+        for words in [["show", "asids"], ["show", "snp-policy-bits"], ["show", "sev-firmware-file"]] {
+            try assertConventional(words, ["--host-root", hosts])
+        }
+        let firmware = certs.appendingPathComponent("firmware")
+        try FileManager.default.createDirectory(at: firmware, withIntermediateDirectories: true)
+        for words in [["show", "flags"], ["show", "tcb"], ["show", "snp-status"]] {
+            try assertConventional(words, ["--firmware", "sim:" + firmware.path])
+        }
     }
 
     /// The exit classes of sevhost(1) on representative commands: a failed check is 1, a

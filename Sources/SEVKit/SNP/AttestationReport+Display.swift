@@ -4,13 +4,7 @@ extension AttestationReport {
     public var fields: [(String, OrderedJSON)] {
         func hex(_ b: [UInt8]) -> OrderedJSON { .string(Hex.encode(b)) }
         func hex64(_ v: UInt64) -> OrderedJSON { .string("0x" + String(v, radix: 16)) }
-        func tcb(_ t: TCBVersion) -> OrderedJSON {
-            var m: [(String, OrderedJSON)] = [("raw", .string(t.hex))]
-            if let fmc = t.fmc { m.append(("fmc", .uint(UInt64(fmc)))) }
-            m += [("bootloader", .uint(UInt64(t.bootloader))), ("tee", .uint(UInt64(t.tee))),
-                  ("snp", .uint(UInt64(t.snp))), ("microcode", .uint(UInt64(t.microcode)))]
-            return .object(m)
-        }
+        func tcb(_ t: TCBVersion) -> OrderedJSON { .object(t.fields) }
         let signingKey: String = switch keyInfo.signingKey {
         case .vcek: "VCEK"
         case .vlek: "VLEK"
