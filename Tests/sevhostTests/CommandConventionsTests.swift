@@ -265,10 +265,26 @@ final class CommandOutputConventionsTests: XCTestCase {
         }
     }
 
-    /// The exit classes of sevhost(1) on representative commands: a failed check is 1, a
-    /// usage error 64 (every command: `testAUsageErrorIsOneLineThenTheUsageWithStatus64`); a
-    /// refusal is 2 (`FetchCommandTests.testNotFoundAndUnpinnedRootWriteNothing` for a KDS
-    /// answer that is not AMD's, the attest tests for a secret refused).
+    /// A refusal is 2: here `fetch` refusing a chain that is not the product's pinned AMD root
+    /// (a mirror serving Milan's chain for Genoa); the attest tests show it for a secret
+    /// refused (`AttestFlowTests`, `TwoPartyAttestTests`).
+    func testARefusalIsTwo() throws {
+        let mirror = try LocalKDSServer(routes: [
+            "/vcek/v1/Genoa/cert_chain": .init(file: try TestData.url("virtee-sev/tests/certs_data/cert_chain_milan")),
+        ])
+        defer { mirror.stop() }
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("conventions-refusal-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let result = try Subprocess.sevhost(["fetch", "ca", "genoa", "--kds-url", mirror.baseURL, "--no-cache", "--out", out.path, "-q"])
+        XCTAssertEqual(result.status, 2, result.stderr)
+        XCTAssertEqual(result.stdout, "")
+        XCTAssertEqual(result.stderr, "sevhost: KDS answer refused: holds AMD's Milan ARK, not the Genoa one\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+    }
+
+    /// The exit classes of sevhost(1) on representative commands: a failed check or an
+    /// unreadable file is 1; a usage error is 64 (every command:
+    /// `testAUsageErrorIsOneLineThenTheUsageWithStatus64`).
     func testAFailedCheckIsOne() throws {
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent("conventions-empty-\(getpid())")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
