@@ -34,7 +34,7 @@ final class AttestInputErrorTests: XCTestCase {
         let key = try keyFile
         let result = try run(["--qmp", "/nonexistent.sock", "--tek", key, "--tik", "AAAA", "--expect", "x", "--secret", "luks-key:\(key)"])
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.stderr, "sevhost: --tik: expected 16 bytes, the base64 text decodes to 3\n")
+        XCTAssertEqual(result.stderr, "sevhost: --tik: expected 16 bytes, the text decodes to 2 bytes as hex, 3 as base64\n")
     }
 
     func testUnreachableSocket() throws {

@@ -45,7 +45,7 @@ struct VerifySEVChainCommand: AsyncParsableCommand {
             Legend: • = self signed, ⬑ = signs, •̷ = invalid self sign, ⬑̸ = invalid signs
             """ + "\n\n" + CommandExamples.text(
                 "sevhost verify sev --sev chain.cert --ca ask_ark_rome.cert", "sevhost verify sev --sev chain.cert --product rome",
-                "sevhost verify --bundle bundle.json --ca ask_ark_milan.cert")
+                "sevhost verify sev --bundle bundle.json --ca ask_ark_milan.cert")
     )
 
     @Option(name: .customLong("sev"), help: "SEV chain file (PDH, PEK, OCA, CEK [, ASK, ARK]), raw or base64.")
