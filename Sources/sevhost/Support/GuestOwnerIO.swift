@@ -79,10 +79,6 @@ enum GuestOwnerInput {
         try blob(value, option: option, .exactly(count))
     }
 
-    static func base64(_ text: String) -> [UInt8]? {
-        Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)).map { [UInt8]($0) }
-    }
-
     /// An unsigned 32-bit value in decimal or 0x-prefixed hex.
     static func uint32(_ text: String, option: String) throws -> UInt32 {
         guard let value = try? IntegerText.parse(text, as: UInt32.self) else {
