@@ -44,6 +44,24 @@ final class AttestInputErrorTests: XCTestCase {
         XCTAssertTrue(result.stderr.hasPrefix("sevhost: attest: QMP: cannot connect to QMP socket /nonexistent.sock: "), result.stderr)
         XCTAssertFalse(result.stderr.contains("nothing was injected"), "a transport failure is not a refusal")
     }
+
+    /// `attest inject` takes an ANSWER or sevctl's two files, not both, not half; a header of
+    /// the wrong size is named before any connection.
+    func testInjectNeedsOneWholeAnswer() throws {
+        let key = try keyFile
+        let half = try run(["inject", "--qmp", "/nonexistent.sock", "--header", key])
+        XCTAssertEqual(half.status, 64)
+        XCTAssertTrue(half.stderr.hasPrefix("sevhost: --header and --payload go together\n"), half.stderr)
+        let none = try run(["inject", "--qmp", "/nonexistent.sock"])
+        XCTAssertEqual(none.status, 64)
+        XCTAssertTrue(none.stderr.hasPrefix("sevhost: the answer is needed: an ANSWER file, or --header and --payload\n"), none.stderr)
+        let both = try run(["inject", "--qmp", "/nonexistent.sock", key, "--header", key, "--payload", key])
+        XCTAssertEqual(both.status, 64)
+        XCTAssertTrue(both.stderr.hasPrefix("sevhost: give an ANSWER file or --header and --payload, not both\n"), both.stderr)
+        let short = try run(["inject", "--qmp", "/nonexistent.sock", "--header", key, "--payload", key])
+        XCTAssertEqual(short.status, 1)
+        XCTAssertEqual(short.stderr, "sevhost: --header \(key): expected 52 bytes (raw, base64 or hex), found 16 bytes that are neither\n")
+    }
 }
 
 /// What QEMU 10 on an SEV host refuses, the front refuses with QEMU's lines and status.
