@@ -137,7 +137,7 @@ struct AttestRunCommand: AsyncParsableCommand {
             let expected: ExpectedLaunch
             if FileManager.default.fileExists(atPath: expect) {
                 guard policy == nil else { throw CommandFailure("--policy goes with a launch digest; the spec \(expect) has its own policy") }
-                expected = try await ExpectedLaunch.fromSpec(path: expect)
+                expected = try await ExpectedLaunch.fromSpecShowingProgress(path: expect)
             } else {
                 guard let policy else { throw CommandFailure("--expect \(expect.prefix(80)): with a launch digest, --policy is needed (or pass the VM spec file)") }
                 expected = try ExpectedLaunch(digest: expect, policy: try GuestOwnerInput.uint32(policy, option: "--policy"))

@@ -52,7 +52,11 @@ struct CheckCommand: AsyncParsableCommand {
             } else {
                 input = try LaunchCheck.input(file: file ?? "")
             }
-            report = try await LaunchCheck(probe: try host.probe()).run(input)
+            let check = LaunchCheck(probe: try host.probe())
+            // A predicted SNP digest hashes the firmware, kernel and initrd: seconds for big ones.
+            report = try await TerminalProgress.around("checking \(qemuArgs ? "the QEMU arguments" : file ?? "")") {
+                try await check.run(input)
+            }
         } catch {
             // A refusal may quote the input (a path, an option's value): escaped, as findings are.
             throw CommandFailure(Self.printable(String(describing: error)))

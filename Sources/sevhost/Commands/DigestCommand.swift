@@ -158,6 +158,36 @@ struct DigestCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Hashing a large firmware, kernel or initrd can take seconds: shown on a terminal.
+        let (digest, vmsaPages) = try await TerminalProgress.around("hashing \(ovmf)") { line in
+            try await compute(progress: line)
+        }
+
+        if dumpVMSA {
+            for (index, page) in vmsaPages.enumerated() {
+                do {
+                    try AtomicFile.write(page, to: "vmsa\(index).bin")
+                } catch {
+                    throw CommandFailure(error.description)
+                }
+            }
+        }
+
+        // sev-snp-measure prints the snp:ovmf-hash seed as hex whatever --output-format says
+        // (it is --snp-ovmf-hash's input format).
+        let text = outputFormat == .hex || mode == .snpOVMFHash ? Hex.encode(digest) : Data(digest).base64EncodedString()
+        if json {
+            print(JSONOutput.render(JSONOutput.schema("digest"), [
+                ("mode", .string(mode.rawValue)), ("measurement", .string(text)),
+            ]), terminator: "")
+        } else {
+            print(verbose ? "Calculated \(mode.measureName) guest measurement: \(text)" : text)
+        }
+    }
+
+    /// The digest and the VMSA pages it measured; `progress` (on a terminal) hears how far the
+    /// kernel and initrd are hashed.
+    private func compute(progress: TerminalProgress?) async throws -> ([UInt8], [[UInt8]]) {
         let vmm = VMMType(name: vmmType) ?? .qemu
         let firmware = try DigestInputs.firmware(ovmf)
         let digest: [UInt8]
@@ -168,16 +198,16 @@ struct DigestCommand: AsyncParsableCommand {
             case .snpOVMFHash:
                 digest = try LaunchDigest.snpOVMFHash(firmware: firmware)
             case .sev:
-                let table = try await hashTable()
+                let table = try await hashTable(progress)
                 digest = try LaunchDigest.sev(firmware: firmware, hashTable: table)
             case .seves, .sevES:
-                let table = try await hashTable()
+                let table = try await hashTable(progress)
                 let result = try LaunchDigest.sevES(
                     firmware: firmware, hashTable: table, vcpus: vcpus ?? 1,
                     vcpuSignature: try signature(vmm: vmm), vmm: vmm, vmType: vmType ?? SEVVMType.qemuDefault)
                 (digest, vmsaPages) = (result.digest, result.vmsaPages)
             case .snp:
-                let table = try await hashTable()
+                let table = try await hashTable(progress)
                 let seed = try snpOVMFHash.map { text throws(CommandFailure) -> [UInt8] in
                     guard let bytes = Hex.decode(text) else {
                         throw CommandFailure("--snp-ovmf-hash: expected 96 hex digits, got '\(text)'")
@@ -209,32 +239,15 @@ struct DigestCommand: AsyncParsableCommand {
             throw CommandFailure(error.description)
         }
 
-        if dumpVMSA {
-            for (index, page) in vmsaPages.enumerated() {
-                do {
-                    try AtomicFile.write(page, to: "vmsa\(index).bin")
-                } catch {
-                    throw CommandFailure(error.description)
-                }
-            }
-        }
-
-        // sev-snp-measure prints the snp:ovmf-hash seed as hex whatever --output-format says
-        // (it is --snp-ovmf-hash's input format).
-        let text = outputFormat == .hex || mode == .snpOVMFHash ? Hex.encode(digest) : Data(digest).base64EncodedString()
-        if json {
-            print(JSONOutput.render(JSONOutput.schema("digest"), [
-                ("mode", .string(mode.rawValue)), ("measurement", .string(text)),
-            ]), terminator: "")
-        } else {
-            print(verbose ? "Calculated \(mode.measureName) guest measurement: \(text)" : text)
-        }
+        return (digest, vmsaPages)
     }
 
-    private func hashTable() async throws(MeasurementFileError) -> SEVHashTable? {
+    private func hashTable(_ line: TerminalProgress?) async throws(MeasurementFileError) -> SEVHashTable? {
         guard let kernel else { return nil }
-        return try await MeasurementFiles.hashTable(
-            kernel: kernel, initrd: initrd, commandLine: append, progress: HashingProgress.onTerminal())
+        let table = try await MeasurementFiles.hashTable(
+            kernel: kernel, initrd: initrd, commandLine: append, progress: HashingProgress.reporting(to: line))
+        line?.update("hashing \(ovmf)")
+        return table
     }
 
     /// The vCPU signature, chosen as sev-snp-measure does: family/model/stepping, then
@@ -264,18 +277,12 @@ struct DigestCommand: AsyncParsableCommand {
     }
 }
 
-/// Progress lines for hashing large kernels and initrds, on stderr when it is a terminal (and
-/// neither TERM=dumb nor `-q`): a line per 256 MiB, so a multi-GiB initrd does not look like a
-/// hang.
+/// How far the kernel and initrd are hashed, as the text of a `TerminalProgress` line (which
+/// appears only if the hashing lasts a second, on a terminal).
 enum HashingProgress {
-    static let step: Int64 = 256 << 20
-
-    static func onTerminal() -> (@Sendable (String, Int64, Int64) -> Void)? {
-        guard OutputPolicy.showsProgress else { return nil }
-        return { file, done, size in
-            guard size >= step, done % step == 0 || done == size else { return }
-            CLIFiles.stderr("hashing \(file): \(done >> 20) of \(size >> 20) MiB")
-        }
+    static func reporting(to line: TerminalProgress?) -> (@Sendable (String, Int64, Int64) -> Void)? {
+        guard let line else { return nil }
+        return { file, done, size in line.update("hashing the \(file): \(done >> 20) of \(size >> 20) MiB") }
     }
 }
 

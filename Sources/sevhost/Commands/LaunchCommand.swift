@@ -96,7 +96,10 @@ struct LaunchCommand: AsyncParsableCommand {
         let release = print == nil || print == .qemu ? HostFacts.qemuRelease(of: qemu) : nil
         host.qemu = try? release?.get()
         let inspection: LaunchResolver.FirmwareInspection = print == nil ? .required : .whenReadable { CommandFailure.warn($0) }
-        let resolved = try LaunchResolver(host: host).resolve(document, firmware: inspection, showLaunchDigest: print == .json)
+        let resolver = LaunchResolver(host: host)
+        let resolved = try await TerminalProgress.around("resolving \(spec)") {
+            try resolver.resolve(document, firmware: inspection, showLaunchDigest: print == .json)
+        }
         if case .failure(let error) = release, resolved.vmType != nil {
             // Printing for another host, say: the property is written anyway, so an older QEMU
             // refuses the argv rather than creating a VM of a type nobody predicted.
@@ -139,7 +142,10 @@ struct LaunchCommand: AsyncParsableCommand {
 
     private func launch(on libvirt: LibvirtLaunch, uri: String, document: SpecDocument) async throws {
         // The files the spec names live on that host; what cannot be read here is said, not checked.
-        let resolved = try LaunchResolver(host: libvirt.hostFacts).resolve(document, firmware: .whenReadable { CommandFailure.warn($0) })
+        let resolver = LaunchResolver(host: libvirt.hostFacts)
+        let resolved = try await TerminalProgress.around("resolving \(spec)") {
+            try resolver.resolve(document, firmware: .whenReadable { CommandFailure.warn($0) })
+        }
         try libvirt.checkSupport(resolved) { CommandFailure.warn($0) }
         let xml = try resolved.libvirtDomain(templatesDirectory: templatesDirectory())
         if print == .libvirt {

@@ -188,7 +188,7 @@ struct MeasurementVerifyCommand: AsyncParsableCommand {
         if let expect {
             let expected: ExpectedLaunch
             do {
-                expected = try await ExpectedLaunch.fromSpec(path: expect)
+                expected = try await ExpectedLaunch.fromSpecShowingProgress(path: expect)
             } catch {
                 throw CommandFailure(error.description)
             }

@@ -124,7 +124,11 @@ struct ReportVerifyCommand: AsyncParsableCommand {
         // Read once for every report: the spec's files, keys and launch digest.
         var expectation: SNPGuestExpectation?
         if let expect {
-            do { expectation = try SNPSpecExpectation.load(specPath: expect, vmpl: vmpl ?? 0) } catch {
+            do {
+                expectation = try await TerminalProgress.around("computing the launch digest of \(expect)") { () throws(ReportInputError) in
+                    try SNPSpecExpectation.load(specPath: expect, vmpl: vmpl ?? 0)
+                }
+            } catch {
                 throw CommandFailure(error.message)
             }
         }
