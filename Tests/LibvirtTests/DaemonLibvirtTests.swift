@@ -84,8 +84,15 @@ final class DaemonLibvirtTests: XCTestCase {
             try daemon.vm(["show", "lvd-a"]).stdout.contains(
                 "\nreason: the libvirt domain on \(sandbox.socketURI) is shut off: it ended while sevhostd was not running\n"))
 
-        // Started again, stopped through the daemon, destroyed: libvirt keeps nothing of it.
+        // Started again and resumed through libvirt without a secret: the event says so.
         XCTAssertEqual(try daemon.vm(["start", "lvd-a"]).stdout, "lvd-a: awaiting-secret (paused, measured; fetch with: sevhost vm measurement lvd-a)\n")
+        XCTAssertEqual(try sandbox.virsh(["resume", "lvd-a"]).status, 0)
+        XCTAssertTrue(try daemon.eventually { try daemon.state("lvd-a") == "running" })
+        let resumed = try daemon.vm(["events", "lvd-a"]).stdout
+        XCTAssertTrue(resumed.contains(" lvd-a libvirt RESUMED {\"detail\":\"unpaused\"}\n"), resumed)
+        XCTAssertTrue(resumed.hasSuffix(" lvd-a state resumed through libvirt without a secret from sevhostd\n"), resumed)
+
+        // Stopped through the daemon, destroyed: libvirt keeps nothing of it.
         XCTAssertEqual(try daemon.vm(["stop", "lvd-a"]).status, 0)
         XCTAssertTrue(try daemon.eventually { try daemon.state("lvd-a") == "stopped" })
         XCTAssertEqual(try owner.domainState("lvd-a"), "shut off")

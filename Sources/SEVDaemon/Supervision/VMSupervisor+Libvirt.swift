@@ -132,6 +132,10 @@ extension VMSupervisor {
             return
         }
         checkpoint(.qemuSpawned)
+        // A stop asked for while libvirt was starting the domain found nothing to destroy yet.
+        if (try? store.record(name))?.stopRequested == true {
+            try? await host.destroy(domain: name)
+        }
         let uuid = (try? await host.uuid(domain: name)) ?? ""
         guard live[name]?.pid == token else { return }
         _ = try? update(name, event: ("action", "libvirt domain started on \(uri) (uuid \(uuid))")) {
