@@ -69,7 +69,7 @@ final class DaemonLibvirtTests: XCTestCase {
 
         // Destroyed behind the daemon's back: libvirt's `stopped` event says so at once.
         XCTAssertEqual(try sandbox.virsh(["destroy", "lvd-b"]).status, 0)
-        XCTAssertTrue(try daemon.eventually { try daemon.state("lvd-b") == "stopped" })
+        XCTAssertTrue(try eventually { try daemon.state("lvd-b") == "stopped" })
         let shown = try daemon.vm(["show", "lvd-b"]).stdout
         XCTAssertTrue(shown.contains("\nreason: the domain was destroyed outside sevhostd (libvirt: stopped, destroyed)\n"), shown)
         XCTAssertTrue(shown.contains("\nhost: \(sandbox.tcpURI)\n"), shown)
@@ -87,14 +87,14 @@ final class DaemonLibvirtTests: XCTestCase {
         // Started again and resumed through libvirt without a secret: the event says so.
         XCTAssertEqual(try daemon.vm(["start", "lvd-a"]).stdout, "lvd-a: awaiting-secret (paused, measured; fetch with: sevhost vm measurement lvd-a)\n")
         XCTAssertEqual(try sandbox.virsh(["resume", "lvd-a"]).status, 0)
-        XCTAssertTrue(try daemon.eventually { try daemon.state("lvd-a") == "running" })
+        XCTAssertTrue(try eventually { try daemon.state("lvd-a") == "running" })
         let resumed = try daemon.vm(["events", "lvd-a"]).stdout
         XCTAssertTrue(resumed.contains(" lvd-a libvirt RESUMED {\"detail\":\"unpaused\"}\n"), resumed)
         XCTAssertTrue(resumed.hasSuffix(" lvd-a state resumed through libvirt without a secret from sevhostd\n"), resumed)
 
         // Stopped through the daemon, destroyed: libvirt keeps nothing of it.
         XCTAssertEqual(try daemon.vm(["stop", "lvd-a"]).status, 0)
-        XCTAssertTrue(try daemon.eventually { try daemon.state("lvd-a") == "stopped" })
+        XCTAssertTrue(try eventually { try daemon.state("lvd-a") == "stopped" })
         XCTAssertEqual(try owner.domainState("lvd-a"), "shut off")
         XCTAssertEqual(try daemon.vm(["destroy", "lvd-a"]).status, 0)
         let gone = try sandbox.virsh(["domstate", "lvd-a"])
@@ -179,14 +179,5 @@ final class LibvirtDaemon {
         let json = try vm(["show", name, "--json"]).stdout
         let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
         return object?["state"] as? String ?? "?"
-    }
-
-    func eventually(_ seconds: Double = 30, _ condition: () throws -> Bool) rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try condition() { return true }
-            usleep(100_000)
-        }
-        return try condition()
     }
 }

@@ -160,12 +160,7 @@ final class DaemonHarness: @unchecked Sendable {
 
     /// Waits until `condition` holds, for at most `seconds`.
     func eventually(_ seconds: Double = 30, _ condition: () throws -> Bool) rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try condition() { return true }
-            usleep(50_000)
-        }
-        return try condition()
+        try SEVTestSupport.eventually(seconds, condition)
     }
 
     func stop() {

@@ -197,21 +197,11 @@ extension VMSupervisor {
             try? store.append(vm: name, kind: "action", message: how)
         } else if record.stopRequested || detail == "shutdown" {
             let why = record.stopRequested ? "stopped on request (\(how))" : "the guest shut down (\(how))"
-            _ = try? update(name, event: ("state", why)) {
-                $0.state = .stopped
-                $0.reason = nil
-                $0.pid = nil
-                $0.intent = nil
-            }
+            markStopped(name, event: why)
         } else if detail == "destroyed" {
             let reason = "the domain was destroyed outside sevhostd (\(how))"
             logger.warning("domain destroyed outside sevhostd", metadata: ["vm": "\(name)"])
-            _ = try? update(name, event: ("state", "stopped: \(reason)")) {
-                $0.state = .stopped
-                $0.reason = reason
-                $0.pid = nil
-                $0.intent = nil
-            }
+            markStopped(name, event: "stopped: \(reason)", reason: reason)
         } else {
             var reason = "the domain ended unexpectedly (\(how))"
             if record.state == .starting { reason += " while starting" }
@@ -279,12 +269,7 @@ extension VMSupervisor {
         let name = record.name
         let seen = state.map { "is \($0)" } ?? "is gone"
         if record.stopRequested {
-            _ = try? update(name, event: ("state", "stopped on request (the libvirt domain \(seen), found so after a restart)")) {
-                $0.state = .stopped
-                $0.reason = nil
-                $0.pid = nil
-                $0.intent = nil
-            }
+            markStopped(name, event: "stopped on request (the libvirt domain \(seen), found so after a restart)")
             return
         }
         let reason = record.intent == .spawning

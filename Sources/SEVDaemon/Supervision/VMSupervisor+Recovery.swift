@@ -37,12 +37,7 @@ extension VMSupervisor {
     func lost(_ record: VMRecord, pid: Int32?) {
         let name = record.name
         if record.stopRequested {
-            _ = try? update(name, event: ("state", "stopped on request (QEMU exited while sevhostd was not running)")) {
-                $0.state = .stopped
-                $0.reason = nil
-                $0.pid = nil
-                $0.intent = nil
-            }
+            markStopped(name, event: "stopped on request (QEMU exited while sevhostd was not running)")
             return
         }
         var reason = record.intent == .spawning && pid == nil

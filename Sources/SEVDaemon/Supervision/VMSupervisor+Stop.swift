@@ -146,12 +146,7 @@ extension VMSupervisor {
             } else {
                 why = "the guest shut down (\(status.description))"
             }
-            _ = try? update(name, event: ("state", why)) {
-                $0.state = .stopped
-                $0.reason = nil
-                $0.pid = nil
-                $0.intent = nil
-            }
+            markStopped(name, event: why)
         } else {
             var reason = status.description
             if record.state == .starting { reason += " while starting" }

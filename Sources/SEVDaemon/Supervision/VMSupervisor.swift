@@ -377,6 +377,17 @@ actor VMSupervisor {
         return record
     }
 
+    /// The VM has no process any more, and that is no failure: `event` says why; `reason`,
+    /// when given, stays on the VM (a stop someone else caused).
+    func markStopped(_ name: String, event: String, reason: String? = nil) {
+        _ = try? update(name, event: ("state", event)) {
+            $0.state = .stopped
+            $0.reason = reason
+            $0.pid = nil
+            $0.intent = nil
+        }
+    }
+
     @discardableResult
     func markFailed(_ name: String, reason: String) throws(DaemonError) -> VMRecord {
         try update(name, event: ("state", "failed: \(reason)")) {
