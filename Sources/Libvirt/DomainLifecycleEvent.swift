@@ -53,10 +53,4 @@ public struct DomainLifecycleEvent: Sendable, Hashable {
         }
         return names.indices.contains(Int(detail)) ? names[Int(detail)] : String(detail)
     }
-
-    /// `stopped` with detail `shutdown`: the guest powered off (or the emulator ended after
-    /// a shutdown it was asked for).
-    public var isCleanStop: Bool { kind == .stopped && detail == 0 }
-    /// `stopped` with detail `destroyed`: `virDomainDestroy`, by whoever called it.
-    public var isDestroy: Bool { kind == .stopped && detail == 1 }
 }

@@ -13,7 +13,10 @@ enum LibvirtEventLoop {
     static let running: Bool = {
         guard virEventRegisterDefaultImpl() == 0 else { return false }
         let thread = Thread {
-            while true { _ = virEventRunDefaultImpl() }
+            while true {
+                // It fails only if the loop's own plumbing broke; do not spin on that.
+                if virEventRunDefaultImpl() < 0 { usleep(100_000) }
+            }
         }
         thread.name = "sevhost.libvirt-events"
         thread.start()
