@@ -102,6 +102,23 @@ final class DaemonLibvirtTests: XCTestCase {
         XCTAssertEqual(gone.stderr.trimmingCharacters(in: .whitespacesAndNewlines), "error: failed to get domain 'lvd-a'")
     }
 
+    /// A host that does not answer at start-up stops the daemon there, with libvirt's reason:
+    /// its VMs could not be told from lost ones.
+    func testADaemonWhoseHostDoesNotAnswerDoesNotStart() throws {
+        var template = Array("/tmp/sevhostd-lv-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw POSIXError(.EIO) }
+        let directory = String(cString: made)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try Subprocess.run(LibvirtDaemon.sevhostd, [
+            "--socket", directory + "/d.sock", "--state-dir", directory + "/state", "--run-dir", directory + "/run",
+            "--connect", "qemu+tcp://127.0.0.1:1/system", "--log-level", "error",
+        ])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(
+            result.stderr, "sevhostd: --connect qemu+tcp://127.0.0.1:1/system: unable to connect to server at '127.0.0.1:1': Connection refused\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/d.sock"))
+    }
+
     /// measurement → the owner's check and answer → inject; the guest finds exactly `table`.
     private func inject(_ daemon: LibvirtDaemon, _ owner: LibvirtGuestOwner, _ name: String, table: [UInt8]) throws {
         let bundle = owner.path("\(name).bundle.json")

@@ -73,11 +73,13 @@ public struct LibvirtGuestChannel: GuestChannel {
         return GuestEvent(name: event.kind.name.uppercased(), details: "{\"detail\":\"\(detail)\"}", flags: [:], strings: ["detail": detail])
     }
 
-    /// Opens `uri` and checks that `domain` exists there; the channel follows its events.
-    public static func connect(uri: String, domain: String) async throws(GuestChannelError) -> LibvirtGuestChannel {
+    /// Opens `uri` and checks that `domain` exists there. With `events` the channel follows
+    /// the domain's lifecycle events; without (a one-shot attestation reads none), it spares
+    /// the registration's round trip to libvirtd and libvirt's event thread.
+    public static func connect(uri: String, domain: String, events: Bool = false) async throws(GuestChannelError) -> LibvirtGuestChannel {
         let connection: LibvirtConnection
         do {
-            connection = try await LibvirtConnection.open(uri: uri, events: true)
+            connection = try await LibvirtConnection.open(uri: uri, events: events)
         } catch {
             throw Self.failure(error)
         }
@@ -87,6 +89,7 @@ public struct LibvirtGuestChannel: GuestChannel {
             await connection.close()
             throw Self.failure(error)
         }
+        guard events else { return LibvirtGuestChannel(connection: connection, domain: domain) }
         do {
             return try await following(connection: connection, domain: domain, ownsConnection: true)
         } catch {
