@@ -34,7 +34,7 @@ final class AttestInputErrorTests: XCTestCase {
         let key = try keyFile
         let result = try run(["--qmp", "/nonexistent.sock", "--tek", key, "--tik", "AAAA", "--expect", "x", "--secret", "luks-key:\(key)"])
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.stderr, "sevhost: --tik: expected 16 bytes, the base64 text decodes to 3\n")
+        XCTAssertEqual(result.stderr, "sevhost: --tik: expected 16 bytes, the text decodes to 2 bytes as hex, 3 as base64\n")
     }
 
     func testUnreachableSocket() throws {
@@ -43,6 +43,24 @@ final class AttestInputErrorTests: XCTestCase {
         XCTAssertEqual(result.status, 1)
         XCTAssertTrue(result.stderr.hasPrefix("sevhost: attest: QMP: cannot connect to QMP socket /nonexistent.sock: "), result.stderr)
         XCTAssertFalse(result.stderr.contains("nothing was injected"), "a transport failure is not a refusal")
+    }
+
+    /// `attest inject` takes an ANSWER or sevctl's two files, not both, not half; a header of
+    /// the wrong size is named before any connection.
+    func testInjectNeedsOneWholeAnswer() throws {
+        let key = try keyFile
+        let half = try run(["inject", "--qmp", "/nonexistent.sock", "--header", key])
+        XCTAssertEqual(half.status, 64)
+        XCTAssertTrue(half.stderr.hasPrefix("sevhost: --header and --payload go together\n"), half.stderr)
+        let none = try run(["inject", "--qmp", "/nonexistent.sock"])
+        XCTAssertEqual(none.status, 64)
+        XCTAssertTrue(none.stderr.hasPrefix("sevhost: the answer is needed: an ANSWER file, or --header and --payload\n"), none.stderr)
+        let both = try run(["inject", "--qmp", "/nonexistent.sock", key, "--header", key, "--payload", key])
+        XCTAssertEqual(both.status, 64)
+        XCTAssertTrue(both.stderr.hasPrefix("sevhost: give an ANSWER file or --header and --payload, not both\n"), both.stderr)
+        let short = try run(["inject", "--qmp", "/nonexistent.sock", "--header", key, "--payload", key])
+        XCTAssertEqual(short.status, 1)
+        XCTAssertEqual(short.stderr, "sevhost: --header \(key): expected 52 bytes (raw, base64 or hex), found 16 bytes that are neither\n")
     }
 }
 

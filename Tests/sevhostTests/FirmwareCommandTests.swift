@@ -204,6 +204,43 @@ final class FirmwareCommandTests: XCTestCase {
         XCTAssertEqual(Array(reset[6252...]), Array(chain[6252...]), "the CEK survives a reset")
     }
 
+    /// sevctl's OCA key files: `sevctl generate` writes OpenSSL's i2d_PrivateKey (SEC1 DER for an
+    /// EC key) and `sevctl provision` reads d2i_AutoPrivateKey (SEC1 or PKCS#8 DER). OpenSSL
+    /// itself is the peer: its SEC1 and PKCS#8 DER of sevhost's key provision, and sevhost's
+    /// DER is what OpenSSL writes, byte for byte.
+    func testOCAKeysInSevctlsDER() throws {
+        let openssl = URL(fileURLWithPath: "/usr/bin/openssl")
+        try run(["generate", path("oca.cert"), path("oca.der")])
+        let der = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path("oca.der"))))
+        XCTAssertEqual(der.first, 0x30, "DER, not PEM, for a name ending in .der")
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: path("oca.der"))[.posixPermissions] as? Int, 0o600)
+        let rewrite = try Subprocess.run(openssl, ["ec", "-inform", "DER", "-in", path("oca.der"), "-outform", "DER", "-out", path("openssl.der")])
+        XCTAssertEqual(rewrite.status, 0, rewrite.stderr)
+        XCTAssertEqual([UInt8](try Data(contentsOf: URL(fileURLWithPath: path("openssl.der")))), der, "OpenSSL writes the same SEC1 DER")
+        try run(["generate", path("pem.cert"), path("pem.key")])
+        try run(["generate", path("explicit.cert"), path("explicit.key"), "--key-encoding", "der"])
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("explicit.key"))).first, 0x30)
+
+        // OpenSSL's SEC1 DER (sevctl's own format) and PKCS#8 DER of the PEM key.
+        let sec1 = try Subprocess.run(openssl, ["ec", "-in", path("pem.key"), "-outform", "DER", "-out", path("sec1.der")])
+        XCTAssertEqual(sec1.status, 0, sec1.stderr)
+        let pkcs8 = try Subprocess.run(openssl, ["pkcs8", "-topk8", "-nocrypt", "-in", path("pem.key"), "-outform", "DER", "-out", path("pkcs8.der")])
+        XCTAssertEqual(pkcs8.status, 0, pkcs8.stderr)
+        try run(["provision", path("pem.cert"), path("sec1.der"), "--firmware", sim, "--yes"])
+        try run(["reset", "--firmware", sim, "--yes"])
+        try run(["provision", path("pem.cert"), path("pkcs8.der"), "--firmware", sim, "--yes"])
+        try run(["reset", "--firmware", sim, "--yes"])
+        try run(["provision", path("oca.cert"), path("oca.der"), "--firmware", sim, "--yes"])
+        try run(["export", path("chain.cert"), "--firmware", sim])
+        XCTAssertEqual(Array([UInt8](try Data(contentsOf: URL(fileURLWithPath: path("chain.cert"))))[4168..<6252]),
+                       [UInt8](try Data(contentsOf: URL(fileURLWithPath: path("oca.cert")))))
+
+        try Data([0x30, 0x03, 0x02, 0x01, 0x01]).write(to: URL(fileURLWithPath: path("bad.der")))
+        let bad = try Subprocess.sevhost(["provision", path("oca.cert"), path("bad.der"), "--firmware", sim, "--yes"])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertEqual(bad.stderr, "sevhost: \(path("bad.der")): not a P-384 private key in PEM or DER (PKCS#8 or SEC1)\n")
+    }
+
     func testProvisionRejectsAKeyThatIsNotTheOCAs() throws {
         try run(["generate", path("a.cert"), path("a.key")])
         try run(["generate", path("b.cert"), path("b.key")])

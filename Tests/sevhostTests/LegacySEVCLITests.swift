@@ -281,7 +281,7 @@ final class LegacySEVCLITests: XCTestCase {
             "--launch-digest", "2f6fc6065f4abc131eb4fb2b5090a542636eae84a94c0db0fdd5f405cb372ff5", "--measurement", "AAAA",
         ])
         XCTAssertEqual(short.status, 1)
-        XCTAssertEqual(short.stderr, "sevhost: --measurement: expected 48 bytes, the base64 text decodes to 3\n")
+        XCTAssertEqual(short.stderr, "sevhost: --measurement: expected 48 bytes, the text decodes to 2 bytes as hex, 3 as base64\n")
     }
 
     // MARK: - secret
@@ -355,11 +355,11 @@ final class LegacySEVCLITests: XCTestCase {
 
         let shortTEK = try Subprocess.sevhost(["secret", "build", "--tek", "AAAA", "--tik", "AAAA", "--measurement", "AAAA", "--secret", "luks-key:\(secret1)"] + outputs)
         XCTAssertEqual(shortTEK.status, 1)
-        XCTAssertEqual(shortTEK.stderr, "sevhost: --tek: expected 16 bytes, the base64 text decodes to 3\n")
+        XCTAssertEqual(shortTEK.stderr, "sevhost: --tek: expected 16 bytes, the text decodes to 2 bytes as hex, 3 as base64\n")
 
         let badMeasure = try Subprocess.sevhost(Array(try secretArguments().dropLast(2)) + ["--measurement", "AAAA", "--secret", "luks-key:\(secret1)"] + outputs)
         XCTAssertEqual(badMeasure.status, 1)
-        XCTAssertEqual(badMeasure.stderr, "sevhost: --measurement: expected the 48-byte LAUNCH_MEASURE blob or its 32-byte measurement, as a file or base64, or an attestation bundle\n")
+        XCTAssertEqual(badMeasure.stderr, "sevhost: --measurement: expected the 48-byte LAUNCH_MEASURE blob or its 32-byte measurement, or an attestation bundle, the text decodes to 2 bytes as hex, 3 as base64\n")
 
         XCTAssertEqual(try files(), ["big.bin"])
     }

@@ -149,6 +149,24 @@ final class PackageInstallTests: XCTestCase {
         }
     }
 
+    /// Both packages name the maintainer scripts/package declares once, a real-looking
+    /// address, never a placeholder host.
+    func testTheMaintainerIsTheProjects() throws {
+        let directory = try XCTUnwrap(ProcessInfo.processInfo.environment["SEVHOST_PACKAGE_DIR"])
+        let script = try String(contentsOf: PackageRoot.url.appendingPathComponent("scripts/package"), encoding: .utf8)
+        let declared = try XCTUnwrap(script.split(separator: "\n").first { $0.hasPrefix("MAINTAINER=\"") })
+        let maintainer = String(declared.dropFirst("MAINTAINER=\"".count).dropLast())
+        XCTAssertNotNil(maintainer.range(of: #"^[A-Za-z][^<>]* <[a-z0-9.-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}>$"#, options: .regularExpression), maintainer)
+        XCTAssertFalse(maintainer.contains("localhost") || maintainer.contains("example."), maintainer)
+        let arch = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/dpkg"), ["--print-architecture"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        for package in ["sevhost", "sevhost-sim"] {
+            let field = try Subprocess.run(
+                URL(fileURLWithPath: "/usr/bin/dpkg-deb"), ["-f", "\(directory)/\(package)_\(version)_\(arch).deb", "Maintainer"])
+            XCTAssertEqual(field.stdout, maintainer + "\n", package)
+        }
+    }
+
     /// The unit and the group, where systemd reads them.
     func testTheUnitAndTheGroupAreInstalled() throws {
         let unit = try String(contentsOf: root.appendingPathComponent("usr/lib/systemd/system/sevhostd.service"), encoding: .utf8)

@@ -320,7 +320,7 @@ final class VMCommandTests: XCTestCase {
         try "header: AAAA\npayload: AAAA\n".write(to: bad, atomically: true, encoding: .utf8)
         let (result, requests) = try vm(["inject", "web", bad.path]) { _ in .json(200, "OK", Self.web) }
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.stderr, "sevhost: vm inject: \(bad.path): header: expected 52 bytes, found 3\n")
+        XCTAssertEqual(result.stderr, "sevhost: vm inject: \(bad.path): header: expected 52 bytes, the text decodes to 2 bytes as hex, 3 as base64\n")
         XCTAssertEqual(requests, [])
     }
 

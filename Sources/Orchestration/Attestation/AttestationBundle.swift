@@ -117,18 +117,18 @@ public struct AttestationAnswer: Sendable, Equatable {
                 fields[line[..<colon].trimmingCharacters(in: .whitespaces)] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
             }
         }
-        func decode(_ key: String) throws(AttestationError) -> [UInt8] {
+        func decode(_ key: String, _ sizes: BlobText.Sizes) throws(AttestationError) -> [UInt8] {
             guard let text = fields[key] else {
                 throw .bundle("\(name): no '\(key)' (expected `sevhost secret build` output: header: B64 and payload: B64)")
             }
-            guard let data = Data(base64Encoded: text) else { throw .bundle("\(name): '\(key)' is not base64") }
-            return [UInt8](data)
+            do {
+                return try BlobText.decode(text: text, sizes)
+            } catch {
+                throw .bundle("\(name): \(key): \(error)")
+            }
         }
-        header = try decode("header")
-        payload = try decode("payload")
-        guard header.count == LaunchSecretPacket.headerSize else {
-            throw .bundle("\(name): header: expected \(LaunchSecretPacket.headerSize) bytes, found \(header.count)")
-        }
+        header = try decode("header", LaunchSecretPacket.headerSizes)
+        payload = try decode("payload", LaunchSecretPacket.payloadSizes)
     }
 
     /// Injects into a guest still in `launch-secret` and, when given, still showing the

@@ -9,6 +9,15 @@
 public struct LaunchSecretPacket: Sendable, Hashable {
     public static let headerSize = 52
 
+    /// The header as a file or text may hold it (`BlobText`).
+    public static let headerSizes = BlobText.Sizes.exactly(headerSize)
+
+    /// A payload as a file or text may hold it: the encrypted secret table, whole 16-byte
+    /// blocks, at most the table's maximum.
+    public static let payloadSizes = BlobText.Sizes(description: "a multiple of 16 bytes up to \(SecretTable.maximumSize)") {
+        $0 > 0 && $0 % 16 == 0 && $0 <= SecretTable.maximumSize
+    }
+
     public var flags: UInt32
     public var iv: [UInt8]
     public var mac: [UInt8]

@@ -55,7 +55,7 @@ struct AMDCAOptions: ParsableArguments {
                 throw CommandFailure("--product and --ca-url are only used when the CA chain is downloaded, not with --ca")
             }
             do {
-                return try AMDCAChain(bytes: try GuestOwnerInput.read(ca, option: "--ca", .sevCertificates), name: ca)
+                return try AMDCAChain(bytes: try GuestOwnerInput.certificates(ca, option: "--ca"), name: ca)
             } catch let error as SEVCertificateError {
                 throw CommandFailure(error.description)
             }

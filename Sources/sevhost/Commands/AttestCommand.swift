@@ -197,25 +197,49 @@ struct AttestInjectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inject",
         abstract: "Inject a guest owner's answer (`sevhost secret build` output), then continue the guest.",
-        discussion: CommandExamples.text("sevhost attest inject --qmp vm.qmp answer.txt --bundle bundle.json")
+        discussion: CommandExamples.text(
+            "sevhost attest inject --qmp vm.qmp answer.txt --bundle bundle.json",
+            "sevhost attest inject --qmp vm.qmp --header secret_header.bin --payload secret_payload.bin")
     )
 
     @OptionGroup var connection: AttestConnection
 
     @Argument(help: "The answer file (- for standard input): `header: B64` and `payload: B64` lines, or JSON with header and payload.")
-    var answer: String
+    var answer: String?
+
+    @Option(help: "The LAUNCH_SECRET header file instead of an answer (raw as `sevctl secret build` writes it, base64 or hex).")
+    var header: String?
+
+    @Option(help: "The LAUNCH_SECRET payload file, with --header.")
+    var payload: String?
 
     @Option(help: "The bundle the answer was made for: refuse when the guest's measurement changed since.")
     var bundle: String?
 
+    func validate() throws {
+        guard (header == nil) == (payload == nil) else { throw ValidationError("--header and --payload go together") }
+        guard (answer == nil) != (header == nil) else {
+            throw ValidationError(answer == nil ? "the answer is needed: an ANSWER file, or --header and --payload" : "give an ANSWER file or --header and --payload, not both")
+        }
+    }
+
     func run() async throws {
-        let answerBytes = try GuestOwnerInput.readOrStandardInput(answer, option: "ANSWER", .bundle)
+        let parsedAnswer: AttestationAnswer?
+        if let header, let payload {
+            parsedAnswer = AttestationAnswer(
+                header: try GuestOwnerInput.blob(header, option: "--header", LaunchSecretPacket.headerSizes),
+                payload: try GuestOwnerInput.blob(payload, option: "--payload", LaunchSecretPacket.payloadSizes, limit: .bundle))
+        } else {
+            parsedAnswer = nil
+        }
+        let answer = answer ?? ""
+        let answerBytes = parsedAnswer == nil ? try GuestOwnerInput.readOrStandardInput(answer, option: "ANSWER", .bundle) : []
         let bundleValue = try bundle.map { path in
             try AttestationBundle(json: try GuestOwnerInput.read(path, option: "--bundle", .bundle), name: path)
         }
         let address = try connection.address()
         do {
-            let parsed = try AttestationAnswer(text: answerBytes, name: answer)
+            let parsed = try parsedAnswer ?? AttestationAnswer(text: answerBytes, name: answer)
             let client = try await connection.connect()
             do {
                 try await parsed.inject(into: client, bundle: bundleValue, guestPhysicalAddress: address)

@@ -37,7 +37,7 @@ struct ExportCommand: AsyncParsableCommand {
             guard !download.downloadOptionsGiven else {
                 throw CommandFailure("--product and --ca-url are only used when the CA chain is downloaded, not with --ca")
             }
-            let bytes = try GuestOwnerInput.read(ca, option: "--ca", .sevCertificates)
+            let bytes = try GuestOwnerInput.certificates(ca, option: "--ca")
             do {
                 caBytes = try AMDCAChain(bytes: bytes, name: ca).encoded
             } catch {

@@ -68,8 +68,7 @@ struct MeasurementInputs: ParsableArguments {
     }
 
     static func digest(_ text: String) throws -> [UInt8] {
-        if text.count == 64, let bytes = Hex.decode(text) { return bytes }
-        if let bytes = GuestOwnerInput.base64(text), bytes.count == 32 { return bytes }
+        if let bytes = try? BlobText.decode(text: text, .exactly(32)) { return bytes }
         throw CommandFailure("--launch-digest: expected 64 hex digits or base64 of 32 bytes")
     }
 
@@ -159,12 +158,7 @@ struct MeasurementVerifyCommand: AsyncParsableCommand {
         var launch: MeasurementInputs.Launch
         var launchPolicy = try inputs.policy.map { try GuestOwnerInput.uint32($0, option: "--policy") }
         if let bundle {
-            let parsed: AttestationBundle
-            do {
-                parsed = try AttestationBundle(json: try GuestOwnerInput.read(bundle, option: "--bundle", .bundle), name: bundle)
-            } catch let error as AttestationError {
-                throw CommandFailure(error.description)
-            }
+            let parsed = try GuestOwnerInput.bundle(bundle)
             guard let bytes = parsed.measurementBytes, bytes.count == LaunchMeasurement.size else {
                 throw CommandFailure("--bundle \(bundle): its measurement is not 48 bytes of base64")
             }

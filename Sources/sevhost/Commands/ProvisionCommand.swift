@@ -20,25 +20,25 @@ struct ProvisionCommand: AsyncParsableCommand {
     @Argument(help: "The OCA certificate (SEV format, 2084 bytes).")
     var cert: String
 
-    @Argument(help: "The OCA private key (PEM, P-384).")
+    @Argument(help: "The OCA private key (P-384): PEM as `sevhost generate` writes it, or DER as `sevctl generate` does.")
     var key: String
 
     func run() async throws {
         let oca: SEVPlatformCertificate
         do {
-            oca = try SEVPlatformCertificate(bytes: try GuestOwnerInput.read(cert, option: "CERT", .sevCertificates), name: cert)
+            oca = try SEVPlatformCertificate(bytes: try GuestOwnerInput.certificates(cert, option: "CERT"), name: cert)
         } catch let error as SEVCertificateError {
             throw CommandFailure(error.description)
         }
         guard oca.usage == .oca else {
             throw CommandFailure("\(cert): key usage is \(oca.usage), expected OCA")
         }
-        let keyText = String(decoding: try GuestOwnerInput.read(key, option: "KEY", .key), as: UTF8.self)
+        let keyFile = try GuestOwnerInput.read(key, option: "KEY", .key)
         let authority: OwnerCA
         do {
-            authority = try OwnerCA(certificate: oca, keyPEM: keyText)
+            authority = try OwnerCA(certificate: oca, keyFile: keyFile)
         } catch .notAKey {
-            throw CommandFailure("\(key): not a P-384 private key in PEM (PKCS#8 or SEC1)")
+            throw CommandFailure("\(key): not a P-384 private key in PEM or DER (PKCS#8 or SEC1)")
         } catch {
             throw CommandFailure("\(key): the private key does not belong to the OCA in \(cert)")
         }

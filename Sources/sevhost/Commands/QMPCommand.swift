@@ -16,7 +16,7 @@ struct QMPSubcommand: AsyncParsableCommand {
 
               raw COMMAND [ARGUMENTS-JSON]    any command, e.g. raw query-cpus-fast
               inject --packet-header B64 --secret B64 [--gpa ADDR]
-                                              B64 may be @FILE (the file's raw bytes)
+                                              B64 may be @FILE (raw, base64 or hex)
               attestation-report [--mnonce B64]   a fresh random mnonce by default
 
             --json prints QEMU's `return` value as JSON with sorted keys. A refusal is one \
@@ -44,10 +44,10 @@ struct QMPSubcommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for the connection, the greeting and each reply.")
     var timeout: Double = 10
 
-    @Option(help: "inject: the packet header, base64 (or @FILE with its raw bytes).")
+    @Option(help: "inject: the packet header, base64 (or @FILE: raw, base64 or hex).")
     var packetHeader: String?
 
-    @Option(help: "inject: the encrypted secret, base64 (or @FILE with its raw bytes).")
+    @Option(help: "inject: the encrypted secret, base64 (or @FILE: raw, base64 or hex).")
     var secret: String?
 
     @Option(help: "inject: guest physical address of the secret area (decimal or 0x hex).")
@@ -117,7 +117,7 @@ struct QMPSubcommand: AsyncParsableCommand {
         case .attestationReport:
             let nonce: [UInt8]
             if let mnonce {
-                nonce = try Self.bytes(mnonce, option: "--mnonce")
+                nonce = try Self.bytes(mnonce, option: "--mnonce", .exactly(16))
             } else {
                 var generator = SystemRandomNumberGenerator()
                 nonce = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
@@ -127,8 +127,8 @@ struct QMPSubcommand: AsyncParsableCommand {
             }
         case .inject:
             let command = SEVInjectLaunchSecret(
-                packetHeader: try Self.bytes(packetHeader ?? "", option: "--packet-header"),
-                secret: try Self.bytes(secret ?? "", option: "--secret"),
+                packetHeader: try Self.bytes(packetHeader ?? "", option: "--packet-header", LaunchSecretPacket.headerSizes),
+                secret: try Self.bytes(secret ?? "", option: "--secret", LaunchSecretPacket.payloadSizes),
                 guestPhysicalAddress: try gpa.map(Self.address))
             return typed(command) { _ in "injected \(command.secret.count)-byte secret" }
         case .cont:
@@ -184,10 +184,17 @@ struct QMPSubcommand: AsyncParsableCommand {
         ].joined(separator: "\n")
     }
 
-    /// Base64 text, or `@FILE` for a file's raw bytes.
-    private static func bytes(_ text: String, option: String) throws(CommandFailure) -> [UInt8] {
+    /// Base64 text as QMP carries it, or `@FILE` for a file as `secret build` or sevctl wrote
+    /// it (raw, base64 or hex: `BlobText` decides, for a packet of `sizes`).
+    private static func bytes(_ text: String, option: String, _ sizes: BlobText.Sizes) throws(CommandFailure) -> [UInt8] {
         if text.hasPrefix("@") {
-            return try GuestOwnerInput.read(String(text.dropFirst()), option: "qmp: \(option)", .bundle)
+            let path = String(text.dropFirst())
+            let bytes = try GuestOwnerInput.read(path, option: "qmp: \(option)", .bundle)
+            do {
+                return try BlobText.decode(file: bytes, sizes)
+            } catch {
+                throw CommandFailure("qmp: \(option) \(path): \(error)")
+            }
         }
         guard let data = Data(base64Encoded: text) else {
             throw CommandFailure("qmp: \(option): expected base64 text or @FILE")

@@ -33,7 +33,7 @@ struct SecretBuildCommand: AsyncParsableCommand {
     @Option(help: "TIK: 16-byte file or base64.")
     var tik: String
 
-    @Option(name: [.customLong("measurement"), .customLong("launch-measure-blob")], help: "LAUNCH_MEASURE blob (48 bytes) or measurement (32 bytes), file or base64, or an attestation bundle (`attest export`, `vm measurement`).")
+    @Option(name: [.customLong("measurement"), .customLong("launch-measure-blob")], help: "LAUNCH_MEASURE blob (48 bytes) or measurement (32 bytes): a file (raw, base64, hex, saved QMP reply) or base64/hex text, or an attestation bundle (`attest export`, `vm measurement`).")
     var measurement: String
 
     @Option(help: "GUID:FILE (repeatable).")
@@ -64,12 +64,9 @@ struct SecretBuildCommand: AsyncParsableCommand {
         let tikBytes = try GuestOwnerInput.fixed(tik, option: "--tik", count: 16)
         // The whole LAUNCH_MEASURE blob (48 bytes), just its measurement (32 bytes), or the
         // blob an attestation bundle carries.
-        guard let measureBytes = (try? GuestOwnerInput.fixed(measurement, option: "--measurement", count: 48))
-            ?? (try? GuestOwnerInput.fixed(measurement, option: "--measurement", count: 32))
-            ?? Self.bundleMeasurement(measurement)
-        else {
-            throw CommandFailure("--measurement: expected the 48-byte LAUNCH_MEASURE blob or its 32-byte measurement, as a file or base64, or an attestation bundle")
-        }
+        let measureBytes = try Self.bundleMeasurement(measurement)
+            ?? GuestOwnerInput.blob(measurement, option: "--measurement", BlobText.Sizes(
+                description: "the 48-byte LAUNCH_MEASURE blob or its 32-byte measurement, or an attestation bundle") { $0 == LaunchMeasurement.size || $0 == 32 })
         let ivBytes = try iv.map { try GuestOwnerInput.fixed($0, option: "--iv", count: 16) } ?? LaunchSecretPacket.randomIV()
         let packet: LaunchSecretPacket
         do {

@@ -40,7 +40,7 @@ struct SessionCommand: AsyncParsableCommand {
 
     func run() async throws {
         let policyValue = try GuestOwnerInput.uint32(policy, option: "POLICY")
-        let input = try GuestOwnerInput.read(pdhOrChain, option: "PDH-OR-CHAIN", .sevCertificates)
+        let input = try GuestOwnerInput.certificates(pdhOrChain, option: "PDH-OR-CHAIN")
         let session: GuestOwnerSession
         do {
             if input.count <= SEVPlatformCertificate.size {

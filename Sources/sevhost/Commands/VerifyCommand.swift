@@ -1,6 +1,7 @@
 import ArgumentParser
 import BoundedFiles
 import Foundation
+import Orchestration
 import SEVKit
 import SEVPlatform
 
@@ -42,11 +43,22 @@ struct VerifySEVChainCommand: AsyncParsableCommand {
             (Naples, Rome, Milan, Genoa, Turin).
 
             Legend: • = self signed, ⬑ = signs, •̷ = invalid self sign, ⬑̸ = invalid signs
-            """ + "\n\n" + CommandExamples.text("sevhost verify sev --sev chain.cert --ca ask_ark_rome.cert", "sevhost verify sev --sev chain.cert --product rome")
+            """ + "\n\n" + CommandExamples.text(
+                "sevhost verify sev --sev chain.cert --ca ask_ark_rome.cert", "sevhost verify sev --sev chain.cert --product rome",
+                "sevhost verify sev --bundle bundle.json --ca ask_ark_milan.cert")
     )
 
-    @Option(name: .customLong("sev"), help: "SEV chain file (PDH, PEK, OCA, CEK [, ASK, ARK]).")
-    var chainPath: String
+    @Option(name: .customLong("sev"), help: "SEV chain file (PDH, PEK, OCA, CEK [, ASK, ARK]), raw or base64.")
+    var chainPath: String?
+
+    @Option(help: ArgumentHelp("An attestation bundle (`attest export`, `vm measurement`): verify the platform chain it carries.", valueName: "FILE"))
+    var bundle: String?
+
+    func validate() throws {
+        guard (chainPath == nil) != (bundle == nil) else {
+            throw ValidationError(bundle == nil ? "missing --sev CHAIN (or --bundle FILE)" : "--sev and --bundle name two chains; give one")
+        }
+    }
 
     @Option(help: "OCA certificate file replacing the chain's OCA.")
     var oca: String?
@@ -61,15 +73,20 @@ struct VerifySEVChainCommand: AsyncParsableCommand {
 
     func run() async throws {
         let chainFile: SEVChainFile
+        let chainPath = chainPath ?? bundle ?? ""
         do {
-            chainFile = try SEVChainFile(bytes: try GuestOwnerInput.read(chainPath, option: "--sev", .sevCertificates), name: chainPath)
+            if let bundle {
+                chainFile = try SEVChainFile(bytes: try Self.bundleChain(bundle), name: bundle)
+            } else {
+                chainFile = try SEVChainFile(bytes: try GuestOwnerInput.certificates(chainPath, option: "--sev"), name: chainPath)
+            }
         } catch let error as SEVCertificateError {
             throw CommandFailure(error.description)
         }
         var platform = chainFile.platform
         if let oca {
             do {
-                let certificate = try SEVPlatformCertificate(bytes: try GuestOwnerInput.read(oca, option: "--oca", .sevCertificates), name: oca)
+                let certificate = try SEVPlatformCertificate(bytes: try GuestOwnerInput.certificates(oca, option: "--oca"), name: oca)
                 guard certificate.usage == .oca else {
                     throw SEVCertificateError.unexpectedUsage(position: oca, expected: .oca, found: certificate.usage)
                 }
@@ -95,6 +112,16 @@ struct VerifySEVChainCommand: AsyncParsableCommand {
     }
 
     private static var useColor: Bool { ReportStyle.forStandardOutput().color }
+
+    /// The platform chain an attestation bundle carries: its PDH, then PEK, OCA and CEK as
+    /// `query-sev-capabilities` returned them, the layout of `sevctl export`.
+    private static func bundleChain(_ path: String) throws -> [UInt8] {
+        let parsed = try GuestOwnerInput.bundle(path)
+        guard let pdh = Data(base64Encoded: parsed.pdh), let rest = Data(base64Encoded: parsed.certChain) else {
+            throw CommandFailure("--bundle \(path): pdh and cert-chain must be base64")
+        }
+        return [UInt8](pdh) + [UInt8](rest)
+    }
 }
 
 /// The tree sevctl prints: the PDH, then each signer indented under what it signs, marked

@@ -1,5 +1,6 @@
 import BoundedFiles
 import Foundation
+import Orchestration
 import SEVKit
 #if canImport(Glibc)
 import Glibc
@@ -36,35 +37,46 @@ enum GuestOwnerInput {
         return value
     }
 
-    /// sevctl's convention for keys and blobs: an existing file path, else text. A file may
-    /// hold the raw bytes or, as saved from QMP, virsh or `sevhost qmp`, their base64 or hex;
-    /// text may be base64 or hex. Each form is told apart by its length (`count` bytes are
-    /// `2 × count` hex digits, never the length of their base64), so none is ambiguous.
-    static func fixed(_ value: String, option: String, count: Int) throws -> [UInt8] {
+    /// sevctl's convention for keys and blobs: an existing file path, else text. Whether the
+    /// file or text is raw, base64, hex or a saved QMP reply or virsh listing is SEVKit's
+    /// `BlobText` decision, the same for every command.
+    static func blob(_ value: String, option: String, _ sizes: BlobText.Sizes, limit: InputLimit = .smallBlob) throws -> [UInt8] {
         if FileManager.default.fileExists(atPath: value) {
-            let bytes = try read(value, option: option, .smallBlob)
-            if bytes.count == count { return bytes }
-            if let decoded = text(String(decoding: bytes, as: UTF8.self), count: count) { return decoded }
-            throw CommandFailure("\(option) \(value): expected \(count) bytes (raw, base64 or hex), found \(bytes.count) bytes")
+            do {
+                return try BlobText.decode(file: try read(value, option: option, limit), sizes)
+            } catch let error as BlobText.DecodeError {
+                throw CommandFailure("\(option) \(value): \(error)")
+            }
         }
-        if let decoded = text(value, count: count) { return decoded }
-        if let decoded = base64(value) {
-            throw CommandFailure("\(option): expected \(count) bytes, the base64 text decodes to \(decoded.count)")
+        do {
+            return try BlobText.decode(text: value, sizes)
+        } catch .unrecognised {
+            throw CommandFailure("\(option): not an existing file, nor base64 or hex of \(sizes)")
+        } catch {
+            throw CommandFailure("\(option): \(error)")
         }
-        throw CommandFailure("\(option): not an existing file, nor base64 or hex of \(count) bytes")
     }
 
-    /// `count` bytes from hex (`2 × count` digits, `0x` allowed) or base64 text.
-    private static func text(_ text: String, count: Int) -> [UInt8]? {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        let digits = trimmed.hasPrefix("0x") ? String(trimmed.dropFirst(2)) : trimmed
-        if digits.count == 2 * count, let bytes = Hex.decode(digits), bytes.count == count { return bytes }
-        if let decoded = base64(trimmed), decoded.count == count { return decoded }
-        return nil
+    /// An attestation bundle file (`attest export`, `vm measurement`).
+    static func bundle(_ path: String) throws(CommandFailure) -> AttestationBundle {
+        let bytes = try read(path, option: "--bundle", .bundle)
+        do {
+            return try AttestationBundle(json: bytes, name: path)
+        } catch {
+            throw CommandFailure(error.description)
+        }
     }
 
-    static func base64(_ text: String) -> [UInt8]? {
-        Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)).map { [UInt8]($0) }
+    /// SEV certificates from a file: raw as the firmware and sevctl write them, or base64 as
+    /// QEMU's `query-sev-capabilities` and virsh hand them out.
+    static func certificates(_ path: String, option: String) throws(CommandFailure) -> [UInt8] {
+        // 832 bytes: the smallest AMD CA certificate (Naples' RSA-2048 ASK and ARK).
+        BlobText.decode(certificateFile: try read(path, option: option, .sevCertificates), minimum: 832)
+    }
+
+    /// `count` bytes: a file (raw, base64 or hex) or base64 or hex text.
+    static func fixed(_ value: String, option: String, count: Int) throws -> [UInt8] {
+        try blob(value, option: option, .exactly(count))
     }
 
     /// An unsigned 32-bit value in decimal or 0x-prefixed hex.
