@@ -34,7 +34,7 @@ extension VMSupervisor {
 
     /// A VM whose QEMU is not there: it ended while the daemon was down, or (the intent says
     /// so) was never spawned.
-    func lost(_ record: VMRecord, pid: Int32?) {
+    private func lost(_ record: VMRecord, pid: Int32?) {
         let name = record.name
         if record.stopRequested {
             markStopped(name, event: "stopped on request (QEMU exited while sevhostd was not running)")
