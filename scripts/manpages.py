@@ -9,6 +9,10 @@ hand-written one, e.g. sevhost-ok) is not written, and the generated pages point
     scripts/manpages.py --program .build/release/sevhost --version 0.1.0 --date 2026-12-02 \
         --out DIR --skip sevhost --skip sevhost-ok --see-also sevhost-spec.5
 
+Every page's EXIT STATUS is the one sevhost(1) states for every command (its CONVENTIONS,
+"Exit status"), copied from the hand-written page named by --conventions, so the statuses are
+written in one place.
+
 Used by scripts/package; the pages cannot drift from --help because both come from one tree.
 """
 import argparse
@@ -60,7 +64,20 @@ def commands(node, path):
         yield from commands(child, path)
 
 
-def page(path, node, version, date, handwritten, see_also):
+def exit_status(conventions):
+    """The roff of sevhost(1)'s "Exit status" subsection, without its first line."""
+    with open(conventions) as f:
+        lines = f.read().split("\n")
+    start = lines.index(".SS Exit status") + 1
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith((".SS", ".SH")))
+    body = lines[start:end]
+    # The page's own lead-in ("The same for every command ...") is sevhost(1)'s to say.
+    while body and not body[0].startswith("."):
+        body.pop(0)
+    return "\n".join(body)
+
+
+def page(path, node, version, date, handwritten, see_also, statuses):
     name = "-".join(path)
     out = []
     out.append('.TH %s 1 "%s" "%s %s" "sevhost manual"' % (name.upper(), date, path[0], version))
@@ -119,7 +136,8 @@ def page(path, node, version, date, handwritten, see_also):
         out += ["    " + roff(line).replace("-", "\\-") for line in examples]
         out.append(".fi")
     out.append(".SH EXIT STATUS")
-    out.append("As every sevhost command: see \\fBsevhost\\fR(1), CONVENTIONS.")
+    out.append("As for every sevhost command (\\fBsevhost\\fR(1), CONVENTIONS):")
+    out.append(statuses)
     refs = []
     for depth in range(len(path) - 1, 0, -1):
         parent = "-".join(path[:depth])
@@ -145,6 +163,8 @@ def main():
     parser.add_argument("--handwritten", action="append", default=[],
                         help="NAME.SECTION of a hand-written page: not generated, and referred to")
     parser.add_argument("--see-also", action="append", default=[], help="NAME.SECTION every page refers to")
+    parser.add_argument("--conventions", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "man", "sevhost.1"),
+                        help="the page whose CONVENTIONS state the exit statuses (default: man/sevhost.1)")
     options = parser.parse_args()
 
     dump = subprocess.run([options.program, "--experimental-dump-help"], capture_output=True, check=True)
@@ -154,10 +174,11 @@ def main():
         stem, section = page_name.rsplit(".", 1)
         handwritten[stem] = section
     see_also = ["%s(%s)" % tuple(p.rsplit(".", 1)) for p in options.see_also]
+    statuses = exit_status(options.conventions)
     os.makedirs(options.out, exist_ok=True)
     written = 0
     for path, node in commands(tree, []):
-        name, text = page(path, node, options.version, options.date, handwritten, see_also)
+        name, text = page(path, node, options.version, options.date, handwritten, see_also, statuses)
         if name in handwritten:
             continue
         with open(os.path.join(options.out, name + ".1"), "w") as f:

@@ -48,6 +48,7 @@ struct SEVHost: AsyncParsableCommand {
     static func main() async {
         do {
             var command = try parseAsRoot()
+            OutputPolicy.quiet = OutputOptions.of(command)?.quiet ?? false
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()
             } else {

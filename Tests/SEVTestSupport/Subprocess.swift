@@ -52,6 +52,26 @@ public enum Subprocess {
             stdoutBytes: [UInt8](outData))
     }
 
+    /// Runs the built `sevhost` with `commandLine` (shell words) on a pseudo-terminal, through
+    /// util-linux's `script`, for what sevhost writes only to a terminal (colour, progress).
+    /// Standard output and standard error arrive together, as a terminal shows them, with the
+    /// terminal's `\r\n` line ends. `environment` sets variables, or with nil unsets them.
+    public static func sevhostOnTerminal(_ commandLine: String, environment: [String: String?]) throws -> ProcessResult {
+        let process = Process()
+        process.executableURL = try Peers.executable("/usr/bin/script")
+        process.arguments = ["-q", "-e", "-c", "\(Peers.sevhost.path) \(commandLine)", "/dev/null"]
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return ProcessResult(status: process.terminationStatus, stdout: String(decoding: data, as: UTF8.self), stderr: "", stdoutBytes: [UInt8](data))
+    }
+
     /// Runs the built `sevhost` with `arguments`.
     @discardableResult
     public static func sevhost(_ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil) throws -> ProcessResult {

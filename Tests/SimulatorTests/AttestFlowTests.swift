@@ -44,6 +44,32 @@ final class AttestFlowTests: XCTestCase {
         XCTAssertFalse(status.running, file: file, line: line)
     }
 
+    /// The same flow with --json -q: the report as one document (sevhost-attest-run/1),
+    /// nothing on standard error.
+    func testTheFlowReportsAsJSON() async throws {
+        let harness = try SimulatorHarness()
+        defer { harness.stop() }
+        let spec = try harness.writeSpec("guest.yaml")
+        try harness.launch(spec: spec)
+        let secrets = try writeSecrets(harness)
+
+        let result = try harness.attest(ownerArguments(harness, expect: spec) + secrets.arguments + ["--json", "-q"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, "")
+        let document = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(document["schema"] as? String, "sevhost-attest-run/1")
+        XCTAssertEqual(document["verified"] as? Bool, true)
+        XCTAssertEqual((document["measurement"] as? String)?.count, 64)
+        XCTAssertEqual(document["api-major"] as? Int, 1)
+        XCTAssertEqual(document["api-minor"] as? Int, 55)
+        XCTAssertEqual(document["build-id"] as? Int, 21)
+        XCTAssertEqual(document["policy"] as? String, "0x1")
+        XCTAssertEqual(document["secrets"] as? Int, 2)
+        XCTAssertEqual(document["injected-bytes"] as? Int, secrets.table.count)
+        let log = try String(contentsOfFile: harness.path("mnonce.log"), encoding: .utf8)
+        XCTAssertTrue(log.hasPrefix(try XCTUnwrap(document["mnonce"] as? String) + " "), log)
+    }
+
     func testFullFlowInjectsExactlyTheSecretsAndContinues() async throws {
         let harness = try SimulatorHarness()
         defer { harness.stop() }

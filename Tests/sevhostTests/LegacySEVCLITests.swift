@@ -195,10 +195,17 @@ final class LegacySEVCLITests: XCTestCase {
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: false)
         let result = try Subprocess.sevhost(["session", pdh, "5", "--out", out.path])
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(result.stderr, "warning: \(pdh) is a bare PDH certificate: it is used without verifying that it belongs to a genuine AMD platform\n"
+        XCTAssertEqual(result.stderr, "sevhost: warning: \(pdh) is a bare PDH certificate: it is used without verifying that it belongs to a genuine AMD platform\n"
                        + ["godh.b64", "session.b64", "tek.bin", "tik.bin"].map { "wrote \(out.path)/vm_\($0)\n" }.joined())
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted(),
                        ["vm_godh.b64", "vm_session.b64", "vm_tek.bin", "vm_tik.bin"])
+
+        // -q: the same files, and neither the warning nor the notes.
+        let quiet = try Subprocess.sevhost(["session", pdh, "5", "--out", out.path, "--name", "q", "-q"])
+        XCTAssertEqual(quiet.status, 0, quiet.stderr)
+        XCTAssertEqual(quiet.stderr, "")
+        XCTAssertEqual(quiet.stdout, "")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("q_tik.bin").path))
     }
 
     func testSessionLeavesNothingOnFailure() throws {

@@ -8,24 +8,9 @@ final class OkColorTests: XCTestCase {
     let milan = PackageRoot.url.appendingPathComponent("Tests/Fixtures/hosts/milan-snp").path
     let escape = "\u{1B}["
 
-    /// Runs sevhost on a pseudo-terminal through util-linux's `script`.
-    func onTerminal(noColor: String?, term: String? = "xterm") throws -> String {
-        let script = try Peers.executable("/usr/bin/script")
-        let command = "\(Peers.sevhost.path) ok --host-root \(milan)"
-        var environment = ProcessInfo.processInfo.environment
-        environment["NO_COLOR"] = noColor
-        environment["TERM"] = term
-        let process = Process()
-        process.executableURL = script
-        process.arguments = ["-q", "-e", "-c", command, "/dev/null"]
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+    /// Runs sevhost on a pseudo-terminal (`ok` on the Milan fixture unless `arguments` says).
+    func onTerminal(noColor: String?, term: String? = "xterm", arguments: String? = nil) throws -> String {
+        try Subprocess.sevhostOnTerminal(arguments ?? "ok --host-root \(milan)", environment: ["NO_COLOR": noColor, "TERM": term]).stdout
     }
 
     func testColourOnATerminal() throws {
@@ -48,6 +33,24 @@ final class OkColorTests: XCTestCase {
         let text = try onTerminal(noColor: "1")
         XCTAssertFalse(text.contains(escape), text)
         XCTAssertTrue(text.contains("[ PASS ] - AMD CPU"), text)
+    }
+
+    /// `verify sev`'s tree (sevctl's glyphs, green or red) follows the same rule, and -q
+    /// prints nothing there either.
+    func testTheSEVChainTreeFollowsTheSameRule() throws {
+        let parts = ["pdh", "pek", "oca", "cek"].map { "virtee-sev/tests/rome/\($0).cert" }
+            + ["ask", "ark"].map { "virtee-sev/src/certs/sev/builtin/rome/\($0).cert" }
+        let chain = FileManager.default.temporaryDirectory.appendingPathComponent("colour-\(getpid()).chain")
+        try Data(try parts.flatMap { try TestData.bytes($0) }).write(to: chain)
+        defer { try? FileManager.default.removeItem(at: chain) }
+        let verify = "verify sev --sev \(chain.path)"
+        XCTAssertTrue(try onTerminal(noColor: nil, arguments: verify).contains("\(escape)32m⬑\(escape)0m"))
+        for (noColor, term) in [("1", "xterm"), (nil, "dumb")] as [(String?, String)] {
+            let text = try onTerminal(noColor: noColor, term: term, arguments: verify)
+            XCTAssertFalse(text.contains(escape), text)
+            XCTAssertTrue(text.contains(" ⬑ "), text)
+        }
+        XCTAssertEqual(try onTerminal(noColor: nil, arguments: verify + " -q"), "")
     }
 
     func testNoColourInAPipe() throws {

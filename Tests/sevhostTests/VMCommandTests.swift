@@ -133,7 +133,7 @@ final class VMCommandTests: XCTestCase {
     func testListJSON() throws {
         let (result, _) = try vm(["list", "--json"]) { _ in .json(200, "OK", #"{"vms":[]}"#) }
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(result.stdout, "{\n  \"vms\" : [\n\n  ]\n}\n")
+        XCTAssertEqual(result.stdout, "{\n  \"schema\" : \"sevhost-vm-list/1\",\n  \"vms\" : [\n\n  ]\n}\n")
     }
 
     func testShowPrintsKeyValueLines() throws {
@@ -348,9 +348,9 @@ final class VMCommandTests: XCTestCase {
         let (result, requests) = try vm(["events", "--json"]) { _ in .json(200, "OK", Self.events) }
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stdout, """
-            {"kind":"state","message":"start requested","seq":6,"state":"starting","time":"2026-11-22T10:00:01.000Z","vm":"web"}
-            {"kind":"qmp","message":"STOP","seq":9,"time":"2026-11-22T10:00:02.500Z","vm":"web"}
-            {"kind":"state","message":"QEMU exited\\nno KVM","seq":10,"state":"failed","time":"2026-11-22T10:00:03.000Z","vm":"web"}
+            {"kind":"state","message":"start requested","schema":"sevhost-vm-events/1","seq":6,"state":"starting","time":"2026-11-22T10:00:01.000Z","vm":"web"}
+            {"kind":"qmp","message":"STOP","schema":"sevhost-vm-events/1","seq":9,"time":"2026-11-22T10:00:02.500Z","vm":"web"}
+            {"kind":"state","message":"QEMU exited\\nno KVM","schema":"sevhost-vm-events/1","seq":10,"state":"failed","time":"2026-11-22T10:00:03.000Z","vm":"web"}
 
             """)
         XCTAssertEqual(requests.map(\.target), ["/v1/events"])

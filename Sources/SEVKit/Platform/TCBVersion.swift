@@ -60,3 +60,14 @@ extension TCBVersion: CustomStringConvertible {
         return parts.joined(separator: ", ")
     }
 }
+
+extension TCBVersion {
+    /// The raw value and each SPL by name, as JSON (`report show`, `show tcb --json`); FMC only
+    /// in the layouts that have it.
+    public var fields: [(String, OrderedJSON)] {
+        var fields: [(String, OrderedJSON)] = [("raw", .string(hex))]
+        if let fmc { fields.append(("fmc", .uint(UInt64(fmc)))) }
+        return fields + [("bootloader", .uint(UInt64(bootloader))), ("tee", .uint(UInt64(tee))),
+                         ("snp", .uint(UInt64(snp))), ("microcode", .uint(UInt64(microcode)))]
+    }
+}

@@ -84,6 +84,18 @@ public struct SEVGuestPolicy: RawRepresentable, Hashable, Sendable, CustomString
 }
 
 extension SEVGuestPolicy {
+    /// Every field by name, in bit order, as JSON (`policy explain --json`): each flag as a
+    /// boolean by its `policy build` name, the API version and the reserved bits.
+    public var fields: [(String, OrderedJSON)] {
+        [("raw", .string(hex))] + Self.flags.map { ($0.name, .bool(contains($0))) } + [
+            ("api-major", .uint(UInt64(apiMajor))),
+            ("api-minor", .uint(UInt64(apiMinor))),
+            ("reserved-15-6", .string("0x" + String(reservedBits, radix: 16))),
+        ]
+    }
+}
+
+extension SEVGuestPolicy {
     static var versionKey: String { "api" }
     /// Names start from zero: no flag, API 0.0.
     static var namedBase: SEVGuestPolicy { SEVGuestPolicy(rawValue: 0) }

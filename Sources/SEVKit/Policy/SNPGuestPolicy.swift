@@ -103,6 +103,25 @@ public struct SNPGuestPolicy: RawRepresentable, Hashable, Sendable, CustomString
 }
 
 extension SNPGuestPolicy {
+    /// Every field by name, in bit order, as JSON (`report show`'s `policy`, `policy explain
+    /// --json`): the ABI version, each flag as a boolean by its `policy build` name, bit 17
+    /// and the reserved bits.
+    public var fields: [(String, OrderedJSON)] {
+        var fields: [(String, OrderedJSON)] = [
+            ("raw", .string(hex)),
+            ("abi-minor", .uint(UInt64(abiMinor))),
+            ("abi-major", .uint(UInt64(abiMajor))),
+        ]
+        for flag in Self.flags {
+            if flag.bit == 18 { fields.append(("reserved-17-must-be-one", .bool(hasReservedOne))) }
+            fields.append((flag.name, .bool(contains(flag))))
+        }
+        fields.append(("reserved-63-26", .string("0x" + String(reservedBits, radix: 16))))
+        return fields
+    }
+}
+
+extension SNPGuestPolicy {
     static var versionKey: String { "abi" }
     /// Names start from `minimal`: bit 17 set, since no valid policy lacks it.
     static var namedBase: SNPGuestPolicy { .minimal }

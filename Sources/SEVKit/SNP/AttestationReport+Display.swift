@@ -4,31 +4,16 @@ extension AttestationReport {
     public var fields: [(String, OrderedJSON)] {
         func hex(_ b: [UInt8]) -> OrderedJSON { .string(Hex.encode(b)) }
         func hex64(_ v: UInt64) -> OrderedJSON { .string("0x" + String(v, radix: 16)) }
-        func tcb(_ t: TCBVersion) -> OrderedJSON {
-            var m: [(String, OrderedJSON)] = [("raw", .string(t.hex))]
-            if let fmc = t.fmc { m.append(("fmc", .uint(UInt64(fmc)))) }
-            m += [("bootloader", .uint(UInt64(t.bootloader))), ("tee", .uint(UInt64(t.tee))),
-                  ("snp", .uint(UInt64(t.snp))), ("microcode", .uint(UInt64(t.microcode)))]
-            return .object(m)
-        }
+        func tcb(_ t: TCBVersion) -> OrderedJSON { .object(t.fields) }
         let signingKey: String = switch keyInfo.signingKey {
         case .vcek: "VCEK"
         case .vlek: "VLEK"
         case .some(.none): "NONE"
         case nil: "reserved(\(keyInfo.signingKeyValue))"
         }
-        // Every bit of the policy, named as `policy explain` names them (one table, SNPGuestPolicy).
-        let guestPolicy = SNPGuestPolicy(rawValue: policy)
-        var policyFields: [(String, OrderedJSON)] = [
-            ("raw", hex64(policy)),
-            ("abi_minor", .uint(UInt64(guestPolicy.abiMinor))),
-            ("abi_major", .uint(UInt64(guestPolicy.abiMajor))),
-        ]
-        for flag in SNPGuestPolicy.flags {
-            if flag.bit == 18 { policyFields.append(("reserved_17_must_be_one", .bool(guestPolicy.hasReservedOne))) }
-            policyFields.append((flag.name.replacingOccurrences(of: "-", with: "_"), .bool(guestPolicy.contains(flag))))
-        }
-        policyFields.append(("reserved_63_26", hex64(guestPolicy.reservedBits)))
+        // Every bit of the policy, named as `policy explain` names them (one table,
+        // SNPGuestPolicy), in the ABI's snake_case as the report's other fields.
+        let policyFields = SNPGuestPolicy(rawValue: policy).fields.map { ($0.0.replacingOccurrences(of: "-", with: "_"), $0.1) }
         var f: [(String, OrderedJSON)] = [
             ("version", .uint(UInt64(version))),
             ("guest_svn", .uint(UInt64(guestSVN))),

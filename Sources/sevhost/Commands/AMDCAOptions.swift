@@ -48,7 +48,7 @@ struct AMDCAOptions: ParsableArguments {
     /// given, else the ASK and ARK `embedded` in the chain file, else the one downloaded for
     /// `cek`. The download options are refused when nothing is downloaded.
     func resolve(
-        ca: String?, embedded: AMDCAChain?, chainPath: String, signing cek: SEVPlatformCertificate, quiet: Bool
+        ca: String?, embedded: AMDCAChain?, chainPath: String, signing cek: SEVPlatformCertificate
     ) async throws -> AMDCAChain {
         if let ca {
             guard !downloadOptionsGiven else {
@@ -67,19 +67,21 @@ struct AMDCAOptions: ParsableArguments {
             }
             return embedded
         }
-        return try await chain(signing: cek, quiet: quiet)
+        return try await chain(signing: cek)
     }
 
     /// Downloads (or takes from the cache) the chain whose ASK signs `cek`; progress lines go
-    /// to stderr unless `quiet`.
-    func chain(signing cek: SEVPlatformCertificate, quiet: Bool) async throws -> AMDCAChain {
+    /// to stderr unless `-q`, and a download that takes longer than a second is shown going.
+    func chain(signing cek: SEVPlatformCertificate) async throws -> AMDCAChain {
         let cache: URL? = noCache ? nil : (cacheDir.map { URL(fileURLWithPath: $0) } ?? AMDCAFetcher.defaultCacheDirectory())
         let fetcher = AMDCAFetcher(
             configuration: KDSConfiguration(baseURL: AMDCAFetcher.resolveBaseURL(option: caURL), cacheDirectory: cache, timeout: timeout),
-            progress: { line in if !quiet { CLIFiles.stderr(line) } })
+            progress: { line in CLIFiles.stderr(line) })
         do {
-            return try await fetcher.chain(signing: cek, product: product).chain
-        } catch {
+            return try await TerminalProgress.around("fetching AMD's CA chain") {
+                try await fetcher.chain(signing: cek, product: product).chain
+            }
+        } catch let error as AMDCAFetchError {
             throw CommandFailure(error.description)
         }
     }

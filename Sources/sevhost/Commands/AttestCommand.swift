@@ -100,6 +100,7 @@ struct AttestRunCommand: AsyncParsableCommand {
             secret is injected; a measurement with an MNONCE already in the log is refused.
             """ + "\n\n" + CommandExamples.text("sevhost attest run --qmp vm.qmp --tek vm_tek.bin --tik vm_tik.bin --expect guest.yaml --secret luks-key:disk.key")
     )
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var connection: AttestConnection
 
@@ -123,6 +124,9 @@ struct AttestRunCommand: AsyncParsableCommand {
 
     @Option(help: "The replay log of accepted MNONCEs.")
     var nonceLog: String?
+
+    @Flag(help: "Print what was verified and injected as JSON (schema sevhost-attest-run/1).")
+    var json = false
 
     func run() async throws {
         guard !secret.isEmpty else { throw CommandFailure("at least one --secret GUID:FILE is needed") }
@@ -150,10 +154,20 @@ struct AttestRunCommand: AsyncParsableCommand {
                 throw error
             }
             await client.close()
-            print("measurement: \(Hex.encode(outcome.measurement.measurement)) (verified)")
-            print("mnonce: \(Hex.encode(outcome.measurement.mnonce))")
-            print("firmware: API \(outcome.apiMajor).\(outcome.apiMinor) build \(outcome.buildID), policy 0x\(String(outcome.policy, radix: 16))")
-            print("injected: \(entries.count) secret(s), \(outcome.injectedBytes) bytes; guest continued")
+            if json {
+                print(JSONOutput.render(JSONOutput.schema("attest-run"), [
+                    ("measurement", .string(Hex.encode(outcome.measurement.measurement))), ("verified", .bool(true)),
+                    ("mnonce", .string(Hex.encode(outcome.measurement.mnonce))),
+                    ("api-major", .uint(UInt64(outcome.apiMajor))), ("api-minor", .uint(UInt64(outcome.apiMinor))),
+                    ("build-id", .uint(UInt64(outcome.buildID))), ("policy", .string("0x" + String(outcome.policy, radix: 16))),
+                    ("secrets", .uint(UInt64(entries.count))), ("injected-bytes", .uint(UInt64(outcome.injectedBytes))),
+                ]), terminator: "")
+            } else {
+                print("measurement: \(Hex.encode(outcome.measurement.measurement)) (verified)")
+                print("mnonce: \(Hex.encode(outcome.measurement.mnonce))")
+                print("firmware: API \(outcome.apiMajor).\(outcome.apiMinor) build \(outcome.buildID), policy 0x\(String(outcome.policy, radix: 16))")
+                print("injected: \(entries.count) secret(s), \(outcome.injectedBytes) bytes; guest continued")
+            }
         } catch let error as AttestationError {
             throw AttestReport.fail(error, onMismatch: onMismatch)
         }
@@ -166,6 +180,7 @@ struct AttestExportCommand: AsyncParsableCommand {
         abstract: "Write the measurement, firmware version, policy and platform certificates as a JSON bundle.",
         discussion: CommandExamples.text("sevhost attest export --qmp vm.qmp --out bundle.json")
     )
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var connection: AttestConnection
 
@@ -201,6 +216,7 @@ struct AttestInjectCommand: AsyncParsableCommand {
             "sevhost attest inject --qmp vm.qmp answer.txt --bundle bundle.json",
             "sevhost attest inject --qmp vm.qmp --header secret_header.bin --payload secret_payload.bin")
     )
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var connection: AttestConnection
 

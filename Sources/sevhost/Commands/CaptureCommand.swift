@@ -11,6 +11,7 @@ struct CaptureCommand: ParsableCommand {
             answers and the QEMU version as JSON. OVMF images are cut to their last 256 KiB. \
             The capture holds no secrets, but it does identify the machine (CPU, kernel, command line).
             """ + "\n\n" + CommandExamples.text("sevhost capture host"))
+    @OptionGroup var messages: OutputOptions
 
     @Argument(help: ArgumentHelp("The new directory to write.", valueName: "DIR"))
     var directory: String

@@ -17,6 +17,7 @@ struct CheckCommand: AsyncParsableCommand {
             reduced-phys-bits, ASIDs left, and the SEV-ES VM type. Each finding names the element or \
             option and the fix. Exits 0 only when nothing would stop the launch.
             """ + "\n\n" + CommandExamples.text("sevhost check domain.xml", "sevhost check --qemu-args -- qemu-system-x86_64 -machine q35,confidential-guest-support=sev0"))
+    @OptionGroup var messages: OutputOptions
 
     @Argument(help: ArgumentHelp("A libvirt domain XML file, or a file holding a QEMU command line.", valueName: "FILE"))
     var file: String?

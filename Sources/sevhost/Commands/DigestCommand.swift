@@ -22,6 +22,7 @@ struct DigestCommand: AsyncParsableCommand {
             creates unless its sev-guest says legacy-vm-type=off; sev-snp-measure's seves digest \
             is the init2 one.
             """ + "\n\n" + CommandExamples.text("sevhost digest --mode snp --vcpus 4 --vcpu-type EPYC-Milan --ovmf /usr/share/ovmf/OVMF.fd", "sevhost digest --mode sev --ovmf /usr/share/OVMF/OVMF_CODE.fd"))
+    @OptionGroup var messages: OutputOptions
 
     enum Mode: String, ExpressibleByArgument, CaseIterable {
         case sev, seves, sevES = "sev-es", snp, snpOVMFHash = "snp:ovmf-hash", snpSVSM = "snp:svsm"
@@ -102,6 +103,9 @@ struct DigestCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("vars-file"), help: "OVMF variable store file, for its size (snp:svsm).")
     var varsFile: String?
+
+    @Flag(help: "Print the measurement and the mode as JSON (schema sevhost-digest/1).")
+    var json = false
 
     @Flag(name: .shortAndLong, help: "Say which measurement is printed.")
     var verbose = false
@@ -218,7 +222,13 @@ struct DigestCommand: AsyncParsableCommand {
         // sev-snp-measure prints the snp:ovmf-hash seed as hex whatever --output-format says
         // (it is --snp-ovmf-hash's input format).
         let text = outputFormat == .hex || mode == .snpOVMFHash ? Hex.encode(digest) : Data(digest).base64EncodedString()
-        print(verbose ? "Calculated \(mode.measureName) guest measurement: \(text)" : text)
+        if json {
+            print(JSONOutput.render(JSONOutput.schema("digest"), [
+                ("mode", .string(mode.rawValue)), ("measurement", .string(text)),
+            ]), terminator: "")
+        } else {
+            print(verbose ? "Calculated \(mode.measureName) guest measurement: \(text)" : text)
+        }
     }
 
     private func hashTable() async throws(MeasurementFileError) -> SEVHashTable? {
@@ -254,13 +264,14 @@ struct DigestCommand: AsyncParsableCommand {
     }
 }
 
-/// Progress lines for hashing large kernels and initrds, on stderr when it is a terminal: a
-/// line per 256 MiB, so a multi-GiB initrd does not look like a hang.
+/// Progress lines for hashing large kernels and initrds, on stderr when it is a terminal (and
+/// neither TERM=dumb nor `-q`): a line per 256 MiB, so a multi-GiB initrd does not look like a
+/// hang.
 enum HashingProgress {
     static let step: Int64 = 256 << 20
 
     static func onTerminal() -> (@Sendable (String, Int64, Int64) -> Void)? {
-        guard isatty(STDERR_FILENO) != 0 else { return nil }
+        guard OutputPolicy.showsProgress else { return nil }
         return { file, done, size in
             guard size >= step, done % step == 0 || done == size else { return }
             CLIFiles.stderr("hashing \(file): \(done >> 20) of \(size >> 20) MiB")

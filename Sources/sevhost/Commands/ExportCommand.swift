@@ -17,6 +17,7 @@ struct ExportCommand: AsyncParsableCommand {
             $SEVHOST_AMD_CA_URL), kept only if its ASK signs the exported CEK and its ARK is AMD's \
             pinned root.
             """ + "\n\n" + CommandExamples.text("sevhost export platform.cert", "sevhost export platform.cert --full --ca ask_ark_milan.cert"))
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var firmware: FirmwareOption
 
@@ -49,7 +50,7 @@ struct ExportCommand: AsyncParsableCommand {
         let device = try firmware.open()
         let chain = try await firmwareCall { () async throws(SEVFirmwareError) in try await device.exportPDH() }
         if full, caBytes == nil {
-            caBytes = try await download.chain(signing: chain.cek, quiet: false).encoded
+            caBytes = try await download.chain(signing: chain.cek).encoded
         }
         var output = AtomicFileSet()
         output.add(file, chain.encoded + (caBytes ?? []))

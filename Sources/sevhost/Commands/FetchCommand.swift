@@ -39,6 +39,7 @@ struct FetchOutput: ParsableArguments {
 struct FetchCACommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "ca", abstract: "Fetch the ARK and ASK (or, with --vlek, ASVK) of a product.",
         discussion: CommandExamples.text("sevhost fetch ca Milan --out kds"))
+    @OptionGroup var messages: OutputOptions
     @Argument(help: "Milan, Genoa (also Bergamo, Siena) or Turin.") var product: AMDProduct
     @Flag(help: "The VLEK chain (ARK and ASVK) instead of the VCEK chain.") var vlek = false
     @OptionGroup var kds: KDSOptions
@@ -54,6 +55,7 @@ struct FetchCACommand: AsyncParsableCommand {
 struct FetchVLEKCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "vlek", abstract: "Fetch the ARK and ASVK that issue VLEKs of a product.",
         discussion: CommandExamples.text("sevhost fetch vlek Genoa --out kds"))
+    @OptionGroup var messages: OutputOptions
     @Argument(help: "Milan, Genoa (also Bergamo, Siena) or Turin.") var product: AMDProduct
     @OptionGroup var kds: KDSOptions
     @OptionGroup var output: FetchOutput
@@ -69,10 +71,16 @@ enum FetchChain {
             throw CommandFailure("\(product.rawValue) has no SEV-SNP certificates at KDS")
         }
         let certs: [SNPCertificate]
-        do { certs = try await kds.client().certChain(signer, product: product) } catch { throw CommandFailure(error.message) }
+        do {
+            certs = try await TerminalProgress.around("fetching the \(product.rawValue) certificate chain from KDS") {
+                try await kds.client().certChain(signer, product: product)
+            }
+        } catch let error as KDSError {
+            throw error.failure
+        }
         let chain = try SNPCertificateChain(sorting: certs)
         guard let anchored = chain.product, anchored == product else {
-            throw CommandFailure("the ARK served for \(product.rawValue) is not AMD's pinned \(product.rawValue) root; refusing to save it")
+            throw CommandFailure("the ARK served for \(product.rawValue) is not AMD's pinned \(product.rawValue) root; refusing to save it", exitCode: 2)
         }
         try output.write([("ark", chain.ark), (signer == .vlek ? "asvk" : "ask", chain.intermediate)])
     }
@@ -82,6 +90,7 @@ enum FetchChain {
 struct FetchVCEKCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "vcek", abstract: "Fetch the VCEK for a report's chip and REPORTED_TCB.",
         discussion: CommandExamples.text("sevhost fetch vcek --report report.bin --certs certs --out kds"))
+    @OptionGroup var messages: OutputOptions
     @OptionGroup var source: VCEKSource
     @OptionGroup var kds: KDSOptions
     @OptionGroup var output: FetchOutput
@@ -89,8 +98,12 @@ struct FetchVCEKCommand: AsyncParsableCommand {
     func run() async throws {
         let (product, chipID, tcb) = try source.resolve()
         let cert: SNPCertificate
-        do { cert = try await kds.client().vcek(product: product, chipID: chipID, tcb: tcb) } catch {
-            throw CommandFailure(error.message)
+        do {
+            cert = try await TerminalProgress.around("fetching the VCEK from KDS") {
+                try await kds.client().vcek(product: product, chipID: chipID, tcb: tcb)
+            }
+        } catch let error as KDSError {
+            throw error.failure
         }
         try output.write([("vcek", cert)])
     }
@@ -100,6 +113,7 @@ struct FetchVCEKCommand: AsyncParsableCommand {
 struct FetchCRLCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "crl", abstract: "Fetch the CRL of a product's ARK (crl.pem, or crl.der with --encoding der).",
         discussion: CommandExamples.text("sevhost fetch crl Milan --out kds --timeout 10"))
+    @OptionGroup var messages: OutputOptions
     @Argument(help: "Milan, Genoa (also Bergamo, Siena) or Turin.") var product: AMDProduct
     @Flag(help: "The VLEK CRL.") var vlek = false
     @OptionGroup var kds: KDSOptions
@@ -111,13 +125,15 @@ struct FetchCRLCommand: AsyncParsableCommand {
         let list: CertificateRevocationList
         let chain: SNPCertificateChain
         do {
-            list = try await client.crl(signer, product: product)
-            chain = try SNPCertificateChain(sorting: try await client.certChain(signer, product: product))
+            (list, chain) = try await TerminalProgress.around("fetching the \(product.rawValue) CRL from KDS") {
+                (try await client.crl(signer, product: product),
+                 try SNPCertificateChain(sorting: try await client.certChain(signer, product: product)))
+            }
         } catch let error as KDSError {
-            throw CommandFailure(error.message)
+            throw error.failure
         }
         guard chain.product == product, list.isSigned(by: chain.ark) else {
-            throw CommandFailure("the CRL for \(product.rawValue) is not signed by AMD's pinned \(product.rawValue) ARK; refusing to save it")
+            throw CommandFailure("the CRL for \(product.rawValue) is not signed by AMD's pinned \(product.rawValue) ARK; refusing to save it", exitCode: 2)
         }
         let dir = URL(fileURLWithPath: output.out)
         var files = AtomicFileSet()

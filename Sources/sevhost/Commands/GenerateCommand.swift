@@ -14,6 +14,7 @@ struct GenerateCommand: AsyncParsableCommand {
             DER, the key file `sevctl generate` writes and `sevctl provision` reads. `sevhost \
             provision` reads either.
             """ + "\n\n" + CommandExamples.text("sevhost generate owner.cert owner.key", "sevhost generate owner.cert owner.der"))
+    @OptionGroup var messages: OutputOptions
 
     /// How the key file is written.
     enum KeyEncoding: String, ExpressibleByArgument, CaseIterable {

@@ -16,6 +16,7 @@ struct HostsCommand: AsyncParsableCommand {
             reports, "-" when none runs. A host that cannot be reached gets a line saying why, \
             and the exit status is 1.
             """ + "\n\n" + CommandExamples.text("sevhost hosts qemu:///system", "sevhost hosts qemu:///system --json"))
+    @OptionGroup var messages: OutputOptions
 
     @Argument(help: "libvirt URIs.")
     var uris: [String]
@@ -40,7 +41,7 @@ struct HostsCommand: AsyncParsableCommand {
         if json {
             var entries = reports.map { HostEntry.reachable($0) }
             entries += failures.map { HostEntry.unreachable(uri: $0.uri, error: $0.message) }
-            print(VMRender.json(entries))
+            print(JSONOutput.render(JSONOutput.schema("hosts"), HostList(hosts: entries)), terminator: "")
         } else {
             print(Self.table(reports), terminator: "")
         }
@@ -85,6 +86,11 @@ struct HostsCommand: AsyncParsableCommand {
             }.joined(separator: "  ")
         }.joined(separator: "\n") + "\n"
     }
+}
+
+/// `hosts --json`: every host asked, in the order given.
+struct HostList: Encodable {
+    var hosts: [HostEntry]
 }
 
 /// A host in `hosts --json`: the report, or the URI and why it could not be asked.

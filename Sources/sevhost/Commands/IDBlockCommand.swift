@@ -11,6 +11,7 @@ struct IDBlockCommand: ParsableCommand {
         commandName: "id-block",
         abstract: "Build and sign an SNP ID block and ID auth info.",
         discussion: "--policy must be the exact SNP guest policy the VM is launched with; the firmware refuses an ID block whose policy differs." + "\n\n" + CommandExamples.text("sevhost id-block --id-key id.pem --author-key author.pem --measurement DIGEST --policy 0x30000"))
+    @OptionGroup var messages: OutputOptions
 
     @Option(name: .customLong("id-key"), help: ArgumentHelp("ID key, P-384 private key PEM (SEC1 or PKCS#8).", valueName: "KEY"))
     var idKey: String
@@ -72,11 +73,11 @@ struct IDBlockCommand: ParsableCommand {
             try files.commit(creatingDirectoriesWithMode: AtomicFile.publicDirectoryMode)
         }
         if json {
-            print(OrderedJSON.object([
-                ("id_block", .string(blockB64)), ("id_auth", .string(authB64)),
-                ("id_key_digest", .string(idDigest)), ("author_key_digest", authorDigest.map { .string($0) } ?? .null),
-                ("author_key_enabled", .bool(author != nil)),
-            ]).rendered())
+            print(JSONOutput.render(JSONOutput.schema("id-block"), [
+                ("id-block", .string(blockB64)), ("id-auth", .string(authB64)),
+                ("id-key-digest", .string(idDigest)), ("author-key-digest", authorDigest.map { .string($0) } ?? .null),
+                ("author-key-enabled", .bool(author != nil)),
+            ]), terminator: "")
         } else {
             print("id-block: \(blockB64)")
             print("id-auth: \(authB64)")

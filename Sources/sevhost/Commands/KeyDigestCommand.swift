@@ -10,6 +10,7 @@ struct KeyDigestCommand: ParsableCommand {
         commandName: "key-digest",
         abstract: "Print the SNP key digest (SHA-384 of the SEV public-key structure) of a P-384 key.",
         discussion: CommandExamples.text("sevhost key-digest id.pem"))
+    @OptionGroup var messages: OutputOptions
 
     @Argument(help: ArgumentHelp("P-384 key, PEM (private SEC1/PKCS#8, or public).", valueName: "KEY"))
     var key: String
@@ -17,10 +18,18 @@ struct KeyDigestCommand: ParsableCommand {
     @Flag(help: "Hex instead of base64.")
     var hex = false
 
+    @Flag(help: "Print the digest as JSON (schema sevhost-key-digest/1).")
+    var json = false
+
     func run() throws {
         let pem = String(decoding: try GuestOwnerInput.read(key, option: "KEY", .key), as: UTF8.self)
         let publicKey = try SigningKeyFile.publicKey(pem: pem, name: key)
         let digest = SEVECDSAPublicKey(publicKey).digest
-        print(hex ? Hex.encode(digest) : Data(digest).base64EncodedString())
+        let text = hex ? Hex.encode(digest) : Data(digest).base64EncodedString()
+        if json {
+            print(JSONOutput.render(JSONOutput.schema("key-digest"), [("key", .string(key)), ("digest", .string(text))]), terminator: "")
+        } else {
+            print(text)
+        }
     }
 }

@@ -28,6 +28,7 @@ struct LaunchCommand: AsyncParsableCommand {
             session files go into the domain, so they must be readable here. With --connect, \
             --print libvirt prints the domain for that host instead.
             """ + "\n\n" + CommandExamples.text("sevhost launch templates/sev.yaml --print libvirt", "sevhost launch templates/snp.yaml --print qemu --cbitpos 51 --reduced-phys-bits 1"))
+    @OptionGroup var messages: OutputOptions
 
     enum Output: String, ExpressibleByArgument, CaseIterable {
         case qemu, libvirt, json

@@ -87,6 +87,7 @@ struct MeasurementBuildCommand: AsyncParsableCommand {
         abstract: "Compute the expected measurement ‖ MNONCE (base64).",
         discussion: "The MNONCE comes from --nonce, or from the blob QEMU's query-sev-launch-measure returned (--launch-measure-blob)." + "\n\n" + CommandExamples.text("sevhost measurement build --api-major 1 --api-minor 55 --build-id 21 --policy 0x1 --tik vm_tik.bin --launch-digest DIGEST --nonce NONCE")
     )
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var inputs: MeasurementInputs
 
@@ -98,6 +99,9 @@ struct MeasurementBuildCommand: AsyncParsableCommand {
 
     @Option(help: "Also write the 48 raw bytes to this file.")
     var outfile: String?
+
+    @Flag(help: "Print the blob as JSON (schema sevhost-measurement-build/1).")
+    var json = false
 
     func run() async throws {
         let mnonce: [UInt8]
@@ -114,7 +118,14 @@ struct MeasurementBuildCommand: AsyncParsableCommand {
             files.add(outfile, result.encoded)
             try files.commit()
         }
-        print(Data(result.encoded).base64EncodedString())
+        if json {
+            print(JSONOutput.render(JSONOutput.schema("measurement-build"), [
+                ("blob", .string(Data(result.encoded).base64EncodedString())), ("measurement", .string(Hex.encode(result.measurement))),
+                ("mnonce", .string(Hex.encode(mnonce))),
+            ]), terminator: "")
+        } else {
+            print(Data(result.encoded).base64EncodedString())
+        }
     }
 }
 
@@ -131,6 +142,7 @@ struct MeasurementVerifyCommand: AsyncParsableCommand {
             whose policy must then be the launch's.
             """ + "\n\n" + CommandExamples.text("sevhost measurement verify --bundle bundle.json --expect guest.yaml --tik vm_tik.bin", "sevhost measurement verify --measurement measure.hex --api-major 1 --api-minor 55 --build-id 21 --policy 0x1 --launch-digest DIGEST --tik vm_tik.bin")
     )
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var inputs: MeasurementInputs
 
@@ -142,6 +154,9 @@ struct MeasurementVerifyCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("The VM spec the guest was launched from: its launch digest and policy.", valueName: "SPEC"))
     var expect: String?
+
+    @Flag(help: "Print the match as JSON (schema sevhost-measurement-verify/1).")
+    var json = false
 
     func validate() throws {
         if bundle != nil {
@@ -194,6 +209,13 @@ struct MeasurementVerifyCommand: AsyncParsableCommand {
             throw CommandFailure(
                 "measurement mismatch: the firmware reported \(Hex.encode(reported.measurement)), the expected launch gives \(Hex.encode(expected.measurement))")
         }
-        print("measurement matches: \(Hex.encode(reported.measurement))")
+        if json {
+            print(JSONOutput.render(JSONOutput.schema("measurement-verify"), [
+                ("matches", .bool(true)), ("measurement", .string(Hex.encode(reported.measurement))),
+                ("mnonce", .string(Hex.encode(reported.mnonce))),
+            ]), terminator: "")
+        } else {
+            print("measurement matches: \(Hex.encode(reported.measurement))")
+        }
     }
 }

@@ -14,6 +14,7 @@ struct OkCommand: AsyncParsableCommand {
             check are shown as SKIP. Without a generation, the newest one the CPU supports is checked. \
             Exits 0 only when every selected check passes.
             """ + "\n\n" + CommandExamples.text("sevhost ok snp --verbose", "sevhost ok --json --host-root host"))
+    @OptionGroup var messages: OutputOptions
 
     enum Generation: String, ExpressibleByArgument, CaseIterable {
         case sev, es, snp

@@ -19,6 +19,7 @@ struct PolicyCommand: ParsableCommand {
             commandName: "explain",
             abstract: "Print every field of a policy given in hex or as names.",
             discussion: CommandExamples.text("sevhost policy explain 0x30000 --type snp", "sevhost policy explain nodbg,es --type sev"))
+        @OptionGroup var messages: OutputOptions
 
         @Option(name: .long, help: "Which policy: sev (SEV and SEV-ES, 32-bit) or snp (64-bit).")
         var type: Kind
@@ -26,13 +27,28 @@ struct PolicyCommand: ParsableCommand {
         @Argument(help: "The policy: 0x… hex, decimal, or comma-separated flag names.")
         var policy: String
 
+        @Flag(help: "Print every field as JSON (schema sevhost-policy-explain/1).")
+        var json = false
+
         func run() throws {
             let lines: [String]
+            let fields: [(String, OrderedJSON)]
+            let names: String
             switch type {
-            case .sev: lines = try readPolicy { () throws(PolicyParseError) in try SEVGuestPolicy(parsing: policy) }.explanation
-            case .snp: lines = try readPolicy { () throws(PolicyParseError) in try SNPGuestPolicy(parsing: policy) }.explanation
+            case .sev:
+                let value = try readPolicy { () throws(PolicyParseError) in try SEVGuestPolicy(parsing: policy) }
+                (lines, fields, names) = (value.explanation, value.fields, value.names)
+            case .snp:
+                let value = try readPolicy { () throws(PolicyParseError) in try SNPGuestPolicy(parsing: policy) }
+                (lines, fields, names) = (value.explanation, value.fields, value.names)
             }
-            print(lines.joined(separator: "\n"))
+            if json {
+                print(JSONOutput.render(JSONOutput.schema("policy-explain"), [
+                    ("type", .string(type.rawValue)), ("names", .string(names)), ("fields", .object(fields)),
+                ]), terminator: "")
+            } else {
+                print(lines.joined(separator: "\n"))
+            }
         }
     }
 
@@ -45,6 +61,7 @@ struct PolicyCommand: ParsableCommand {
                 SNP flags: smt, migrate-ma, debug, single-socket, cxl-allow, mem-aes-256-xts, rapl-dis, \
                 ciphertext-hiding, page-swap-disable, abi=MAJOR.MINOR (bit 17 is always set).
                 """ + "\n\n" + CommandExamples.text("sevhost policy build nodbg,nosend,es --type sev"))
+        @OptionGroup var messages: OutputOptions
 
         @Option(name: .long, help: "Which policy: sev or snp.")
         var type: Kind

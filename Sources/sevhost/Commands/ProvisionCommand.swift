@@ -13,6 +13,7 @@ struct ProvisionCommand: AsyncParsableCommand {
         commandName: "provision",
         abstract: "Take ownership of the platform: sign its PEK with an OCA and import both.",
         discussion: CommandExamples.text("sevhost provision owner.cert owner.key --yes"))
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var firmware: FirmwareOption
     @OptionGroup var confirmation: ConfirmationOption

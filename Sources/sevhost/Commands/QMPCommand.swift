@@ -23,6 +23,7 @@ struct QMPSubcommand: AsyncParsableCommand {
             line on stderr, COMMAND: CLASS: DESCRIPTION, with exit status 1.
             """ + "\n\n" + CommandExamples.text("sevhost qmp vm.qmp status", "sevhost qmp vm.qmp measure")
     )
+    @OptionGroup var messages: OutputOptions
 
     enum Action: String, ExpressibleByArgument, CaseIterable {
         case status, sev, measure, capabilities, cont, stop, quit, raw, inject

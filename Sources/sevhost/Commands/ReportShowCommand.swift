@@ -9,6 +9,7 @@ struct ReportShowCommand: ParsableCommand {
         commandName: "show",
         abstract: "Print every field of an SNP attestation report (raw 1184 bytes or hex).",
         discussion: CommandExamples.text("sevhost report show report.bin --json"))
+    @OptionGroup var messages: OutputOptions
 
     @Argument(help: ArgumentHelp("The report file.", valueName: "FILE"))
     var file: String
@@ -26,7 +27,8 @@ struct ReportShowCommand: ParsableCommand {
             throw CommandFailure("\(file): \(error)")
         }
         if json {
-            print(OrderedJSON.object(report.fields).rendered())
+            // The SNP ABI's names, in the one key style: guest_svn is guest-svn.
+            print(JSONOutput.render(JSONOutput.schema("report-show"), report.fields), terminator: "")
         } else {
             print(report.textLines.joined(separator: "\n"))
         }

@@ -17,6 +17,7 @@ struct ReportVerifyCommand: AsyncParsableCommand {
             public keys suffice) once, and each report is checked against them. Exit status 0 only when every \
             check of every report passes.
             """ + "\n\n" + CommandExamples.text("sevhost report verify report.bin --certs certs --min-tcb bl=3,tee=0,snp=8,ucode=115", "sevhost report verify report.bin --certs certs --expect guest.yaml"))
+    @OptionGroup var messages: OutputOptions
 
     @Argument(help: ArgumentHelp("The reports (raw 1184 bytes or hex).", valueName: "FILE"))
     var files: [String]
@@ -138,7 +139,11 @@ struct ReportVerifyCommand: AsyncParsableCommand {
                 kds: fetch ? kds.client() : nil)
             verification.testRoots = roots
             let outcome: ReportVerification.Outcome
-            do { outcome = try await verification.run(at: date) } catch let error as KDSError {
+            do {
+                outcome = try await TerminalProgress.around("verifying \(file)\(fetch ? " (fetching from KDS)" : "")") {
+                    try await verification.run(at: date)
+                }
+            } catch let error as KDSError {
                 throw CommandFailure(error.message)
             }
             results.append((file, outcome.checks + (expectation?.checks(outcome.report) ?? [])))
@@ -147,7 +152,7 @@ struct ReportVerifyCommand: AsyncParsableCommand {
         if !results.allSatisfy({ $0.checks.allPassed }) { throw ExitCode(1) }
     }
 
-    /// One object per report (a single object for one report, an array for several).
+    /// One object per report under `reports`, in the order given.
     static func json(_ results: [(file: String, checks: [VerificationCheck])]) -> String {
         let objects = results.map { result in
             OrderedJSON.object([
@@ -158,7 +163,9 @@ struct ReportVerifyCommand: AsyncParsableCommand {
                 })),
             ])
         }
-        return (objects.count == 1 ? objects[0] : .array(objects)).rendered() + "\n"
+        return JSONOutput.render(JSONOutput.schema("report-verify"), [
+            ("valid", .bool(results.allSatisfy { $0.checks.allPassed })), ("reports", .array(objects)),
+        ])
     }
 
     /// Every check as `PASS name: detail` / `FAIL …`, then the verdict of each report.

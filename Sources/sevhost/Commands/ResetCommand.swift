@@ -8,6 +8,7 @@ struct ResetCommand: AsyncParsableCommand {
         commandName: "reset",
         abstract: "Reset the SEV platform: new OCA, PEK and PDH; ownership returns to the platform.",
         discussion: CommandExamples.text("sevhost reset --yes"))
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var firmware: FirmwareOption
     @OptionGroup var confirmation: ConfirmationOption
@@ -28,6 +29,7 @@ struct RotateCommand: AsyncParsableCommand {
         commandName: "rotate",
         abstract: "Rotate the platform Diffie-Hellman key (PDH_GEN); --pek rotates the PEK too (PEK_GEN).",
         discussion: "--pek also drops an external owner: the new PEK is signed by a new self-owned OCA." + "\n\n" + CommandExamples.text("sevhost rotate --pek --yes"))
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var firmware: FirmwareOption
     @OptionGroup var confirmation: ConfirmationOption

@@ -82,9 +82,6 @@ struct KDSOptions: ParsableArguments {
     @Flag(name: .customLong("no-cache"), help: "Neither read nor write the cache.")
     var noCache = false
 
-    @Flag(name: .customLong("quiet"), help: "No progress lines on stderr.")
-    var quiet = false
-
     @Option(help: ArgumentHelp("Seconds each KDS request may take, the transfer included (default: 30).", valueName: "SECONDS"))
     var timeout: Double = 30
 
@@ -96,17 +93,23 @@ struct KDSOptions: ParsableArguments {
 
     func client() -> KDSClient {
         let cache: URL? = noCache ? nil : (cacheDir.map { URL(fileURLWithPath: $0) } ?? KDSConfiguration.defaultCacheDirectory())
-        let quiet = self.quiet
         return KDSClient(
             configuration: KDSConfiguration(baseURL: baseURL, cacheDirectory: cache, timeout: timeout),
-            progress: { line in if !quiet { CLIFiles.stderr(line) } })
+            progress: { line in CLIFiles.stderr(line) })
+    }
+}
+
+extension KDSError {
+    /// The one line for this error; an answer sevhost refuses to save (not AMD's, not what
+    /// the URL promises) exits 2, a refusal, like every fail-closed refusal (sevhost(1)).
+    var failure: CommandFailure {
+        CommandFailure(message, exitCode: kind == .badContent ? 2 : 1)
     }
 }
 
 enum CLIFiles {
-    /// A progress line on stderr; it may quote the network (a KDS URL, an HTTP reason), so it
-    /// is made safe first.
+    /// A progress line on stderr, silenced by `-q` (`OutputPolicy.note`).
     static func stderr(_ line: String) {
-        FileHandle.standardError.write(Data((TerminalText.line(line) + "\n").utf8))
+        OutputPolicy.note(line)
     }
 }

@@ -20,6 +20,7 @@ struct SNPCommitCommand: AsyncParsableCommand {
         commandName: "commit",
         abstract: "Commit the running SNP firmware (SNP_COMMIT): older firmware can no longer be loaded.",
         discussion: CommandExamples.text("sevhost snp commit --yes"))
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var firmware: FirmwareOption
     @OptionGroup var table: CertificateTableOption
@@ -48,6 +49,7 @@ struct SNPConfigCommand: AsyncParsableCommand {
             commandName: "set",
             abstract: "Report the given TCB in attestation reports (at most the platform's), and set the masks.",
             discussion: "Turin and later carry an FMC level too: give it with --fmc." + "\n\n" + CommandExamples.text("sevhost snp config set 3 0 8 115"))
+        @OptionGroup var messages: OutputOptions
 
         @OptionGroup var firmware: FirmwareOption
         @OptionGroup var table: CertificateTableOption
@@ -81,6 +83,7 @@ struct SNPConfigCommand: AsyncParsableCommand {
             commandName: "reset",
             abstract: "Reset the SNP configuration: report the committed TCB again, unmask chip id and key.",
             discussion: CommandExamples.text("sevhost snp config reset"))
+        @OptionGroup var messages: OutputOptions
 
         @OptionGroup var firmware: FirmwareOption
         @OptionGroup var table: CertificateTableOption
@@ -105,6 +108,7 @@ struct SNPCertsCommand: AsyncParsableCommand {
             commandName: "import",
             abstract: "Build the certificate table from DIR (ark, ask or asvk, vcek, vlek as .der or .pem, as snphost names them) and install it.",
             discussion: "With --table FILE the table replaces FILE (for the VMM) under the kernel's locking rule (an exclusive OFD lock, waiting for VMMs that hold a shared one) instead of going to the firmware." + "\n\n" + CommandExamples.text("sevhost snp certs import snp-certs", "sevhost snp certs import snp-certs --table /var/lib/sevhost/certs-table.bin"))
+        @OptionGroup var messages: OutputOptions
 
         @OptionGroup var firmware: FirmwareOption
         @Option(help: ArgumentHelp("Write the GHCB-format table to FILE instead.", valueName: "FILE")) var table: String?
@@ -153,6 +157,7 @@ struct SNPCertsCommand: AsyncParsableCommand {
             commandName: "export",
             abstract: "Write each certificate of the table to DIR as <name>.der (or .pem).",
             discussion: "With --table FILE the table is read from FILE instead of from the firmware." + "\n\n" + CommandExamples.text("sevhost snp certs export snp-certs"))
+        @OptionGroup var messages: OutputOptions
 
         @OptionGroup var firmware: FirmwareOption
         @Option(help: ArgumentHelp("Read the GHCB-format table from FILE instead.", valueName: "FILE")) var table: String?

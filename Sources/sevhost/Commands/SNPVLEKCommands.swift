@@ -59,6 +59,7 @@ struct SNPVLEKLoadCommand: AsyncParsableCommand {
         commandName: "vlek-load",
         abstract: "Load a wrapped VLEK hashstick into the firmware (SNP_VLEK_LOAD): reports are then signed with the VLEK.",
         discussion: "The hashstick is what `sevhost fetch hashsticks` saves. With --table, the table is locked while it loads and its VLEK entry replaced (--vlek-cert) or removed." + "\n\n" + CommandExamples.text("sevhost snp vlek-load hashstick.bin"))
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var firmware: FirmwareOption
     @OptionGroup var table: CertificateTableOption
@@ -88,9 +89,11 @@ struct VerifyVLEKHashstickCommand: AsyncParsableCommand {
         commandName: "vlek-hashstick",
         abstract: "Check that a wrapped VLEK hashstick is for the TCB the firmware reports (what SNP_VLEK_LOAD requires).",
         discussion: CommandExamples.text("sevhost verify vlek-hashstick hashstick.bin"))
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var firmware: FirmwareOption
     @Argument(help: "The wrapped VLEK hashstick (432 bytes).") var hashstick: String
+    @Flag(help: "Print both TCBs as JSON (schema sevhost-verify-vlek-hashstick/1).") var json = false
 
     func run() async throws {
         let parsed = try VLEKHashstickFile.read(hashstick)
@@ -102,9 +105,16 @@ struct VerifyVLEKHashstickCommand: AsyncParsableCommand {
         guard parsed.tcb == reported else {
             throw CommandFailure("\(hashstick): the hashstick is for TCB \(stick) (\(stick.hex)), the firmware reports \(platform) (\(platform.hex))")
         }
-        print("VLEK hashstick TCB: \(stick) (\(stick.hex))")
-        print("reported TCB: \(platform) (\(platform.hex))")
-        print("hashstick \(hashstick): matches the reported TCB")
+        if json {
+            print(JSONOutput.render(JSONOutput.schema("verify-vlek-hashstick"), [
+                ("hashstick", .string(hashstick)), ("matches", .bool(true)),
+                ("hashstick-tcb", .string(stick.hex)), ("reported-tcb", .string(platform.hex)),
+            ]), terminator: "")
+        } else {
+            print("VLEK hashstick TCB: \(stick) (\(stick.hex))")
+            print("reported TCB: \(platform) (\(platform.hex))")
+            print("hashstick \(hashstick): matches the reported TCB")
+        }
     }
 }
 
@@ -126,6 +136,7 @@ struct VLEKURLCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vlek-url", abstract: "The KDS URL of this platform's VLEK at its reported TCB (cloud providers' endpoint, mutual TLS).",
         discussion: CommandExamples.text("sevhost show vlek-url"))
+    @OptionGroup var messages: OutputOptions
     @OptionGroup var endpoint: VLEKEndpointOptions
 
     func run() async throws { try await endpoint.show(KDSURL.vlek) }
@@ -135,6 +146,7 @@ struct HashsticksURLCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hashsticks-url", abstract: "The KDS URL for this platform's wrapped VLEK hashsticks at its reported TCB.",
         discussion: CommandExamples.text("sevhost show hashsticks-url"))
+    @OptionGroup var messages: OutputOptions
     @OptionGroup var endpoint: VLEKEndpointOptions
 
     func run() async throws { try await endpoint.show(KDSURL.hashsticks) }
@@ -170,6 +182,7 @@ struct FetchHashsticksCommand: AsyncParsableCommand {
             request body is FILE (several machines) and the raw answer is written; --result NAME names the file \
             and keeps the raw answer.
             """ + "\n\n" + CommandExamples.text("sevhost fetch hashsticks hashsticks provider.pem provider.key"))
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var firmware: FirmwareOption
     @Argument(help: "Directory to write into (created if missing).") var directory: String

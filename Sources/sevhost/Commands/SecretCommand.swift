@@ -26,6 +26,7 @@ struct SecretBuildCommand: AsyncParsableCommand {
             written base64-encoded, or raw with --raw.
             """ + "\n\n" + CommandExamples.text("sevhost secret build --tek vm_tek.bin --tik vm_tik.bin --measurement bundle.json --secret luks-key:disk.key")
     )
+    @OptionGroup var messages: OutputOptions
 
     @Option(help: "TEK: 16-byte file or base64.")
     var tek: String

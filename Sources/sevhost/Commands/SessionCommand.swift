@@ -20,6 +20,7 @@ struct SessionCommand: AsyncParsableCommand {
             verified, and a warning says so.
             """ + "\n\n" + CommandExamples.text("sevhost session chain.cert 0x1 --name vm --out owner")
     )
+    @OptionGroup var messages: OutputOptions
 
     @Argument(help: "PDH certificate, or SEV chain (PDH, PEK, OCA, CEK [, ASK, ARK]).")
     var pdhOrChain: String
@@ -46,12 +47,12 @@ struct SessionCommand: AsyncParsableCommand {
             if input.count <= SEVPlatformCertificate.size {
                 let pdh = try SEVPlatformCertificate(bytes: input, name: pdhOrChain)
                 session = try GuestOwnerSession(pdh: pdh, policy: policyValue)
-                FileHandle.standardError.write(Data(
-                    "warning: \(pdhOrChain) is a bare PDH certificate: it is used without verifying that it belongs to a genuine AMD platform\n".utf8))
+                CommandFailure.warn(
+                    "\(pdhOrChain) is a bare PDH certificate: it is used without verifying that it belongs to a genuine AMD platform")
             } else {
                 let chain = try SEVChainFile(bytes: input, name: pdhOrChain)
                 let caChain = try await download.resolve(
-                    ca: ca, embedded: chain.ca, chainPath: pdhOrChain, signing: chain.platform.cek, quiet: false)
+                    ca: ca, embedded: chain.ca, chainPath: pdhOrChain, signing: chain.platform.cek)
                 session = try GuestOwnerSession(chain: chain.platform, ca: caChain, policy: policyValue)
             }
         } catch let error as SEVCertificateError {

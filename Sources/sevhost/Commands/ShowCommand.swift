@@ -21,6 +21,7 @@ struct ShowCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "cbitpos", abstract: "The C-bit position (CPUID 0x8000001F EBX[5:0]), QEMU's cbitpos.",
             discussion: CommandExamples.text("sevhost show cbitpos", "sevhost show cbitpos --host-root host"))
+        @OptionGroup var messages: OutputOptions
         @OptionGroup var host: HostRootOption
 
         func run() throws {
@@ -34,6 +35,7 @@ struct ShowCommand: ParsableCommand {
             commandName: "reduced-phys-bits",
             abstract: "Physical address bit reduction (CPUID 0x8000001F EBX[11:6]), QEMU's reduced-phys-bits.",
             discussion: CommandExamples.text("sevhost show reduced-phys-bits"))
+        @OptionGroup var messages: OutputOptions
         @OptionGroup var host: HostRootOption
 
         func run() throws {
@@ -47,6 +49,7 @@ struct ShowCommand: ParsableCommand {
             commandName: "generation",
             abstract: "The EPYC product line (Naples, Rome, Milan, Genoa, Turin) from the CPU family and model.",
             discussion: CommandExamples.text("sevhost show generation"))
+        @OptionGroup var messages: OutputOptions
         @OptionGroup var host: HostRootOption
 
         func run() throws {
@@ -67,11 +70,18 @@ struct ShowCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "snp-policy-bits",
             abstract: "The SNP policy bits KVM accepts (KVM_X86_SNP_POLICY_BITS, or Linux 6.11-6.18's fixed mask), hex and by name.",
-            discussion: CommandExamples.text("sevhost show snp-policy-bits"))
+            discussion: CommandExamples.text("sevhost show snp-policy-bits", "sevhost show snp-policy-bits --json"))
+        @OptionGroup var messages: OutputOptions
         @OptionGroup var host: HostRootOption
+        @Flag(help: "Print the mask as JSON (schema sevhost-show-snp-policy-bits/1).") var json = false
 
         func run() throws {
             switch try host.probe().snpPolicyBits() {
+            case .success(let bits) where json:
+                print(JSONOutput.render(JSONOutput.schema("show-snp-policy-bits"), [
+                    ("mask", .string(bits.hex)), ("flags", .array(bits.flagNames.map { .string($0) })),
+                    ("source", .string(bits.source.rawValue)),
+                ]), terminator: "")
             case .success(let bits):
                 print("\(bits.hex) \(bits.flagNames.joined(separator: ",")) (\(bits.source.rawValue))")
             case .failure(let failure):
@@ -85,12 +95,26 @@ struct ShowCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "asids",
             abstract: "KVM's ASID ranges: SEV, SEV-ES and SEV-SNP (split by ciphertext hiding where the kernel has it).",
-            discussion: CommandExamples.text("sevhost show asids --host-root host"))
+            discussion: CommandExamples.text("sevhost show asids --host-root host", "sevhost show asids --json"))
+        @OptionGroup var messages: OutputOptions
         @OptionGroup var host: HostRootOption
+        @Flag(help: "Print the ranges as JSON (schema sevhost-show-asids/1).") var json = false
 
         func run() throws {
             let probe = try host.probe()
             guard let split = probe.asidSplit else { throw MemoryEncryptionUnavailable(reason: "CPUID 0x8000001F ECX is 0: the CPU reports no ASIDs") }
+            if json {
+                func range(_ r: ASIDSplit.Range) -> OrderedJSON {
+                    .object([("lower", .uint(UInt64(r.lower))), ("upper", .uint(UInt64(r.upper))), ("count", .uint(UInt64(r.count)))])
+                }
+                let used = probe.asidsInUse
+                print(JSONOutput.render(JSONOutput.schema("show-asids"), [
+                    ("sev", range(split.sev)), ("sev-es", range(split.sevES)), ("sev-snp", range(split.snp)),
+                    ("ciphertext-hiding", split.ciphertextHiding.map { .uint(UInt64($0)) } ?? .null),
+                    ("in-use", used.map { .object([("sev", .int(Int64($0.sev))), ("sev-es-and-sev-snp", .int(Int64($0.sevES)))]) } ?? .null),
+                ]), terminator: "")
+                return
+            }
             var lines = ["sev: \(split.sev)", "sev-es: \(split.sevES)", "sev-snp: \(split.snp)"]
             if let hidden = split.ciphertextHiding { lines.append("ciphertext-hiding: \(hidden)") }
             if let used = probe.asidsInUse { lines.append("in use: sev \(used.sev), sev-es and sev-snp \(used.sevES)") }
@@ -108,10 +132,14 @@ struct ShowCommand: ParsableCommand {
                 (SNP_COMMIT); an SNP attestation report does: --report FILE adds its COMMITTED and \
                 CURRENT versions.
                 """ + "\n\n" + CommandExamples.text("sevhost show sev-firmware-file", "sevhost show sev-firmware-file --report report.bin"))
+        @OptionGroup var messages: OutputOptions
         @OptionGroup var host: HostRootOption
 
         @Option(help: ArgumentHelp("An SNP attestation report from a guest of this host (raw or hex), for the committed version.", valueName: "FILE"))
         var report: String?
+
+        @Flag(help: "Print what was found as JSON (schema sevhost-show-sev-firmware-file/1).")
+        var json = false
 
         func run() throws {
             // The report first: a bad one is refused before anything is printed.
@@ -122,6 +150,10 @@ struct ShowCommand: ParsableCommand {
                 do { reported = try AttestationReport(bytes: bytes) } catch { throw CommandFailure("\(report): \(error)") }
             }
             let probe = try host.probe()
+            if json {
+                print(JSONOutput.render(JSONOutput.schema("show-sev-firmware-file"), Self.fields(probe, reported: reported)), terminator: "")
+                return
+            }
             var lines: [String] = []
             if let file = probe.sevFirmwareFile() {
                 lines.append("file: \(file.path) (\(file.version.map { "\($0)" } ?? "not a signed SEV firmware image"))")
@@ -143,6 +175,35 @@ struct ShowCommand: ParsableCommand {
                 lines.append("kernel log: \(failure)")
             }
             print(lines.joined(separator: "\n"))
+        }
+
+        /// The same facts as the text, as JSON: null where the host has no such fact.
+        static func fields(_ probe: HostProbe, reported: AttestationReport?) -> [(String, OrderedJSON)] {
+            func version(_ major: UInt8, _ minor: UInt8, _ build: UInt8) -> OrderedJSON { .string("\(major).\(minor).\(build)") }
+            var fields: [(String, OrderedJSON)] = []
+            if let file = probe.sevFirmwareFile() {
+                fields.append(("file", .string(file.path)))
+                fields.append(("file-version", file.version.map { .string("\($0)") } ?? .null))
+            } else {
+                fields += [("file", .null), ("file-version", .null)]
+            }
+            if case .success(let status) = probe.sevPlatformStatus() {
+                fields.append(("running", .string("\(status.version).\(status.build)")))
+            } else {
+                fields.append(("running", .null))
+            }
+            fields.append(("committed", reported.map { version($0.committedMajor, $0.committedMinor, $0.committedBuild) } ?? .null))
+            fields.append(("reported-current", reported.map { version($0.currentMajor, $0.currentMinor, $0.currentBuild) } ?? .null))
+            if case .success(let log) = probe.kernelLog() {
+                let load = log.firmwareLoad
+                fields.append(("kernel-log", .object([
+                    ("loaded-file", load.loadedFile.map { .string($0) } ?? .null), ("update-succeeded", .bool(load.updateSucceeded)),
+                    ("api-version", load.apiVersion.map { .string($0) } ?? .null), ("build", load.build.map { .int(Int64($0)) } ?? .null),
+                ])))
+            } else {
+                fields.append(("kernel-log", .null))
+            }
+            return fields
         }
     }
 }

@@ -9,6 +9,7 @@ extension ShowCommand {
         static let configuration = CommandConfiguration(
             commandName: "identifier", abstract: "The chip identifier (GET_ID), one line of hex per socket.",
             discussion: CommandExamples.text("sevhost show identifier", "sevhost show identifier --firmware sim:fw"))
+        @OptionGroup var messages: OutputOptions
         @OptionGroup var firmware: FirmwareOption
 
         func run() async throws {
@@ -25,6 +26,7 @@ extension ShowCommand {
         static let configuration = CommandConfiguration(
             commandName: "version", abstract: "The SEV firmware version (PLATFORM_STATUS), major.minor.build.",
             discussion: CommandExamples.text("sevhost show version"))
+        @OptionGroup var messages: OutputOptions
         @OptionGroup var firmware: FirmwareOption
 
         func run() async throws {
@@ -37,13 +39,22 @@ extension ShowCommand {
     struct Flags: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "flags", abstract: "The platform flags (PLATFORM_STATUS): owner and SEV-ES.",
-            discussion: CommandExamples.text("sevhost show flags"))
+            discussion: CommandExamples.text("sevhost show flags", "sevhost show flags --json"))
+        @OptionGroup var messages: OutputOptions
         @OptionGroup var firmware: FirmwareOption
+        @Flag(help: "Print the flags as JSON (schema sevhost-show-flags/1).") var json = false
 
         func run() async throws {
             let status = try await platformStatus(firmware)
-            print("owner: \(status.flags.value & 1 != 0 ? "external" : "self")")
-            print("sev-es: \(status.isESInitialized ? "initialized" : "not initialized")")
+            let owner = status.flags.value & 1 != 0 ? "external" : "self"
+            if json {
+                print(JSONOutput.render(JSONOutput.schema("show-flags"), [
+                    ("owner", .string(owner)), ("sev-es-initialized", .bool(status.isESInitialized)),
+                ]), terminator: "")
+            } else {
+                print("owner: \(owner)")
+                print("sev-es: \(status.isESInitialized ? "initialized" : "not initialized")")
+            }
         }
     }
 
@@ -52,6 +63,7 @@ extension ShowCommand {
         static let configuration = CommandConfiguration(
             commandName: "guests", abstract: "The number of SEV guests the firmware runs (PLATFORM_STATUS).",
             discussion: CommandExamples.text("sevhost show guests"))
+        @OptionGroup var messages: OutputOptions
         @OptionGroup var firmware: FirmwareOption
 
         func run() async throws {
@@ -63,11 +75,18 @@ extension ShowCommand {
     struct TCB: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "tcb", abstract: "The SNP TCB versions (SNP_PLATFORM_STATUS): platform (current) and reported.",
-            discussion: CommandExamples.text("sevhost show tcb"))
+            discussion: CommandExamples.text("sevhost show tcb", "sevhost show tcb --json"))
+        @OptionGroup var messages: OutputOptions
         @OptionGroup var firmware: FirmwareOption
+        @Flag(help: "Print both TCBs as JSON (schema sevhost-show-tcb/1).") var json = false
 
         func run() async throws {
-            print(tcbLines(try await snpStatus(firmware), layout: firmware.tcbLayout).joined(separator: "\n"))
+            let status = try await snpStatus(firmware)
+            if json {
+                print(JSONOutput.render(JSONOutput.schema("show-tcb"), tcbFields(status, layout: firmware.tcbLayout)), terminator: "")
+            } else {
+                print(tcbLines(status, layout: firmware.tcbLayout).joined(separator: "\n"))
+            }
         }
     }
 
@@ -75,12 +94,24 @@ extension ShowCommand {
     struct SNPStatus: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "snp-status", abstract: "Every field of SNP_PLATFORM_STATUS.",
-            discussion: CommandExamples.text("sevhost show snp-status"))
+            discussion: CommandExamples.text("sevhost show snp-status", "sevhost show snp-status --json"))
+        @OptionGroup var messages: OutputOptions
         @OptionGroup var firmware: FirmwareOption
+        @Flag(help: "Print every field as JSON (schema sevhost-show-snp-status/1).") var json = false
 
         func run() async throws {
             let status = try await snpStatus(firmware)
             let layout = firmware.tcbLayout
+            if json {
+                print(JSONOutput.render(JSONOutput.schema("show-snp-status"), [
+                    ("api-major", .uint(UInt64(status.apiMajor))), ("api-minor", .uint(UInt64(status.apiMinor))),
+                    ("build-id", .uint(UInt64(status.buildID))), ("state", .string(status.state.rawValue)),
+                    ("rmp-initialized", .bool(status.rmpInitialized)), ("alias-check-complete", .bool(status.aliasCheckComplete)),
+                    ("mask-chip-id", .bool(status.maskChipID)), ("mask-chip-key", .bool(status.maskChipKey)),
+                    ("vlek-enabled", .bool(status.vlekEnabled)), ("guests", .uint(UInt64(status.guestCount))),
+                ] + tcbFields(status, layout: layout)), terminator: "")
+                return
+            }
             let lines = [
                 "API version: \(status.apiMajor).\(status.apiMinor)",
                 "Build ID: \(status.buildID)",
@@ -118,6 +149,12 @@ private func tcbLines(_ status: SNPFirmwareStatus, layout: TCBVersion.Layout) ->
         "Platform TCB: \(TCBVersion(raw: status.currentTCB, layout: layout)) (\(hex64(status.currentTCB)))",
         "Reported TCB: \(TCBVersion(raw: status.reportedTCB, layout: layout)) (\(hex64(status.reportedTCB)))",
     ]
+}
+
+/// The platform (current) and reported TCB as JSON, decoded with the product's layout.
+private func tcbFields(_ status: SNPFirmwareStatus, layout: TCBVersion.Layout) -> [(String, OrderedJSON)] {
+    [("platform-tcb", .object(TCBVersion(raw: status.currentTCB, layout: layout).fields)),
+     ("reported-tcb", .object(TCBVersion(raw: status.reportedTCB, layout: layout).fields))]
 }
 
 private func yesNo(_ value: Bool) -> String { value ? "yes" : "no" }

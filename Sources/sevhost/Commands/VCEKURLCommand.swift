@@ -9,6 +9,7 @@ struct VCEKURLCommand: ParsableCommand {
         commandName: "vcek-url",
         abstract: "Print the AMD KDS URL of the VCEK for a report (or a chip id and TCB).",
         discussion: CommandExamples.text("sevhost show vcek-url --report report.bin --certs certs"))
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var source: VCEKSource
 

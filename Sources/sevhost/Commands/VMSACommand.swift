@@ -23,6 +23,7 @@ struct VMSACommand: AsyncParsableCommand {
                 carries their reset values (FCW 0x37F, MXCSR 0x1F80), as sev-snp-measure's seves \
                 and every snp page do.
                 """ + "\n\n" + CommandExamples.text("sevhost vmsa build vmsa1.bin --cpu 1 --family 25 --model 1 --stepping 1 --firmware /usr/share/ovmf/OVMF.fd"))
+        @OptionGroup var messages: OutputOptions
 
         @Argument(help: "Output file.")
         var file: String
@@ -141,6 +142,7 @@ struct VMSACommand: AsyncParsableCommand {
             commandName: "show",
             abstract: "Print a VMSA page's fields as JSON (sevctl's layout).",
             discussion: "--extended adds the SNP VMPL and SEV_FEATURES, the x87/SSE control words and any other non-zero byte sevctl's layout does not show." + "\n\n" + CommandExamples.text("sevhost vmsa show vmsa1.bin --extended"))
+        @OptionGroup var messages: OutputOptions
 
         @Argument(help: "VMSA page file (4096 bytes).")
         var file: String

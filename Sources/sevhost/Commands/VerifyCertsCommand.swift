@@ -10,6 +10,7 @@ struct VerifyCertsCommand: ParsableCommand {
         commandName: "certs",
         abstract: "Verify the SNP certificate chain (ARK, ASK or ASVK, VCEK or VLEK, CRL) in a directory.",
         discussion: CommandExamples.text("sevhost verify certs certs --json"))
+    @OptionGroup var messages: OutputOptions
 
     @Argument(help: ArgumentHelp("Directory holding the certificates (PEM or DER, any names).", valueName: "DIR"))
     var directory: String
@@ -17,7 +18,7 @@ struct VerifyCertsCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Verify as of this time (ISO 8601) instead of now.", valueName: "TIME"))
     var at: String?
 
-    @Flag(help: "JSON output.")
+    @Flag(help: "Print the chain as JSON (schema sevhost-verify-certs/1).")
     var json = false
 
     func run() throws {
@@ -28,7 +29,7 @@ struct VerifyCertsCommand: ParsableCommand {
         let certs = [chain.ark, chain.intermediate] + (chain.endorsementKey.map { [$0] } ?? [])
         let ok = checks.allPassed
         if json {
-            print(OrderedJSON.object([
+            print(JSONOutput.render(JSONOutput.schema("verify-certs"), [
                 ("directory", .string(directory)),
                 ("valid", .bool(ok)),
                 ("product", chain.product.map { .string($0.rawValue) } ?? .null),
@@ -37,7 +38,7 @@ struct VerifyCertsCommand: ParsableCommand {
                 ("checks", .array(checks.map {
                     .object([("name", .string($0.name)), ("passed", .bool($0.passed)), ("detail", .string($0.detail))])
                 })),
-            ]).rendered())
+            ]), terminator: "")
         } else {
             for cert in certs {
                 // The common name and the extensions are the certificate's words: one line each.

@@ -47,6 +47,7 @@ struct VerifySEVChainCommand: AsyncParsableCommand {
                 "sevhost verify sev --sev chain.cert --ca ask_ark_rome.cert", "sevhost verify sev --sev chain.cert --product rome",
                 "sevhost verify sev --bundle bundle.json --ca ask_ark_milan.cert")
     )
+    @OptionGroup var messages: OutputOptions
 
     @Option(name: .customLong("sev"), help: "SEV chain file (PDH, PEK, OCA, CEK [, ASK, ARK]), raw or base64.")
     var chainPath: String?
@@ -68,8 +69,8 @@ struct VerifySEVChainCommand: AsyncParsableCommand {
 
     @OptionGroup var download: AMDCAOptions
 
-    @Flag(name: .shortAndLong, help: "Print nothing; only the exit status tells.")
-    var quiet = false
+    @Flag(help: "Print the certificates and each signature's verdict as JSON (schema sevhost-verify-sev/1).")
+    var json = false
 
     func run() async throws {
         let chainFile: SEVChainFile
@@ -96,11 +97,16 @@ struct VerifySEVChainCommand: AsyncParsableCommand {
             }
         }
         let caChain = try await download.resolve(
-            ca: ca, embedded: chainFile.ca, chainPath: chainPath, signing: platform.cek, quiet: quiet)
+            ca: ca, embedded: chainFile.ca, chainPath: chainPath, signing: platform.cek)
 
         let result = SEVChainVerification(platform: platform, ca: caChain)
-        if !quiet {
-            print(SEVChainTree.render(platform: platform, ca: caChain, verification: result, color: Self.useColor))
+        if json {
+            print(SEVChainTree.json(platform: platform, ca: caChain, verification: result), terminator: "")
+        } else if !OutputPolicy.quiet {
+            // The tree is for a person: with -q, as with sevctl's, only the exit status tells.
+            // Written as it is, colour included: every line is sevhost's own (usages, sizes,
+            // hex digests), so there is nothing from outside to make safe.
+            Swift.print(SEVChainTree.render(platform: platform, ca: caChain, verification: result, color: Self.useColor))
         }
         guard result.isValid else {
             if let failed = result.links.first(where: { !$0.verdict.isValid }) {
@@ -128,6 +134,24 @@ struct VerifySEVChainCommand: AsyncParsableCommand {
 /// `⬑` (signs) or `⬑̸` (does not), roots also `•` (valid self-signature) or `•̷`.
 enum SEVChainTree {
     static let legend = " • = self signed, ⬑ = signs, •̷ = invalid self sign, ⬑̸ = invalid signs"
+
+    /// The same as `render`, as a document: each certificate as `render` summarises it, each
+    /// signature's verdict, and the root's product.
+    static func json(platform: SEVPlatformChain, ca: AMDCAChain, verification: SEVChainVerification) -> String {
+        let certificates: [(String, String)] = [
+            ("pdh", SEVCertificateSummary.line(for: platform.pdh)), ("pek", SEVCertificateSummary.line(for: platform.pek)),
+            ("oca", SEVCertificateSummary.line(for: platform.oca)), ("cek", SEVCertificateSummary.line(for: platform.cek)),
+            ("ask", SEVCertificateSummary.line(for: ca.ask)), ("ark", SEVCertificateSummary.line(for: ca.ark)),
+        ]
+        return JSONOutput.render(JSONOutput.schema("verify-sev"), [
+            ("valid", .bool(verification.isValid)),
+            ("ark-product", verification.anchorProduct.map { .string($0) } ?? .null),
+            ("certificates", .object(certificates.map { ($0.0, .string($0.1)) })),
+            ("signatures", .array(verification.links.map {
+                .object([("name", .string($0.name)), ("valid", .bool($0.verdict.isValid)), ("verdict", .string("\($0.verdict)"))])
+            })),
+        ])
+    }
 
     static func render(platform: SEVPlatformChain, ca: AMDCAChain, verification: SEVChainVerification, color: Bool) -> String {
         func paint(_ glyph: String, _ ok: Bool) -> String {

@@ -26,8 +26,10 @@ extension CommandFailure {
         FileHandle.standardError.write(Data((prefix + TerminalText.line(line) + "\n").utf8))
     }
 
-    /// A warning: the command goes on.
+    /// A warning: the command goes on. Silenced by `-q`, as every message that is not an
+    /// error is.
     static func warn(_ message: String) {
+        guard !OutputPolicy.quiet else { return }
         report("warning: " + message)
     }
 

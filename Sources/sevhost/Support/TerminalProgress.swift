@@ -1,13 +1,13 @@
 import Foundation
 
 /// A line on standard error that counts the seconds of a wait, for waits a person watches:
-/// shown only when standard error is a terminal (and TERM is not `dumb`), only once the wait
-/// has lasted a second, rewritten in place and erased when the wait ends. In a pipe or a log
-/// nothing is written, so scripts see only the command's own messages.
+/// shown only when standard error is a terminal (TERM not `dumb`, no `-q`: see
+/// `OutputPolicy.showsProgress`), only once the wait has lasted a second, rewritten in place and
+/// erased when the wait ends. In a pipe or a log nothing is written, so scripts see only the
+/// command's own messages.
 enum TerminalProgress {
     static func around<T: Sendable>(_ message: String, _ work: () async throws -> T) async throws -> T {
-        let environment = ProcessInfo.processInfo.environment
-        guard isatty(STDERR_FILENO) == 1, environment["TERM"] != "dumb" else { return try await work() }
+        guard OutputPolicy.showsProgress else { return try await work() }
         let ticker = Task {
             var seconds = 0
             var shown = false

@@ -64,13 +64,40 @@ final class FetchCommandTests: XCTestCase {
                        try Data(contentsOf: TestData.url("virtee-sev/tests/certs_data/vcek_milan.der")))
     }
 
+    /// A download that takes longer than a second (here KDS asks for two seconds' patience)
+    /// is shown going on a terminal, erased at the end; not with -q, nor with TERM=dumb.
+    func testALongDownloadShowsProgressOnATerminalOnly() throws {
+        // Each run with its own server: the first request gets the 429.
+        func onTerminal(term: String, _ extra: String = "") throws -> String {
+            let slow = try LocalKDSServer(routes: [
+                "/vcek/v1/Milan/cert_chain": .init(file: try TestData.url("virtee-sev/tests/certs_data/cert_chain_milan"), throttle: 1, retryAfter: "2"),
+            ])
+            defer { slow.stop() }
+            let out = temp.appendingPathComponent("out-\(term)\(extra)")
+            let result = try Subprocess.sevhostOnTerminal(
+                "fetch ca milan --kds-url \(slow.baseURL) --no-cache --out \(out.path) \(extra)", environment: ["TERM": term])
+            XCTAssertEqual(result.status, 0, result.stdout)
+            return result.stdout
+        }
+        let shown = try onTerminal(term: "xterm")
+        XCTAssertTrue(shown.contains("\rfetching the Milan certificate chain from KDS (1 s)"), shown)
+        XCTAssertTrue(shown.contains("\r\u{1B}[K"), shown)
+        XCTAssertTrue(shown.contains("kds: HTTP 429, retrying in 2s"), shown)
+        let dumb = try onTerminal(term: "dumb")
+        XCTAssertFalse(dumb.contains("fetching"), dumb)
+        XCTAssertTrue(dumb.contains("kds: HTTP 429, retrying in 2s"), dumb)
+        let quiet = try onTerminal(term: "xterm", "-q")
+        let out = temp.appendingPathComponent("out-xterm-q").path
+        XCTAssertEqual(quiet, "\(out)/ark.pem\r\n\(out)/ask.pem\r\n")
+    }
+
     func testNotFoundAndUnpinnedRootWriteNothing() throws {
         let out = temp.appendingPathComponent("none")
         let missing = try Subprocess.sevhost(["fetch", "ca", "turin", "--kds-url", server.baseURL, "--out", out.path, "--quiet"] + cacheArgs)
         XCTAssertEqual(missing.status, 1)
         XCTAssertEqual(missing.stderr, "sevhost: KDS has nothing at \(server.baseURL)/vcek/v1/Turin/cert_chain (HTTP 404): check the product, chip id and TCB\n")
         let forged = try Subprocess.sevhost(["fetch", "ca", "genoa", "--kds-url", server.baseURL, "--out", out.path, "--quiet"] + cacheArgs)
-        XCTAssertEqual(forged.status, 1)
+        XCTAssertEqual(forged.status, 2)
         XCTAssertEqual(forged.stderr, "sevhost: KDS answer refused: holds AMD's Milan ARK, not the Genoa one\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("ark.pem").path))
     }

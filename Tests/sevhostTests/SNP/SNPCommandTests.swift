@@ -91,8 +91,9 @@ final class SNPCommandTests: XCTestCase {
         ])
         XCTAssertTrue(lines.contains("key_info.signing_key: NONE"), r.stdout)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try Subprocess.sevhost(["report", "show", "--json", file.path]).stdout.utf8)) as? [String: Any])
-        XCTAssertEqual((json["key_info"] as? [String: Any])?["signing_key"] as? String, "NONE")
-        XCTAssertEqual((json["policy"] as? [String: Any])?["page_swap_disable"] as? Bool, true)
+        XCTAssertEqual(json["schema"] as? String, "sevhost-report-show/1")
+        XCTAssertEqual((json["key-info"] as? [String: Any])?["signing-key"] as? String, "NONE")
+        XCTAssertEqual((json["policy"] as? [String: Any])?["page-swap-disable"] as? Bool, true)
     }
 
     func testReportShowJSON() throws {
@@ -101,13 +102,13 @@ final class SNPCommandTests: XCTestCase {
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(json["version"] as? Int, 2)
         XCTAssertEqual(json["measurement"] as? String, "7a1e5c266c0108dbc9bb94fa926951320940915d0aafb42464bd88b579ea158d3e1a0dc39b2c60bd95b9c480cd81841f")
-        let reported = try XCTUnwrap(json["reported_tcb"] as? [String: Any])
+        let reported = try XCTUnwrap(json["reported-tcb"] as? [String: Any])
         XCTAssertEqual(reported["raw"] as? String, "0x7308000000000003")
         XCTAssertEqual(reported["microcode"] as? Int, 115)
         XCTAssertEqual((json["signature"] as? [String: Any])?["r"] as? String,
                        "61ab4f11aa661997625f233df42a4ad54440eeb7a96ea63de170cbc29c37c005cb54054881ec7d2bee569b02d07f8272000000000000000000000000000000000000000000000000")
         // Keys keep spec order.
-        XCTAssertTrue(r.stdout.range(of: "\"version\"")!.lowerBound < r.stdout.range(of: "\"guest_svn\"")!.lowerBound)
+        XCTAssertTrue(r.stdout.range(of: "\"version\"")!.lowerBound < r.stdout.range(of: "\"guest-svn\"")!.lowerBound)
     }
 
     func testReportVerifyPassesAndExitsZero() throws {
@@ -155,8 +156,11 @@ final class SNPCommandTests: XCTestCase {
         let refused = try Subprocess.sevhost(["report", "verify", report, "--certs", dir, "--json"])
         XCTAssertEqual(refused.status, 1)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(refused.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(json["schema"] as? String, "sevhost-report-verify/1")
         XCTAssertEqual(json["valid"] as? Bool, false)
-        XCTAssertEqual(json["failed"] as? [String], ["no-debug"])
+        let reports = try XCTUnwrap(json["reports"] as? [[String: Any]])
+        XCTAssertEqual(reports.map { $0["report"] as? String }, [report])
+        XCTAssertEqual(reports[0]["failed"] as? [String], ["no-debug"])
         let allowed = try Subprocess.sevhost(["report", "verify", report, "--certs", dir, "--allow-debug"])
         XCTAssertEqual(allowed.status, 0, allowed.stdout)
     }
@@ -196,11 +200,11 @@ final class SNPCommandTests: XCTestCase {
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(turin.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(json["product"] as? String, "Turin")
         let certs = try XCTUnwrap(json["certificates"] as? [[String: Any]])
-        XCTAssertEqual(certs.map { $0["common_name"] as? String }, ["ARK-Turin", "SEV-Turin", "SEV-VCEK"])
-        let ext = try XCTUnwrap(certs[2]["amd_extensions"] as? [String: Any])
-        XCTAssertEqual(ext["fmcSPL"] as? Int, 0)
-        XCTAssertEqual(ext["ucodeSPL"] as? Int, 9)
-        XCTAssertEqual(ext["hwID"] as? String, "1e550a8ee5cf9f4d")
+        XCTAssertEqual(certs.map { $0["common-name"] as? String }, ["ARK-Turin", "SEV-Turin", "SEV-VCEK"])
+        let ext = try XCTUnwrap(certs[2]["amd-extensions"] as? [String: Any])
+        XCTAssertEqual(ext["fmc-spl"] as? Int, 0)
+        XCTAssertEqual(ext["ucode-spl"] as? Int, 9)
+        XCTAssertEqual(ext["hw-id"] as? String, "1e550a8ee5cf9f4d")
 
         // A VCEK under the wrong product's chain, and a VCEK after its notAfter.
         let wrong = try Subprocess.sevhost(["verify", "certs", try certDir(

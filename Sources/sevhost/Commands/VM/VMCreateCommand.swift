@@ -17,6 +17,7 @@ struct VMCreateCommand: AsyncParsableCommand {
             the first host whose SEV support and free ASIDs fit the spec; the host is printed.
             """ + "\n\n" + CommandExamples.text("sevhost vm create guest.yaml", "sevhost vm create guest.yaml --host qemu+tcp://10.0.0.2/system")
     )
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var options: VMDaemonOptions
 

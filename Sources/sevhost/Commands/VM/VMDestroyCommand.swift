@@ -8,6 +8,7 @@ struct VMDestroyCommand: AsyncParsableCommand {
         abstract: "Forget a VM (its spec, state and events).",
         discussion: "A VM with a QEMU process is refused unless --force, which kills QEMU first." + "\n\n" + CommandExamples.text("sevhost vm destroy guest --force")
     )
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var options: VMDaemonOptions
 

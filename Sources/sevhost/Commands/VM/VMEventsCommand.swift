@@ -14,6 +14,7 @@ struct VMEventsCommand: AsyncParsableCommand {
             restart), it says so once on stderr and asks again every second.
             """ + "\n\n" + CommandExamples.text("sevhost vm events guest --after 10")
     )
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var options: VMDaemonOptions
 
@@ -77,7 +78,7 @@ struct VMEventsCommand: AsyncParsableCommand {
                 retrying = false
                 var text = ""
                 for event in list.events {
-                    text += (json ? VMRender.json(event, pretty: false) : VMRender.line(event)) + "\n"
+                    text += (json ? JSONOutput.render(JSONOutput.schema("vm-events"), event, pretty: false) : VMRender.line(event)) + "\n"
                 }
                 VMOutput.write(text)
                 after = list.events.last?.seq ?? max(after, list.last)

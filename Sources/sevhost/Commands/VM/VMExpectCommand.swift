@@ -12,6 +12,7 @@ struct VMExpectCommand: AsyncParsableCommand {
             `sevhost report verify REPORT --certs DIR --expect vm.expect.json`.
             """ + "\n\n" + CommandExamples.text("sevhost vm expect guest --json")
     )
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var options: VMDaemonOptions
 
@@ -24,7 +25,7 @@ struct VMExpectCommand: AsyncParsableCommand {
     func run() async throws {
         try await VMReport.run("expect", vm: name, options: options) {
             let expectation = try await options.client.expect(name)
-            print(json ? expectation.jsonText : Self.text(expectation), terminator: "")
+            print(json ? JSONOutput.render(JSONOutput.schema("vm-expect"), expectation) : Self.text(expectation), terminator: "")
         }
     }
 

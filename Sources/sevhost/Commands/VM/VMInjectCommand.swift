@@ -15,6 +15,7 @@ struct VMInjectCommand: AsyncParsableCommand {
             paused; other failures exit with status 1. The secret is not stored by the daemon.
             """ + "\n\n" + CommandExamples.text("sevhost vm inject guest answer.txt --bundle bundle.json")
     )
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var options: VMDaemonOptions
 

@@ -9,6 +9,7 @@ struct VMListCommand: AsyncParsableCommand {
         abstract: "List the daemon's VMs: name, state, type, policy and QEMU's pid.",
         discussion: CommandExamples.text("sevhost vm list --json")
     )
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var options: VMDaemonOptions
 
@@ -18,7 +19,7 @@ struct VMListCommand: AsyncParsableCommand {
     func run() async throws {
         try await VMReport.run("list", options: options) {
             let list = try await options.client.listVMs()
-            print(json ? VMRender.json(list) + "\n" : VMRender.table(list.vms), terminator: "")
+            print(json ? JSONOutput.render(JSONOutput.schema("vm-list"), list) : VMRender.table(list.vms), terminator: "")
         }
     }
 }
@@ -73,13 +74,5 @@ enum VMRender {
         var message = event.message.split(separator: "\n").joined(separator: " | ")
         if message.isEmpty, let state = event.state { message = state.rawValue }
         return "\(event.seq) \(event.time) \(event.vm) \(event.kind) \(message)"
-    }
-
-    /// JSON with sorted keys; `pretty` for documents, compact for JSON lines.
-    static func json<Value: Encodable>(_ value: Value, pretty: Bool = true) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-        // The API's types hold strings, numbers and booleans: they always encode.
-        return String(decoding: try! encoder.encode(value), as: UTF8.self)
     }
 }

@@ -9,6 +9,7 @@ struct VMLogsCommand: AsyncParsableCommand {
         abstract: "Print the last lines of a VM's QEMU output (stdout and stderr).",
         discussion: CommandExamples.text("sevhost vm logs guest --lines 20")
     )
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var options: VMDaemonOptions
 

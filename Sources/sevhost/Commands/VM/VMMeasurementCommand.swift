@@ -14,6 +14,7 @@ struct VMMeasurementCommand: AsyncParsableCommand {
             `sevhost secret build`; the answer goes back through `sevhost vm inject`.
             """ + "\n\n" + CommandExamples.text("sevhost vm measurement guest --out bundle.json")
     )
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var options: VMDaemonOptions
 

@@ -8,6 +8,7 @@ struct VMShowCommand: AsyncParsableCommand {
         abstract: "Show one VM: state (and why it failed), type, policy, QEMU's pid and QMP socket, times.",
         discussion: CommandExamples.text("sevhost vm show guest")
     )
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var options: VMDaemonOptions
 
@@ -20,7 +21,7 @@ struct VMShowCommand: AsyncParsableCommand {
     func run() async throws {
         try await VMReport.run("show", vm: name, options: options) {
             let info = try await options.client.showVM(name)
-            print(json ? VMRender.json(info) + "\n" : VMRender.details(info), terminator: "")
+            print(json ? JSONOutput.render(JSONOutput.schema("vm-show"), info) : VMRender.details(info), terminator: "")
         }
     }
 }

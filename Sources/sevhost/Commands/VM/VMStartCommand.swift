@@ -14,6 +14,7 @@ struct VMStartCommand: AsyncParsableCommand {
             lines) and exits with status 1.
             """ + "\n\n" + CommandExamples.text("sevhost vm start guest")
     )
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var options: VMDaemonOptions
 

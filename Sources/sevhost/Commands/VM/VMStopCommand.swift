@@ -8,6 +8,7 @@ struct VMStopCommand: AsyncParsableCommand {
         abstract: "Stop a VM's QEMU: QMP quit, then SIGTERM and SIGKILL after the daemon's stop timeout.",
         discussion: "--force sends SIGKILL at once. Waits until the VM is stopped unless --no-wait." + "\n\n" + CommandExamples.text("sevhost vm stop guest")
     )
+    @OptionGroup var messages: OutputOptions
 
     @OptionGroup var options: VMDaemonOptions
 
