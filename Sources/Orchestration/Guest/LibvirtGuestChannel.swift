@@ -19,23 +19,67 @@ import QMP
 public struct LibvirtGuestChannel: GuestChannel {
     public let connection: LibvirtConnection
     public let domain: String
-    /// libvirt's domain events are not followed yet: the stream ends when the channel closes.
+    /// The domain's lifecycle events (`STARTED`, `SUSPENDED`, `RESUMED`, `STOPPED`, `SHUTDOWN`,
+    /// `CRASHED`…, with libvirt's detail: `{"detail":"destroyed"}`), when the channel was made
+    /// with `following`; else a stream that ends when the channel closes.
     public let events: AsyncStream<GuestEvent>
     private let finishEvents: @Sendable () -> Void
+    /// Whether `close` closes the connection: not when it is shared (sevhostd keeps one per
+    /// host for all its domains).
+    private let ownsConnection: Bool
 
-    public init(connection: LibvirtConnection, domain: String) {
+    public init(connection: LibvirtConnection, domain: String, ownsConnection: Bool = true) {
         self.connection = connection
         self.domain = domain
+        self.ownsConnection = ownsConnection
         let (stream, continuation) = AsyncStream<GuestEvent>.makeStream()
         events = stream
         finishEvents = { continuation.finish() }
     }
 
-    /// Opens `uri` and checks that `domain` exists there.
-    public static func connect(uri: String, domain: String) async throws(GuestChannelError) -> LibvirtGuestChannel {
+    private init(connection: LibvirtConnection, domain: String, ownsConnection: Bool, following source: AsyncStream<DomainLifecycleEvent>) {
+        self.connection = connection
+        self.domain = domain
+        self.ownsConnection = ownsConnection
+        let (stream, continuation) = AsyncStream<GuestEvent>.makeStream()
+        events = stream
+        let relay = Task {
+            for await event in source where event.domain == domain {
+                continuation.yield(Self.guestEvent(event))
+            }
+            continuation.finish()
+        }
+        finishEvents = {
+            relay.cancel()
+            continuation.finish()
+        }
+    }
+
+    /// A channel whose `events` follow the domain's lifecycle events; `connection` must have
+    /// been opened with `events: true`.
+    public static func following(connection: LibvirtConnection, domain: String, ownsConnection: Bool) async throws(GuestChannelError) -> LibvirtGuestChannel {
+        let source: AsyncStream<DomainLifecycleEvent>
+        do {
+            source = try await connection.lifecycleEvents()
+        } catch {
+            throw Self.failure(error)
+        }
+        return LibvirtGuestChannel(connection: connection, domain: domain, ownsConnection: ownsConnection, following: source)
+    }
+
+    /// A lifecycle event in `GuestEvent`'s shape: libvirt's kind, upper case, as the name.
+    static func guestEvent(_ event: DomainLifecycleEvent) -> GuestEvent {
+        let detail = event.detailName
+        return GuestEvent(name: event.kind.name.uppercased(), details: "{\"detail\":\"\(detail)\"}", flags: [:], strings: ["detail": detail])
+    }
+
+    /// Opens `uri` and checks that `domain` exists there. With `events` the channel follows
+    /// the domain's lifecycle events; without (a one-shot attestation reads none), it spares
+    /// the registration's round trip to libvirtd and libvirt's event thread.
+    public static func connect(uri: String, domain: String, events: Bool = false) async throws(GuestChannelError) -> LibvirtGuestChannel {
         let connection: LibvirtConnection
         do {
-            connection = try await LibvirtConnection.open(uri: uri)
+            connection = try await LibvirtConnection.open(uri: uri, events: events)
         } catch {
             throw Self.failure(error)
         }
@@ -45,7 +89,13 @@ public struct LibvirtGuestChannel: GuestChannel {
             await connection.close()
             throw Self.failure(error)
         }
-        return LibvirtGuestChannel(connection: connection, domain: domain)
+        guard events else { return LibvirtGuestChannel(connection: connection, domain: domain) }
+        do {
+            return try await following(connection: connection, domain: domain, ownsConnection: true)
+        } catch {
+            await connection.close()
+            throw error
+        }
     }
 
     public func launchInfo() async throws(GuestChannelError) -> SEVInfo {
@@ -110,7 +160,7 @@ public struct LibvirtGuestChannel: GuestChannel {
 
     public func close() async {
         finishEvents()
-        await connection.close()
+        if ownsConnection { await connection.close() }
     }
 
     private func call<T>(_ body: () async throws(LibvirtError) -> T) async throws(GuestChannelError) -> T {
