@@ -196,6 +196,22 @@ public final class LibvirtConnection: @unchecked Sendable {
         try await withDomain(name) { (domain) throws(LibvirtError) -> DomainState in try Self.state(of: domain) }
     }
 
+    /// Fails unless the domain exists (`virDomainLookupByName` alone: one round trip).
+    public func lookUp(domain name: String) async throws(LibvirtError) {
+        try await withDomain(name) { _ in }
+    }
+
+    /// The domain's state and, when it is active, its `virDomainGetLaunchSecurityInfo`, read
+    /// with one lookup on one trip to this connection's queue: what a pre-attestation checks,
+    /// taken together.
+    public func launchSecurity(domain name: String) async throws(LibvirtError) -> (state: DomainState, info: LaunchSecurityInfo?) {
+        try await withDomain(name) { (domain) throws(LibvirtError) -> (state: DomainState, info: LaunchSecurityInfo?) in
+            let state = try Self.state(of: domain)
+            guard state.isActive else { return (state, nil) }
+            return (state, try Self.launchSecurityInfo(of: domain, name: name))
+        }
+    }
+
     /// The domain's XML as libvirt keeps it (`virDomainGetXMLDesc`).
     public func xml(domain name: String) async throws(LibvirtError) -> String {
         try await withDomain(name) { (domain) throws(LibvirtError) -> String in
@@ -207,14 +223,16 @@ public final class LibvirtConnection: @unchecked Sendable {
 
     /// `virDomainGetLaunchSecurityInfo`: measurement and firmware facts of a running SEV guest.
     public func launchSecurityInfo(domain name: String) async throws(LibvirtError) -> LaunchSecurityInfo {
-        try await withDomain(name) { (domain) throws(LibvirtError) -> LaunchSecurityInfo in
-            var pointer: virTypedParameterPtr?
-            var count: Int32 = 0
-            guard virDomainGetLaunchSecurityInfo(domain, &pointer, &count, 0) == 0 else {
-                throw LibvirtError.last("cannot read \(name)'s launch security information")
-            }
-            return LaunchSecurityInfo(TypedParameters(taking: pointer, count: count))
+        try await withDomain(name) { (domain) throws(LibvirtError) -> LaunchSecurityInfo in try Self.launchSecurityInfo(of: domain, name: name) }
+    }
+
+    static func launchSecurityInfo(of domain: OpaquePointer, name: String) throws(LibvirtError) -> LaunchSecurityInfo {
+        var pointer: virTypedParameterPtr?
+        var count: Int32 = 0
+        guard virDomainGetLaunchSecurityInfo(domain, &pointer, &count, 0) == 0 else {
+            throw LibvirtError.last("cannot read \(name)'s launch security information")
         }
+        return LaunchSecurityInfo(TypedParameters(taking: pointer, count: count))
     }
 
     /// `virDomainSetLaunchSecurityState`: LAUNCH_SECRET with a packet header and encrypted

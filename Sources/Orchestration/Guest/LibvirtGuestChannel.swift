@@ -84,7 +84,7 @@ public struct LibvirtGuestChannel: GuestChannel {
             throw Self.failure(error)
         }
         do {
-            _ = try await connection.state(domain: domain)
+            try await connection.lookUp(domain: domain)
         } catch {
             await connection.close()
             throw Self.failure(error)
@@ -99,11 +99,32 @@ public struct LibvirtGuestChannel: GuestChannel {
     }
 
     public func launchInfo() async throws(GuestChannelError) -> SEVInfo {
-        let state = try await call { () throws(LibvirtError) in try await connection.state(domain: domain) }
-        guard state.isActive else {
-            return SEVInfo(enabled: false, apiMajor: 0, apiMinor: 0, buildID: 0, state: .uninit, guestType: nil, guest: .sev(policy: 0, handle: 0))
-        }
+        let (state, info) = try await call { () throws(LibvirtError) in try await connection.launchSecurity(domain: domain) }
+        return Self.sevInfo(state: state, info: info)
+    }
+
+    public func launchMeasurement() async throws(GuestChannelError) -> [UInt8] {
         let info = try await call { () throws(LibvirtError) in try await connection.launchSecurityInfo(domain: domain) }
+        return try Self.measurement(info, domain: domain)
+    }
+
+    /// One `virDomainGetLaunchSecurityInfo` answers both the facts and the measurement: the
+    /// measurement handed out is the one read with the state and policy just now.
+    public func launchReading() async throws(GuestChannelError) -> LaunchReading {
+        let (state, info) = try await call { () throws(LibvirtError) in try await connection.launchSecurity(domain: domain) }
+        let name = domain
+        return LaunchReading(info: Self.sevInfo(state: state, info: info)) { () throws(GuestChannelError) -> [UInt8] in
+            guard let info else {
+                throw GuestChannelError(transport: "libvirt", message: "\(name): libvirt reports no launch security for an inactive domain", isCommandRefusal: true)
+            }
+            return try Self.measurement(info, domain: name)
+        }
+    }
+
+    /// The domain's state and launch security in `query-sev`'s shape.
+    static func sevInfo(state: DomainState, info: LaunchSecurityInfo?) -> SEVInfo {
+        let disabled = SEVInfo(enabled: false, apiMajor: 0, apiMinor: 0, buildID: 0, state: .uninit, guestType: nil, guest: .sev(policy: 0, handle: 0))
+        guard state.isActive, let info else { return disabled }
         let launchState: SEVGuestState = state == .paused ? .launchSecret : state == .running ? .running : SEVGuestState(rawValue: state.name)
         let guest: SEVInfo.Guest
         if let snp = info.snpPolicy {
@@ -111,7 +132,7 @@ public struct LibvirtGuestChannel: GuestChannel {
         } else if let policy = info.policy {
             guest = .sev(policy: policy, handle: 0)
         } else {
-            return SEVInfo(enabled: false, apiMajor: 0, apiMinor: 0, buildID: 0, state: .uninit, guestType: nil, guest: .sev(policy: 0, handle: 0))
+            return disabled
         }
         return SEVInfo(
             enabled: true, apiMajor: UInt8(truncatingIfNeeded: info.apiMajor ?? 0), apiMinor: UInt8(truncatingIfNeeded: info.apiMinor ?? 0),
@@ -119,8 +140,7 @@ public struct LibvirtGuestChannel: GuestChannel {
             guestType: info.snpPolicy == nil ? .sev : .sevSNP, guest: guest)
     }
 
-    public func launchMeasurement() async throws(GuestChannelError) -> [UInt8] {
-        let info = try await call { () throws(LibvirtError) in try await connection.launchSecurityInfo(domain: domain) }
+    static func measurement(_ info: LaunchSecurityInfo, domain: String) throws(GuestChannelError) -> [UInt8] {
         guard let text = info.measurement, let bytes = Data(base64Encoded: text) else {
             throw GuestChannelError(transport: "libvirt", message: "\(domain): libvirt reports no base64 sev-measurement", isCommandRefusal: true)
         }
