@@ -5,6 +5,9 @@
 # guest and once through libvirt (virDomainGetLaunchSecurityInfo, virDomainGetState over
 # libvirtd's Unix socket), ROUNDS times alternating (the load of a shared machine drifts, so
 # the median ratio is the figure). Nothing is injected, so the guest stays measured throughout.
+# Each round also times, on both paths, connect + close alone and the verification on one open
+# connection (--breakdown), and libvirt's floor: the same libvirt calls from python3-libvirt
+# (benchmarks/libvirt_floor.py: open, lookup, state, launch security info, close), no checks.
 #
 # The guest is a domain of a private libvirtd (scripts/libvirt-sandbox, root) whose emulator is
 # sevhost-sim; the domain's XML is sevhost's own (`sevhost launch --connect --print libvirt`)
@@ -54,17 +57,27 @@ virsh -c "$uri" define "$dir/guest.xml" >/dev/null
 virsh -c "$uri" start bench --paused >/dev/null
 virsh -c "$uri" domlaunchsecinfo bench >/dev/null   # measured by now
 
-common=(--tik "$dir/owner_tik.bin" --expect "$dir/guest.yaml" --nonce-log "$dir/mnonce.log" --count "$count")
+common=(--tik "$dir/owner_tik.bin" --expect "$dir/guest.yaml" --nonce-log "$dir/mnonce.log" --count "$count" --breakdown)
 echo "machine: $(nproc) vCPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg); libvirt $(libvirtd --version | awk '{print $NF}'); $config build"
+# The N-th line's "X ms each" of a run's output.
+ms() { sed -n "$1p" | sed -E 's/.*, ([0-9.]+) ms each/\1/'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 ratios=()
+floors=()
 for round in $(seq 1 "$rounds"); do
     qmp=$("$bin/sevhost-bench" attest-verify --qmp "$dir/qmp.sock" "${common[@]}")
     lv=$("$bin/sevhost-bench" attest-verify --connect "$uri" --domain bench "${common[@]}")
-    qmp_ms=$(echo "$qmp" | sed -E 's/.*, ([0-9.]+) ms each/\1/')
-    lv_ms=$(echo "$lv" | sed -E 's/.*, ([0-9.]+) ms each/\1/')
-    ratio=$(awk -v a="$lv_ms" -v b="$qmp_ms" 'BEGIN { printf "%.2f", a / b }')
-    ratios+=("$ratio")
-    echo "round $round: QMP $qmp | libvirt $lv | libvirt/QMP ${ratio}x"
+    # The floor: libvirt's own calls for the same reading, from python3-libvirt, no checks.
+    floor=$(/usr/bin/python3 benchmarks/libvirt_floor.py "$uri" bench "$count")
+    qmp_ms=$(echo "$qmp" | ms 1)
+    lv_ms=$(echo "$lv" | ms 1)
+    floor_ms=$(echo "$floor" | ms 1)
+    ratios+=("$(ratio "$lv_ms" "$qmp_ms")")
+    floors+=("$(ratio "$floor_ms" "$qmp_ms")")
+    echo "round $round: per verification QMP $qmp_ms ms, libvirt $lv_ms ms, libvirt/QMP $(ratio "$lv_ms" "$qmp_ms")x;" \
+        "libvirt's floor $floor_ms ms = $(ratio "$floor_ms" "$qmp_ms")x QMP"
+    echo "  connect + close: QMP $(echo "$qmp" | ms 2) ms, libvirt $(echo "$lv" | ms 2) ms, python3-libvirt open + lookup + close $(echo "$floor" | ms 2) ms"
+    echo "  verification on an open connection: QMP $(echo "$qmp" | ms 3) ms, libvirt $(echo "$lv" | ms 3) ms"
 done
-median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-echo "median libvirt/QMP: ${median}x"
+echo "median libvirt/QMP: $(median "${ratios[@]}")x; median floor/QMP: $(median "${floors[@]}")x"

@@ -30,6 +30,8 @@ public enum DomainState: Int32, Sendable, Hashable, CaseIterable {
 /// One domain of a connection.
 public struct DomainSummary: Sendable, Hashable {
     public var name: String
+    /// Lower-case text; empty when libvirt could not say.
+    public var uuid: String
     public var state: DomainState
 }
 

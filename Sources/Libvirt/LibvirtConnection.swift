@@ -18,6 +18,9 @@ public final class LibvirtConnection: @unchecked Sendable {
     private let connection: OpaquePointer
     private let queue: DispatchQueue
     private var closed = false
+    /// Lifecycle event registrations still open (`virConnectDomainEventRegisterAny` ids),
+    /// deregistered before the connection closes. Touched only on `queue`.
+    private var eventCallbacks: Set<Int32> = []
 
     private init(uri: String, connection: OpaquePointer, queue: DispatchQueue) {
         self.uri = uri
@@ -30,9 +33,14 @@ public final class LibvirtConnection: @unchecked Sendable {
     }
 
     /// Opens `uri` read-write, with no interactive authentication (a URI needing a password
-    /// fails with libvirt's error rather than prompting).
-    public static func open(uri: String) async throws(LibvirtError) -> LibvirtConnection {
+    /// fails with libvirt's error rather than prompting). With `events`, libvirt's event loop
+    /// runs first (`LibvirtEventLoop`), so `lifecycleEvents` delivers: libvirt attaches a
+    /// connection to the loop only when one exists as it opens.
+    public static func open(uri: String, events: Bool = false) async throws(LibvirtError) -> LibvirtConnection {
         silenceDefaultErrorPrinting
+        if events, !LibvirtEventLoop.running {
+            throw LibvirtError(code: -1, domain: 0, message: "cannot register libvirt's default event loop")
+        }
         let queue = DispatchQueue(label: "sevhost.libvirt")
         let result: Result<LibvirtConnection, LibvirtError> = await withCheckedContinuation { continuation in
             queue.async {
@@ -52,6 +60,8 @@ public final class LibvirtConnection: @unchecked Sendable {
             queue.async {
                 if !self.closed {
                     self.closed = true
+                    for id in self.eventCallbacks { virConnectDomainEventDeregisterAny(self.connection, id) }
+                    self.eventCallbacks = []
                     virConnectClose(self.connection)
                 }
                 continuation.resume()
@@ -146,7 +156,7 @@ public final class LibvirtConnection: @unchecked Sendable {
                 guard let domain = list[index] else { continue }
                 defer { virDomainFree(domain) }
                 let name = virDomainGetName(domain).map { String(cString: $0) } ?? ""
-                summaries.append(DomainSummary(name: name, state: (try? Self.state(of: domain)) ?? .noState))
+                summaries.append(DomainSummary(name: name, uuid: Self.uuid(of: domain), state: (try? Self.state(of: domain)) ?? .noState))
             }
             return summaries.sorted { $0.name < $1.name }
         }
@@ -186,6 +196,22 @@ public final class LibvirtConnection: @unchecked Sendable {
         try await withDomain(name) { (domain) throws(LibvirtError) -> DomainState in try Self.state(of: domain) }
     }
 
+    /// Fails unless the domain exists (`virDomainLookupByName` alone: one round trip).
+    public func lookUp(domain name: String) async throws(LibvirtError) {
+        try await withDomain(name) { _ in }
+    }
+
+    /// The domain's state and, when it is active, its `virDomainGetLaunchSecurityInfo`, read
+    /// with one lookup on one trip to this connection's queue: what a pre-attestation checks,
+    /// taken together.
+    public func launchSecurity(domain name: String) async throws(LibvirtError) -> (state: DomainState, info: LaunchSecurityInfo?) {
+        try await withDomain(name) { (domain) throws(LibvirtError) -> (state: DomainState, info: LaunchSecurityInfo?) in
+            let state = try Self.state(of: domain)
+            guard state.isActive else { return (state, nil) }
+            return (state, try Self.launchSecurityInfo(of: domain, name: name))
+        }
+    }
+
     /// The domain's XML as libvirt keeps it (`virDomainGetXMLDesc`).
     public func xml(domain name: String) async throws(LibvirtError) -> String {
         try await withDomain(name) { (domain) throws(LibvirtError) -> String in
@@ -197,14 +223,16 @@ public final class LibvirtConnection: @unchecked Sendable {
 
     /// `virDomainGetLaunchSecurityInfo`: measurement and firmware facts of a running SEV guest.
     public func launchSecurityInfo(domain name: String) async throws(LibvirtError) -> LaunchSecurityInfo {
-        try await withDomain(name) { (domain) throws(LibvirtError) -> LaunchSecurityInfo in
-            var pointer: virTypedParameterPtr?
-            var count: Int32 = 0
-            guard virDomainGetLaunchSecurityInfo(domain, &pointer, &count, 0) == 0 else {
-                throw LibvirtError.last("cannot read \(name)'s launch security information")
-            }
-            return LaunchSecurityInfo(TypedParameters(taking: pointer, count: count))
+        try await withDomain(name) { (domain) throws(LibvirtError) -> LaunchSecurityInfo in try Self.launchSecurityInfo(of: domain, name: name) }
+    }
+
+    static func launchSecurityInfo(of domain: OpaquePointer, name: String) throws(LibvirtError) -> LaunchSecurityInfo {
+        var pointer: virTypedParameterPtr?
+        var count: Int32 = 0
+        guard virDomainGetLaunchSecurityInfo(domain, &pointer, &count, 0) == 0 else {
+            throw LibvirtError.last("cannot read \(name)'s launch security information")
         }
+        return LaunchSecurityInfo(TypedParameters(taking: pointer, count: count))
     }
 
     /// `virDomainSetLaunchSecurityState`: LAUNCH_SECRET with a packet header and encrypted
@@ -245,10 +273,73 @@ public final class LibvirtConnection: @unchecked Sendable {
         }
     }
 
+    /// The domain's UUID as text (`virDomainGetUUIDString`); empty if libvirt cannot say.
+    public func uuid(domain name: String) async throws(LibvirtError) -> String {
+        try await withDomain(name) { domain in Self.uuid(of: domain) }
+    }
+
+    static func uuid(of domain: OpaquePointer) -> String {
+        var buffer = [CChar](repeating: 0, count: Int(VIR_UUID_STRING_BUFLEN))
+        guard virDomainGetUUIDString(domain, &buffer) == 0 else { return "" }
+        return String(cString: buffer)
+    }
+
+    // MARK: - Events
+
+    /// The lifecycle events of every domain of the connection (started, suspended, resumed,
+    /// stopped…), in the order libvirt sends them, until the stream's consumer stops or the
+    /// connection closes. The connection must have been opened with `events`.
+    public func lifecycleEvents() async throws(LibvirtError) -> AsyncStream<DomainLifecycleEvent> {
+        let (stream, continuation) = AsyncStream<DomainLifecycleEvent>.makeStream()
+        let sink = LifecycleEventSink(continuation)
+        let id = try await perform { (connection) throws(LibvirtError) -> Int32 in
+            let box = Unmanaged.passRetained(sink).toOpaque()
+            let id = sevhost_register_lifecycle_events(
+                connection, nil,
+                { _, domain, event, detail, opaque in
+                    guard let domain, let opaque, let kind = DomainLifecycleEvent.Kind(rawValue: event) else { return 0 }
+                    let sink = Unmanaged<LifecycleEventSink>.fromOpaque(opaque).takeUnretainedValue()
+                    let name = virDomainGetName(domain).map { String(cString: $0) } ?? ""
+                    sink.continuation.yield(DomainLifecycleEvent(domain: name, uuid: LibvirtConnection.uuid(of: domain), kind: kind, detail: detail))
+                    return 0
+                },
+                box,
+                { opaque in
+                    guard let opaque else { return }
+                    let sink = Unmanaged<LifecycleEventSink>.fromOpaque(opaque).takeRetainedValue()
+                    sink.continuation.finish()
+                })
+            guard id >= 0 else {
+                Unmanaged<LifecycleEventSink>.fromOpaque(box).release()
+                throw LibvirtError.last("cannot register for \(self.uri)'s domain events")
+            }
+            self.eventCallbacks.insert(id)
+            return id
+        }
+        continuation.onTermination = { [weak self] _ in
+            guard let self else { return }
+            self.queue.async {
+                guard !self.closed, self.eventCallbacks.remove(id) != nil else { return }
+                virConnectDomainEventDeregisterAny(self.connection, id)
+            }
+        }
+        return stream
+    }
+
     static func state(of domain: OpaquePointer) throws(LibvirtError) -> DomainState {
         var state: Int32 = 0
         var reason: Int32 = 0
         guard virDomainGetState(domain, &state, &reason, 0) == 0 else { throw LibvirtError.last("cannot read the domain's state") }
         return DomainState(rawValue: state) ?? .noState
+    }
+}
+
+/// Where libvirt's event thread hands one registration's events: retained by libvirt (its
+/// `opaque`) until it calls the release callback, which ends the stream.
+private final class LifecycleEventSink: @unchecked Sendable {
+    let continuation: AsyncStream<DomainLifecycleEvent>.Continuation
+
+    init(_ continuation: AsyncStream<DomainLifecycleEvent>.Continuation) {
+        self.continuation = continuation
     }
 }

@@ -47,6 +47,11 @@ public struct DaemonConfiguration: Sendable {
     public static let crashPointVariable = "SEVHOSTD_CRASH_AT"
     /// The KDS cache endpoint, when the operator asked for one (`--kds-listen`).
     public var kds: KDSService?
+    /// libvirt URIs (`--connect`, in order): when any is given, new VMs run as libvirt domains
+    /// on these hosts instead of as sevhostd's own QEMU children.
+    public var libvirtURIs: [String] = []
+    /// Where the libvirt domain template is (`libvirt/domain.xml` under it).
+    public var templatesDirectory: String?
 
     /// sevhostd's KDS cache: where it listens, where it fetches from, where it keeps objects.
     public struct KDSService: Sendable {

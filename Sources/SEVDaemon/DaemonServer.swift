@@ -37,8 +37,20 @@ public enum DaemonServer {
         }
         try prepareSocketPath(configuration.socketPath)
 
+        // Every libvirt host is reached before anything else happens: recovery needs each
+        // one's list of domains, and a VM must not be declared lost because its host was slow.
+        var hosts: [LibvirtLaunch] = []
+        for uri in configuration.libvirtURIs {
+            do {
+                hosts.append(try await LibvirtLaunch.connect(uri: uri, events: true))
+            } catch {
+                for host in hosts { await host.close() }
+                throw StartupError(description: "--connect \(uri): \(error)")
+            }
+            logger.info("libvirt host connected", metadata: ["uri": "\(uri)", "host": "\(hosts.last?.host.hostname ?? "")"])
+        }
         let metrics = DaemonMetrics()
-        let supervisor = VMSupervisor(configuration: configuration, store: store, metrics: metrics, logger: logger)
+        let supervisor = VMSupervisor(configuration: configuration, store: store, metrics: metrics, logger: logger, hosts: hosts)
         await supervisor.recover()
         let watcher = Task { await supervisor.watchExits() }
         defer { watcher.cancel() }

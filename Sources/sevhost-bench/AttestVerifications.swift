@@ -32,20 +32,16 @@ struct AttestVerifications: AsyncParsableCommand {
     @Option(help: "How many verifications.")
     var count = 50
 
+    @Flag(help: "Also time, COUNT times each, connect + close alone and the verification on one open connection (one more line each).")
+    var breakdown = false
+
     func run() async throws {
         let tikBytes = try [UInt8](readFile(tik))
         let expected = try await ExpectedLaunch.fromSpec(path: expect)
         let log = MNONCELog(path: nonceLog)
         let seconds = try await measure {
             for _ in 0..<count {
-                let channel: any GuestChannel
-                if let connect, let domain {
-                    channel = try await LibvirtGuestChannel.connect(uri: connect, domain: domain)
-                } else if let qmp {
-                    channel = try await QMPGuestChannel.connect(path: qmp, timeout: .seconds(10))
-                } else {
-                    throw ValidationError("--qmp SOCKET or --connect URI --domain NAME")
-                }
+                let channel = try await open()
                 do {
                     _ = try await PreAttestation.verify(channel, expected: expected, tik: tikBytes, nonceLog: log)
                 } catch {
@@ -55,7 +51,37 @@ struct AttestVerifications: AsyncParsableCommand {
                 await channel.close()
             }
         }
-        print("\(count) verifications in \(String(format: "%.3f", seconds)) s: \(String(format: "%.1f", Double(count) / seconds))/s, \(String(format: "%.2f", seconds * 1000 / Double(count))) ms each")
+        print(Self.line("\(count) verifications", seconds: seconds, count: count))
+        guard breakdown else { return }
+        let connecting = try await measure {
+            for _ in 0..<count { try await open().close() }
+        }
+        print(Self.line("connect + close", seconds: connecting, count: count))
+        let channel = try await open()
+        do {
+            let verifying = try await measure {
+                for _ in 0..<count { _ = try await PreAttestation.verify(channel, expected: expected, tik: tikBytes, nonceLog: log) }
+            }
+            print(Self.line("verification on an open connection", seconds: verifying, count: count))
+        } catch {
+            await channel.close()
+            throw error
+        }
+        await channel.close()
+    }
+
+    /// A new channel to the guest, as `sevhost attest` opens one.
+    private func open() async throws -> any GuestChannel {
+        if let connect, let domain {
+            return try await LibvirtGuestChannel.connect(uri: connect, domain: domain)
+        } else if let qmp {
+            return try await QMPGuestChannel.connect(path: qmp, timeout: .seconds(10))
+        }
+        throw ValidationError("--qmp SOCKET or --connect URI --domain NAME")
+    }
+
+    private static func line(_ what: String, seconds: Double, count: Int) -> String {
+        "\(what) in \(String(format: "%.3f", seconds)) s: \(String(format: "%.1f", Double(count) / seconds))/s, \(String(format: "%.2f", seconds * 1000 / Double(count))) ms each"
     }
 
     private func readFile(_ path: String) throws -> [UInt8] {

@@ -14,6 +14,19 @@ struct SEVHostDaemon: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sevhostd",
         abstract: "The sevhost daemon: launches confidential VMs from specs, holds them at the pre-attestation gate, supervises QEMU.",
+        discussion: """
+            Without --connect, sevhostd runs each VM as its own QEMU child (--qemu), over a QMP \
+            socket in --run-dir. With --connect URI (repeatable), it runs them as libvirt \
+            domains on those hosts instead: libvirt builds and runs QEMU, the pre-attestation \
+            gate goes through virDomainGetLaunchSecurityInfo, virDomainSetLaunchSecurityState \
+            and virDomainResume, exits arrive as libvirt's domain events, and after a restart \
+            the VMs are found again in each host's list of domains. Every host must answer \
+            when sevhostd starts. See sevhostd(8).
+
+            Examples:
+              sevhostd --state-dir /var/lib/sevhost --socket /run/sevhost/sevhostd.sock
+              sevhostd --connect qemu:///system --connect qemu+ssh://root@10.0.0.2/system
+            """,
         version: SEVHostRelease.version)
 
     @Option(help: "The API's Unix socket.")
@@ -101,6 +114,14 @@ struct SEVHostDaemon: AsyncParsableCommand {
     @Option(name: .customLong("test-root"), help: ArgumentHelp(
         "An ARK (PEM or DER) the KDS cache trusts besides AMD's pinned roots: for a simulated platform only.", valueName: "FILE"))
     var testRoots: [String] = []
+
+    @Option(name: .customLong("connect"), help: ArgumentHelp(
+        "Run the VMs as libvirt domains on this libvirt host (repeatable: new VMs go on the host a request names, else the first whose SEV support and free ASIDs fit the spec).",
+        valueName: "URI"))
+    var libvirtURIs: [String] = []
+
+    @Option(help: ArgumentHelp("With --connect: where the libvirt domain template is (libvirt/domain.xml under it).", valueName: "DIR"))
+    var templates: String?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
@@ -204,6 +225,8 @@ struct SEVHostDaemon: AsyncParsableCommand {
             headerTimeout: headerTimeout, bodyTimeout: bodyTimeout, maximumConnections: maxConnections,
             crashPoint: ProcessInfo.processInfo.environment[DaemonConfiguration.crashPointVariable].flatMap { $0.isEmpty ? nil : $0 })
         configuration.kds = try kdsService()
+        configuration.libvirtURIs = libvirtURIs
+        configuration.templatesDirectory = templates.map(Self.absolute)
         do {
             try await DaemonServer.run(configuration, logger: logger)
         } catch let error as DaemonServer.StartupError {

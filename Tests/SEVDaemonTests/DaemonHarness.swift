@@ -136,25 +136,8 @@ final class DaemonHarness: @unchecked Sendable {
     /// The guest owner's side: checks the measurement in `bundle` against the launch digest of
     /// Debian's OVMF with the TIK, then answers with `secret` wrapped for that launch.
     func ownerAnswer(bundle: String, secret: String) throws -> String {
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: bundle))) as? [String: Any] ?? [:]
-        let measurement = try XCTUnwrap(json["measurement"] as? String)
-        let digest = try Subprocess.sevhost(["digest", "--mode", "sev", "--ovmf", Self.ovmf])
-        try expect(digest, "sevhost digest")
-        let verify = try Subprocess.sevhost([
-            "measurement", "verify", "--api-major", "\(json["api-major"] ?? "")", "--api-minor", "\(json["api-minor"] ?? "")",
-            "--build-id", "\(json["build-id"] ?? "")", "--policy", "\(json["policy"] ?? "")", "--tik", path("owner_tik.bin"),
-            "--launch-digest", digest.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "--measurement", measurement,
-        ])
-        try expect(verify, "sevhost measurement verify")
-        try secret.write(toFile: path("secret.txt"), atomically: true, encoding: .utf8)
-        let answer = try Subprocess.sevhost([
-            "secret", "build", "--tek", path("owner_tek.bin"), "--tik", path("owner_tik.bin"),
-            "--measurement", measurement, "--secret", "luks-key:" + path("secret.txt"),
-        ])
-        try expect(answer, "sevhost secret build")
-        let file = path("answer-\(UUID().uuidString.prefix(8)).txt")
-        try answer.stdout.write(toFile: file, atomically: true, encoding: .utf8)
-        return file
+        try GuestOwnerAnswer.make(
+            bundle: bundle, tek: path("owner_tek.bin"), tik: path("owner_tik.bin"), firmware: Self.ovmf, secret: secret, directory: directory)
     }
 
     /// What the simulated guest finds in its secret area (`sevhost-sim --show-secrets`).
@@ -177,12 +160,7 @@ final class DaemonHarness: @unchecked Sendable {
 
     /// Waits until `condition` holds, for at most `seconds`.
     func eventually(_ seconds: Double = 30, _ condition: () throws -> Bool) rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try condition() { return true }
-            usleep(50_000)
-        }
-        return try condition()
+        try SEVTestSupport.eventually(seconds, condition)
     }
 
     func stop() {

@@ -136,12 +136,16 @@ final class OpenAPILiveTests: XCTestCase {
         let createBody = String(decoding: try JSONSerialization.data(withJSONObject: [
             "spec": try String(contentsOfFile: spec, encoding: .utf8), "file": spec,
         ]), as: UTF8.self)
+        // `host` names a libvirt host: a daemon without --connect has none to choose.
+        let hostBody = String(decoding: try JSONSerialization.data(withJSONObject: [
+            "spec": try String(contentsOfFile: spec, encoding: .utf8), "file": spec, "host": "qemu:///system",
+        ]), as: UTF8.self)
         var seen: Set<String> = []
         for route in DaemonRoute.allCases {
             let responses = try XCTUnwrap(try operation(route)["responses"] as? [String: Any], route.rawValue)
             var requests: [(path: String, body: String?)] = []
             switch route {
-            case .createVM: requests = [(route.path(), "{}"), (route.path(), createBody)]
+            case .createVM: requests = [(route.path(), "{}"), (route.path(), createBody), (route.path(), hostBody)]
             case .inject: requests = [(route.path(name: "nothing"), "{}"), (route.path(name: "web"), "{}")]
             case .destroyVM, .startVM, .stopVM: requests = [(route.path(name: "nothing"), nil)]
             default:

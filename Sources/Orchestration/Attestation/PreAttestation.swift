@@ -98,13 +98,20 @@ public struct PreAttestation: Sendable {
     public static func verify(
         _ channel: some GuestChannel, expected: ExpectedLaunch, tik: [UInt8], nonceLog: MNONCELog
     ) async throws(AttestationError) -> (info: SEVInfo, measurement: LaunchMeasurement) {
-        let info = try await sevInfo(channel)
+        let reading: LaunchReading
+        do {
+            reading = try await channel.launchReading()
+        } catch {
+            throw .channel(error)
+        }
+        let info = reading.info
+        try check(info)
         guard info.policy == UInt64(expected.policy) else {
             throw .policyMismatch(expected: expected.policy, found: info.policy)
         }
         let blob: [UInt8]
         do {
-            blob = try await channel.launchMeasurement()
+            blob = try await reading.measurement()
         } catch {
             throw .channel(error)
         }
@@ -132,9 +139,14 @@ public struct PreAttestation: Sendable {
         } catch {
             throw .channel(error)
         }
+        try check(info)
+        return info
+    }
+
+    /// An SEV/SEV-ES guest waiting in `launch-secret`, or the refusal.
+    private static func check(_ info: SEVInfo) throws(AttestationError) {
         guard info.enabled else { throw .notSEV("query-sev reports SEV disabled") }
         guard case .sev = info.guest else { throw .notSEV("an SEV-SNP guest is attested from inside the guest") }
         guard info.state == .launchSecret else { throw .wrongState(found: info.state.rawValue) }
-        return info
     }
 }

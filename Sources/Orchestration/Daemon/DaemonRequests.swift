@@ -7,10 +7,15 @@ public struct CreateVMRequest: Codable, Sendable, Equatable {
     public var spec: String
     /// Names the spec in error messages (the CLI sends the file it read).
     public var file: String?
+    /// With libvirt hosts (`sevhostd --connect`): the host to run on, by its URI as sevhostd
+    /// was given it or the host name its libvirt reports; absent, sevhostd picks the first
+    /// host whose capabilities fit the spec.
+    public var host: String?
 
-    public init(spec: String, file: String? = nil) {
+    public init(spec: String, file: String? = nil, host: String? = nil) {
         self.spec = spec
         self.file = file
+        self.host = host
     }
 }
 

@@ -11,17 +11,20 @@ public struct VMInfo: Codable, Sendable, Equatable {
     public var preAttestation: Bool
     /// QEMU's process id while it has one.
     public var pid: Int32?
-    /// The QMP socket the daemon gave QEMU.
+    /// The QMP socket the daemon gave QEMU; empty for a libvirt domain (libvirt holds its monitor).
     public var qmp: String
     /// Whether a launch measurement was read for the current launch.
     public var measured: Bool
     /// RFC 3339 UTC times.
     public var created: String
     public var updated: String
+    /// The libvirt URI of the host whose domain (named as the VM) runs it; absent for a VM
+    /// sevhostd runs as its own QEMU child.
+    public var host: String?
 
     public init(
         name: String, state: VMState, reason: String?, type: String, policy: String, preAttestation: Bool,
-        pid: Int32?, qmp: String, measured: Bool, created: String, updated: String
+        pid: Int32?, qmp: String, measured: Bool, created: String, updated: String, host: String? = nil
     ) {
         self.name = name
         self.state = state
@@ -34,10 +37,11 @@ public struct VMInfo: Codable, Sendable, Equatable {
         self.measured = measured
         self.created = created
         self.updated = updated
+        self.host = host
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, state, reason, type, policy, pid, qmp, measured, created, updated
+        case name, state, reason, type, policy, pid, qmp, measured, created, updated, host
         case preAttestation = "pre-attestation"
     }
 }

@@ -16,6 +16,10 @@ public protocol GuestChannel: Sendable {
     func launchInfo() async throws(GuestChannelError) -> SEVInfo
     /// LAUNCH_MEASURE's answer: measurement ‖ MNONCE (`query-sev-launch-measure`).
     func launchMeasurement() async throws(GuestChannelError) -> [UInt8]
+    /// `launchInfo`, and the measurement of the same launch, for one verification. A transport
+    /// whose one call answers both (libvirt's `virDomainGetLaunchSecurityInfo`) makes it once;
+    /// the default reads the measurement only when asked.
+    func launchReading() async throws(GuestChannelError) -> LaunchReading
     /// The platform's PDH and certificate chain (`query-sev-capabilities`).
     func platformCertificates() async throws(GuestChannelError) -> SEVCapabilities
     /// LAUNCH_SECRET (`sev-inject-launch-secret`); a refusal is `isCommandRefusal`.
@@ -28,6 +32,28 @@ public protocol GuestChannel: Sendable {
     func quit(timeout: Duration?) async throws(GuestChannelError)
     /// Closes the channel; idempotent.
     func close() async
+}
+
+/// One verification's view of a launch: the firmware's facts, and the measurement, taken
+/// only after those facts were checked (a guest in the wrong state is refused for its state,
+/// whatever its measurement would have said).
+public struct LaunchReading: Sendable {
+    public var info: SEVInfo
+    /// Reads, or hands out what was read with `info`; never a reading of another verification.
+    public var measurement: @Sendable () async throws(GuestChannelError) -> [UInt8]
+
+    public init(info: SEVInfo, measurement: @escaping @Sendable () async throws(GuestChannelError) -> [UInt8]) {
+        self.info = info
+        self.measurement = measurement
+    }
+}
+
+extension GuestChannel {
+    /// `launchInfo` now, `launchMeasurement` when asked: two commands, as over QMP.
+    public func launchReading() async throws(GuestChannelError) -> LaunchReading {
+        let info = try await launchInfo()
+        return LaunchReading(info: info) { () throws(GuestChannelError) -> [UInt8] in try await self.launchMeasurement() }
+    }
 }
 
 /// A transport failed, or the VMM refused a command.

@@ -38,17 +38,23 @@ struct VMRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     /// (spawning QEMU, continuing it, injecting a secret) and cleared with the outcome, so a
     /// daemon killed half way knows, when it starts again, what may have happened (`recover`).
     var intent: Intent? = nil
+    /// The libvirt URI (as given to `--connect`) of the host whose domain runs the VM; nil for
+    /// a VM run as sevhostd's own QEMU child. The domain is named as the VM.
+    var host: String? = nil
+    /// The UUID libvirt gave the domain at its last start: after a restart, a domain of the
+    /// same name with another UUID is not this VM's.
+    var domainUUID: String? = nil
 
     enum CodingKeys: String, CodingKey, ColumnExpression {
-        case name, spec, file, type, policy, state, reason, pid, qmp, binary, bundle, created, updated, intent
+        case name, spec, file, type, policy, state, reason, pid, qmp, binary, bundle, created, updated, intent, host
         case preAttestation = "pre_attestation", stopRequested = "stop_requested"
-        case dhCert = "dh_cert", session, expected
+        case dhCert = "dh_cert", session, expected, domainUUID = "domain_uuid"
     }
 
     var info: VMInfo {
         VMInfo(
             name: name, state: state, reason: reason, type: type, policy: policy, preAttestation: preAttestation,
-            pid: state.hasProcess ? pid : nil, qmp: qmp, measured: bundle != nil, created: created, updated: updated)
+            pid: state.hasProcess ? pid : nil, qmp: qmp, measured: bundle != nil, created: created, updated: updated, host: host)
     }
 }
 

@@ -66,6 +66,13 @@ final class VMStore: Sendable {
         migrator.registerMigration("v3: intent") { db in
             try db.alter(table: "vm") { table in table.add(column: "intent", .text) }
         }
+        // VMs run as libvirt domains (`--connect`): the host's URI and the domain's UUID.
+        migrator.registerMigration("v4: libvirt host") { db in
+            try db.alter(table: "vm") { table in
+                table.add(column: "host", .text)
+                table.add(column: "domain_uuid", .text)
+            }
+        }
         return migrator
     }
 

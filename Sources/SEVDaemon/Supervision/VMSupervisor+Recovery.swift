@@ -11,6 +11,10 @@ extension VMSupervisor {
     func recover() async {
         guard let records = try? store.all() else { return }
         for record in records where record.state.hasProcess || record.intent != nil {
+            if let uri = record.host {
+                await recoverDomain(record, uri: uri)
+                continue
+            }
             let pidFile = configuration.vmDirectory(record.name) + "/qemu.pid"
             let pid = record.pid ?? QEMUProcess.readPidFile(pidFile) ?? QEMUProcess.find(qmpSocket: record.qmp)
             guard let pid, QEMUProcess.isRunning(pid: pid, qmpSocket: record.qmp) else {
@@ -33,12 +37,7 @@ extension VMSupervisor {
     private func lost(_ record: VMRecord, pid: Int32?) {
         let name = record.name
         if record.stopRequested {
-            _ = try? update(name, event: ("state", "stopped on request (QEMU exited while sevhostd was not running)")) {
-                $0.state = .stopped
-                $0.reason = nil
-                $0.pid = nil
-                $0.intent = nil
-            }
+            markStopped(name, event: "stopped on request (QEMU exited while sevhostd was not running)")
             return
         }
         var reason = record.intent == .spawning && pid == nil

@@ -15,6 +15,13 @@ extension VMSupervisor {
         guard force || !busy.contains(name) else {
             throw .wrongState("\(name): an injection is in progress; stop again when it is done, or stop with force")
         }
+        if vm.libvirt != nil {
+            // libvirt has no quit of its own: virDomainDestroy ends the emulator at once, as
+            // QEMU's quit does. The domain's `stopped` event settles the VM.
+            let updated = try update(name, event: ("action", "stop requested: virDomainDestroy")) { $0.stopRequested = true }
+            end(name, force: true)
+            return updated.info
+        }
         let updated = try update(name, event: ("action", force ? "stop requested: SIGKILL" : "stop requested: quit")) {
             $0.stopRequested = true
         }
@@ -57,7 +64,18 @@ extension VMSupervisor {
             while live[name] != nil, ContinuousClock.now < deadline {
                 try? await Task.sleep(for: .milliseconds(50))
             }
-            guard live[name] == nil else { throw .qemu("\(name): QEMU (pid \(record.pid ?? 0)) did not exit after SIGKILL") }
+            guard live[name] == nil else {
+                if record.host != nil { throw .qemu("\(name): libvirt did not report the domain stopped after virDomainDestroy") }
+                throw .qemu("\(name): QEMU (pid \(record.pid ?? 0)) did not exit after SIGKILL")
+            }
+        }
+        if let uri = record.host, let host = host(uri) {
+            // The definition goes with the VM; one already gone is no error.
+            do {
+                try await host.undefineIfDefined(domain: name)
+            } catch {
+                throw .qemu("\(name): cannot undefine the libvirt domain on \(uri): \(error)")
+            }
         }
         try storeCall { try store.delete(name) }
         try? FileManager.default.removeItem(atPath: configuration.vmDirectory(name))
@@ -72,7 +90,7 @@ extension VMSupervisor {
     /// loop for all VMs, so 64 guests cost one timer, not 64 blocked threads.
     func watchExits() async {
         while !Task.isCancelled {
-            for (name, vm) in live {
+            for (name, vm) in live where vm.libvirt == nil {
                 if let status = exitStatus(of: vm, qmp: configuration.qmpSocket(name)) {
                     await processExited(name, pid: vm.pid, status: status)
                 }
@@ -128,12 +146,7 @@ extension VMSupervisor {
             } else {
                 why = "the guest shut down (\(status.description))"
             }
-            _ = try? update(name, event: ("state", why)) {
-                $0.state = .stopped
-                $0.reason = nil
-                $0.pid = nil
-                $0.intent = nil
-            }
+            markStopped(name, event: why)
         } else {
             var reason = status.description
             if record.state == .starting { reason += " while starting" }

@@ -24,12 +24,18 @@ actor VMSupervisor {
     /// found again after a restart it is the only account of its end (it is not our child, so
     /// there is no exit status to read).
     var shutdowns: [String: QEMUShutdown] = [:]
+    /// The libvirt hosts of `--connect`, in order, connected with events; empty when sevhostd
+    /// runs its VMs as its own QEMU children.
+    let hosts: [LibvirtLaunch]
+    /// The last launch token handed to a libvirt domain (`LiveVM.pid`).
+    var lastToken: Int32 = 0
 
-    init(configuration: DaemonConfiguration, store: VMStore, metrics: DaemonMetrics, logger: Logger) {
+    init(configuration: DaemonConfiguration, store: VMStore, metrics: DaemonMetrics, logger: Logger, hosts: [LibvirtLaunch] = []) {
         self.configuration = configuration
         self.store = store
         self.metrics = metrics
         self.logger = logger
+        self.hosts = hosts
     }
 
     // MARK: - reading
@@ -68,7 +74,7 @@ actor VMSupervisor {
 
     // MARK: - define, start
 
-    func create(_ request: CreateVMRequest) throws(DaemonError) -> VMInfo {
+    func create(_ request: CreateVMRequest) async throws(DaemonError) -> VMInfo {
         let file = request.file ?? "<spec>"
         var document: SpecDocument
         do {
@@ -80,6 +86,12 @@ actor VMSupervisor {
         // directory itself or its parent (a destroy would remove them).
         if document.name.hasPrefix(".") {
             throw .invalidSpec("\(file): name: '\(document.name)' cannot start with '.': it names the VM's directory and QMP socket")
+        }
+        if !hosts.isEmpty {
+            return try await createDomain(document, request: request)
+        }
+        if request.host != nil {
+            throw .invalidRequest("host: sevhostd runs its VMs as its own QEMU children (no --connect): there is no host to choose")
         }
         let socket = configuration.qmpSocket(document.name)
         document.setQMPSocket(socket)
@@ -108,6 +120,9 @@ actor VMSupervisor {
             throw .wrongState("\(name): its previous QEMU (pid \(previous.pid)) has not exited yet")
         }
         guard !busy.contains(name) else { throw .wrongState("\(name): another operation is in progress") }
+        if let uri = record.host {
+            return try startDomain(record, uri: uri)
+        }
         let directory = configuration.vmDirectory(name)
         let arguments: [String]
         let expected: String?
@@ -160,6 +175,14 @@ actor VMSupervisor {
     /// the daemon's QMP socket, and `-pidfile` so a restarted daemon can find the process.
     /// For SEV-SNP, the expectation of the launch these arguments sign (`VMExpectation` JSON).
     private func launchArguments(_ record: VMRecord, directory: String) throws(DaemonError) -> (arguments: [String], expected: String?) {
+        let document = try sessionDocument(record, directory: directory)
+        let (launch, arguments) = try resolve(document)
+        return (arguments + ["-pidfile", directory + "/qemu.pid"], try expectation(launch))
+    }
+
+    /// The stored spec with the guest owner's session files written into the VM's directory
+    /// (0600) and named in it: what either driver launches from.
+    func sessionDocument(_ record: VMRecord, directory: String) throws(DaemonError) -> SpecDocument {
         var document: SpecDocument
         do {
             document = try SpecDocument.parse(text: record.spec, file: record.file)
@@ -176,12 +199,11 @@ actor VMSupervisor {
         } catch {
             throw .internalError("\(directory): \(error)")
         }
-        let (launch, arguments) = try resolve(document)
-        return (arguments + ["-pidfile", directory + "/qemu.pid"], try expectation(launch))
+        return document
     }
 
     /// What an SNP VM's reports must show, for the launch its argv was built from; nil for SEV.
-    private func expectation(_ launch: ResolvedLaunch) throws(DaemonError) -> String? {
+    func expectation(_ launch: ResolvedLaunch) throws(DaemonError) -> String? {
         do {
             return try launch.snpExpectation().map { VMExpectation(name: launch.document.name, $0).jsonText }
         } catch {
@@ -318,7 +340,18 @@ actor VMSupervisor {
         logger.warning("launch failed", metadata: ["vm": "\(name)", "reason": "\(reason)"])
         metrics.launchFailures.increment()
         _ = try? markFailed(name, reason: reason)
-        kill(pid, SIGKILL)
+        end(name, force: true)
+    }
+
+    /// Ends the VM's emulator: SIGKILL (or SIGTERM) to a QEMU of the daemon's, `virDomainDestroy`
+    /// for a libvirt domain (whose end then arrives as its `stopped` event).
+    func end(_ name: String, force: Bool) {
+        guard let vm = live[name] else { return }
+        if let host = vm.libvirt {
+            Task { try? await host.destroy(domain: name) }
+        } else {
+            kill(vm.pid, force ? SIGKILL : SIGTERM)
+        }
     }
 
     // MARK: - QMP events
@@ -342,6 +375,17 @@ actor VMSupervisor {
     func update(_ name: String, event: (kind: String, message: String)? = nil, _ change: (inout VMRecord) -> Void) throws(DaemonError) -> VMRecord {
         guard let record = try storeCall({ try store.update(name, event: event, change) }) else { throw .noSuchVM(name) }
         return record
+    }
+
+    /// The VM has no process any more, and that is no failure: `event` says why; `reason`,
+    /// when given, stays on the VM (a stop someone else caused).
+    func markStopped(_ name: String, event: String, reason: String? = nil) {
+        _ = try? update(name, event: ("state", event)) {
+            $0.state = .stopped
+            $0.reason = reason
+            $0.pid = nil
+            $0.intent = nil
+        }
     }
 
     @discardableResult

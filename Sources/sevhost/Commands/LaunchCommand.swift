@@ -169,30 +169,9 @@ struct LaunchCommand: AsyncParsableCommand {
         }
     }
 
-    /// `--templates`, else `SEVHOST_TEMPLATES`, else the `templates/` of the checkout the binary
-    /// was built in (`.build/<config>/sevhost` → `../../templates`), else `../share/sevhost/templates`
-    /// from the binary (where the Debian package puts them, `/usr/bin` → `/usr/share`, and so
-    /// also in a package unpacked under another root), else `/usr/share/sevhost/templates`.
+    /// `--templates`, else where `LaunchTemplates` finds them.
     private func templatesDirectory() -> URL {
-        if let templates { return URL(fileURLWithPath: templates) }
-        if let env = ProcessInfo.processInfo.environment["SEVHOST_TEMPLATES"], !env.isEmpty {
-            return URL(fileURLWithPath: env)
-        }
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var dir = executable.deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("templates")
-            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent(ResolvedLaunch.libvirtTemplateFile).path) {
-                return candidate
-            }
-            dir.deleteLastPathComponent()
-        }
-        let installed = executable.deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("share/sevhost/templates")
-        if FileManager.default.fileExists(atPath: installed.appendingPathComponent(ResolvedLaunch.libvirtTemplateFile).path) {
-            return installed
-        }
-        return URL(fileURLWithPath: "/usr/share/sevhost/templates")
+        LaunchTemplates.directory(override: templates)
     }
 
     /// Replaces this process with QEMU, so signals and the exit status are QEMU's own.

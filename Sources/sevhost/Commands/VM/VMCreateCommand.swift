@@ -11,7 +11,11 @@ struct VMCreateCommand: AsyncParsableCommand {
             file's own line. Relative paths in it are made absolute against the spec file's \
             directory, because the daemon reads them from elsewhere; the spec goes to the daemon \
             as JSON.
-            """ + "\n\n" + CommandExamples.text("sevhost vm create guest.yaml")
+
+            When sevhostd runs its VMs on libvirt hosts (sevhostd --connect), the VM goes on \
+            the host --host names (its URI as sevhostd was given it, or its host name), else on \
+            the first host whose SEV support and free ASIDs fit the spec; the host is printed.
+            """ + "\n\n" + CommandExamples.text("sevhost vm create guest.yaml", "sevhost vm create guest.yaml --host qemu+tcp://10.0.0.2/system")
     )
     @OptionGroup var messages: OutputOptions
 
@@ -20,10 +24,15 @@ struct VMCreateCommand: AsyncParsableCommand {
     @Argument(help: "The VM spec (YAML or JSON, see sevhost-spec(5)).")
     var spec: String
 
+    @Option(help: ArgumentHelp("With sevhostd --connect: the libvirt host to run on (URI or host name).", valueName: "HOST"))
+    var host: String?
+
     func run() async throws {
         try await VMReport.run("create", options: options) {
-            let info = try await options.client.createVM(try CreateVMRequest(specFile: spec))
-            print("created \(info.name) (\(info.type), policy \(info.policy))")
+            var request = try CreateVMRequest(specFile: spec)
+            request.host = host
+            let info = try await options.client.createVM(request)
+            print("created \(info.name) (\(info.type), policy \(info.policy))\(info.host.map { " on \($0)" } ?? "")")
         }
     }
 }

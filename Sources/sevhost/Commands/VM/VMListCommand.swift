@@ -27,11 +27,13 @@ struct VMListCommand: AsyncParsableCommand {
 /// How the `vm` commands print the daemon's answers.
 enum VMRender {
     /// `NAME  STATE  TYPE  POLICY  PID`, columns as wide as their widest cell, two spaces
-    /// apart, the last one unpadded; `-` for a VM without a process.
+    /// apart, the last one unpadded; `-` for a VM without a process. With libvirt hosts
+    /// (any VM has one) a `HOST` column follows, `-` for a VM run as sevhostd's own QEMU.
     static func table(_ vms: [VMInfo]) -> String {
-        var rows = [["NAME", "STATE", "TYPE", "POLICY", "PID"]]
+        let hosts = vms.contains { $0.host != nil }
+        var rows = [["NAME", "STATE", "TYPE", "POLICY", "PID"] + (hosts ? ["HOST"] : [])]
         for vm in vms {
-            rows.append([vm.name, vm.state.rawValue, vm.type, vm.policy, vm.pid.map(String.init) ?? "-"])
+            rows.append([vm.name, vm.state.rawValue, vm.type, vm.policy, vm.pid.map(String.init) ?? "-"] + (hosts ? [vm.host ?? "-"] : []))
         }
         var widths = [Int](repeating: 0, count: rows[0].count)
         for row in rows {
@@ -59,7 +61,7 @@ enum VMRender {
             "policy: \(vm.policy)",
             "pre-attestation: \(vm.preAttestation)",
             "pid: \(vm.pid.map(String.init) ?? "-")",
-            "qmp: \(vm.qmp)",
+            vm.host.map { "host: \($0)" } ?? "qmp: \(vm.qmp)",
             "measured: \(vm.measured)",
             "created: \(vm.created)",
             "updated: \(vm.updated)",
